@@ -1,0 +1,95 @@
+"""Zendesk JSON -> the bridge's model. Pure: no I/O, so `rules explain` and tests use it too.
+
+Shapes follow the recorded API responses in shared/reference/zendesk (ticket objects of
+`GET /api/v2/tickets/{id}.json`, comment objects of `GET /api/v2/tickets/{id}/comments.json`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from bridge.model import Comment, Ticket
+
+# Every comment the bridge writes ends with this marker, so its own comments are
+# recognised when they come back (by poll or webhook) and never mirrored again.
+BRIDGE_MARKER = "[escalation-bridge]"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def parse_time(value: Any) -> datetime:
+    """Zendesk timestamps are ISO 8601 UTC with a trailing Z (`2023-09-18T23:25:58Z`)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not value:
+        return _EPOCH
+    text = str(value)
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def unwrap_ticket(document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Accept both `{"ticket": {...}}` (as the API returns it) and the bare object."""
+    inner = document.get("ticket")
+    return inner if isinstance(inner, Mapping) else document
+
+
+def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str, Any]] = MappingProxyType({})) -> Comment:
+    body = str(raw.get("plain_body") or raw.get("body") or "")
+    author = users.get(raw.get("author_id"), {})
+    return Comment(
+        id=str(raw.get("id", "")),
+        body=body,
+        public=bool(raw.get("public", True)),
+        author=str(author.get("email") or author.get("name") or raw.get("author_id") or ""),
+        created_at=parse_time(raw.get("created_at")),
+        by_bridge=BRIDGE_MARKER in body,
+    )
+
+
+def ticket_from_json(
+    raw: Mapping[str, Any],
+    *,
+    users: Mapping[int, Mapping[str, Any]] = MappingProxyType({}),
+    organizations: Mapping[int, Mapping[str, Any]] = MappingProxyType({}),
+    groups: Mapping[int, Mapping[str, Any]] = MappingProxyType({}),
+    comments: tuple[Comment, ...] = (),
+    agent_base_url: str = "",
+) -> Ticket:
+    """Build a Ticket from a Zendesk ticket object and whatever was side-loaded with it.
+
+    `users`, `organizations` and `groups` are keyed by id, as `?include=users,organizations,groups`
+    returns them; names that were not side-loaded stay None rather than being guessed.
+    """
+    raw = unwrap_ticket(raw)
+    requester = users.get(raw.get("requester_id"), {})
+    organization = organizations.get(raw.get("organization_id"), {})
+    group = groups.get(raw.get("group_id"), {})
+    custom = {
+        str(field["id"]): field.get("value")
+        for field in raw.get("custom_fields") or ()
+        if isinstance(field, Mapping) and "id" in field
+    }
+    ticket_id = int(raw["id"]) if raw.get("id") is not None else 0
+    return Ticket(
+        id=ticket_id,
+        subject=str(raw.get("subject") or raw.get("raw_subject") or ""),
+        description=str(raw.get("description") or ""),
+        status=str(raw.get("status") or "new"),
+        priority=raw.get("priority") or None,
+        type=raw.get("type") or None,
+        tags=frozenset(raw.get("tags") or ()),
+        created_at=parse_time(raw.get("created_at")),
+        updated_at=parse_time(raw.get("updated_at")),
+        requester_email=requester.get("email"),
+        requester_name=requester.get("name"),
+        organization=organization.get("name"),
+        group=group.get("name"),
+        custom_fields=MappingProxyType(custom),
+        comments=comments,
+        url=f"{agent_base_url.rstrip('/')}/agent/tickets/{ticket_id}" if agent_base_url else "",
+    )

@@ -1,0 +1,130 @@
+"""The shared vocabulary: vendor-neutral tickets, issues, events and actions.
+
+Connectors build these at the edge (`zendesk.to_ticket(raw)`); everything else in the
+bridge sees only these types. They are frozen so the pure core can share them freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Mapping
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One comment on a ticket or an issue."""
+
+    id: str
+    body: str
+    public: bool
+    author: str  # e-mail where known, else display name
+    created_at: datetime
+    # Set by the connector when the comment carries the bridge's own marker, so a
+    # comment the bridge wrote is never mirrored back (no echo).
+    by_bridge: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A Zendesk ticket as the rules and the sync core see it."""
+
+    id: int
+    subject: str
+    description: str
+    status: str  # new | open | pending | hold | solved | closed
+    priority: str | None  # urgent | high | normal | low
+    type: str | None  # problem | incident | question | task
+    tags: frozenset[str]
+    created_at: datetime
+    updated_at: datetime
+    requester_email: str | None = None
+    requester_name: str | None = None
+    organization: str | None = None
+    group: str | None = None
+    # Custom fields by Zendesk field id (as a string) -> value.
+    custom_fields: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    comments: tuple[Comment, ...] = ()
+    url: str = ""  # where an agent opens the ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A Jira issue as the sync core sees it."""
+
+    key: str
+    summary: str
+    status: str
+    status_category: str  # new | indeterminate | done
+    labels: frozenset[str]
+    updated_at: datetime
+    resolution: str | None = None
+    url: str = ""
+    comments: tuple[Comment, ...] = ()
+
+
+class EventSource(StrEnum):
+    ZENDESK = "zendesk"
+    JIRA = "jira"
+    TIMER = "timer"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something that happened on one side, as stored in the inbox.
+
+    `event_id` is the dedup key: the same change arriving by webhook and by poll
+    yields the same id, so it is processed once.
+    """
+
+    source: EventSource
+    kind: str  # e.g. "ticket.changed", "issue.changed", "comment.created"
+    event_id: str
+    subject: str  # Zendesk ticket id or Jira issue key
+    occurred_at: datetime
+    payload: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+class ActionKind(StrEnum):
+    CREATE_ISSUE = "create_issue"  # a Jira issue for a ticket
+    LINK_TICKET = "link_ticket"  # record ticket ⇄ issue on both sides
+    NOTE_TICKET = "note_ticket"  # internal note / tags / status on a Zendesk ticket
+    COMMENT_ISSUE = "comment_issue"  # a comment on the Jira issue
+    TRANSITION_ISSUE = "transition_issue"
+    NOTIFY = "notify"  # a Slack notice to the support manager
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One side effect, planned by `decide` and carried out by the executor.
+
+    `key` is the idempotency key: an action whose key is recorded as done is never
+    carried out again, whatever crashes or retries happen in between.
+    """
+
+    kind: ActionKind
+    key: str
+    ticket_id: int | None = None
+    issue_key: str | None = None
+    params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A Zendesk ticket mirrored to a Jira issue."""
+
+    ticket_id: int
+    issue_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TicketState:
+    """What the store knows about one ticket, handed to `decide`."""
+
+    link: Link | None = None
+    done: frozenset[str] = field(default_factory=frozenset)  # executed action keys
