@@ -111,6 +111,7 @@ class Action:
     ticket_id: int | None = None
     issue_key: str | None = None
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    after: str | None = None  # key of an action that must be done first
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,4 +128,4 @@ class TicketState:
     """What the store knows about one ticket, handed to `decide`."""
 
     link: Link | None = None
-    done: frozenset[str] = field(default_factory=frozenset)  # executed action keys
+    planned: frozenset[str] = field(default_factory=frozenset)  # keys of actions already planned

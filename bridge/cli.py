@@ -1,0 +1,229 @@
+"""The `bridge` command: the one place that configures logging and turns failures into exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bridge.config import Settings, SettingsError, load_settings, require
+from bridge.rules import RulesError
+from bridge.rules.cli import rules_app, schema_command
+
+app = typer.Typer(help="Escalation bridge: Zendesk ⇄ Jira with tier routing, SLAs and Slack notices.", no_args_is_help=True)
+sync_app = typer.Typer(help="One-off synchronisation.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules", help="Check and explain rules.yaml.")
+app.add_typer(sync_app, name="sync")
+app.command("schema", help="Print the JSON Schema of rules.yaml (for editors).")(schema_command)
+
+err = Console(stderr=True)
+out = Console()
+
+REMOTE_SETTINGS = (
+    "zendesk_url", "zendesk_email", "zendesk_token",
+    "jira_url", "jira_email", "jira_token",
+    "slack_token", "slack_manager_channel",
+)  # fmt: skip
+
+
+def main() -> None:
+    app()
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("apscheduler", "urllib3", "httpx", "uvicorn.error"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        _fail(str(exc))
+
+
+def _rules_holder(settings: Settings):  # type: ignore[no-untyped-def]
+    from bridge.runtime.rules_watch import RulesHolder
+
+    try:
+        return RulesHolder(settings.rules)
+    except RulesError as exc:
+        _fail("; ".join(str(p) for p in exc.problems))
+
+
+def _sandbox_settings(settings: Settings, info: dict) -> Settings:  # type: ignore[type-arg]
+    """Point every connector at the built-in emulators."""
+    return settings.model_copy(
+        update={
+            "zendesk_url": info["zendesk"]["url"],
+            "zendesk_email": info["zendesk"]["email"],
+            "zendesk_token": _secret(info["zendesk"]["token"]),
+            "jira_url": info["jira"]["url"],
+            "jira_email": info["jira"]["email"],
+            "jira_token": _secret(info["jira"]["token"]),
+            "jira_project": info["jira"]["project"],
+            "slack_base_url": info["slack"]["url"],
+            "slack_token": _secret(info["slack"]["token"]),
+            "slack_manager_channel": info["slack"]["manager_channel"],
+            "ca_bundle": Path(info["ca_bundle"]) if info.get("ca_bundle") else None,
+        }
+    )
+
+
+def _secret(value: str):  # type: ignore[no-untyped-def]
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def _start_sandbox(*, zendesk_port: int, jira_port: int, slack_port: int, state_file: Optional[Path] = None):  # type: ignore[no-untyped-def]
+    from bridge.sandbox import Sandbox
+
+    sandbox = Sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port, state_file=state_file)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        _fail(f"sandbox could not start: {exc}")
+    return sandbox
+
+
+@app.command()
+def run(
+    sandbox: bool = typer.Option(False, "--sandbox", help="Wire the daemon to the built-in emulators."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
+    zendesk_port: int = typer.Option(8701, help="Sandbox Zendesk port (0: any free port)."),
+    jira_port: int = typer.Option(8702, help="Sandbox Jira port (0: any free port)."),
+    slack_port: int = typer.Option(8703, help="Sandbox Slack port (0: any free port)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """The daemon: webhook server, scheduled polling, workers."""
+    from bridge.runtime.daemon import Daemon
+
+    _configure_logging(verbose)
+    settings = _settings()
+    rules = _rules_holder(settings)
+    box = None
+    if sandbox:
+        box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port)
+        info = box.info()
+        print(json.dumps(info), flush=True)  # the first stdout line: how to reach the emulators
+        settings = _sandbox_settings(settings, info)
+    else:
+        try:
+            require(settings, *REMOTE_SETTINGS)
+        except SettingsError as exc:
+            _fail(str(exc))
+    daemon = Daemon(settings, rules=rules, dry_run=dry_run)
+    try:
+        daemon.run_forever()
+    finally:
+        if box is not None:
+            box.stop()
+
+
+@app.command()
+def sandbox(
+    zendesk_port: int = typer.Option(8701, help="Zendesk emulator port (0: any free port)."),
+    jira_port: int = typer.Option(8702, help="Jira emulator port (0: any free port)."),
+    slack_port: int = typer.Option(8703, help="Slack emulator port (0: any free port)."),
+    state_file: Optional[Path] = typer.Option(None, help="Load state from this JSON file and save it on exit."),
+) -> None:
+    """Only the emulators of Zendesk, Jira and Slack, on loopback."""
+    import threading
+
+    box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port, state_file=state_file)
+    print(json.dumps(box.info()), flush=True)
+    err.print("sandbox running; Ctrl-C to stop", highlight=False)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if state_file is not None:
+            box.save()
+        box.stop()
+
+
+@sync_app.command("once")
+def sync_once(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """One poll-and-process cycle, then exit."""
+    from bridge.runtime.daemon import Daemon
+
+    _configure_logging(verbose)
+    settings = _settings()
+    rules = _rules_holder(settings)
+    try:
+        require(settings, *REMOTE_SETTINGS)
+    except SettingsError as exc:
+        _fail(str(exc))
+    daemon = Daemon(settings, rules=rules, dry_run=dry_run)
+    try:
+        done = daemon.sync_once()
+    finally:
+        daemon.store.close()
+    out.print(f"sync done: {done} events and actions processed")
+
+
+@app.command()
+def status() -> None:
+    """Actions by status, and the dead letters with their last error."""
+    from bridge.store import open_store
+
+    store = open_store(_settings().store_url)
+    counts = store.actions.counts()
+    out.print("actions: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
+    dead = store.actions.with_status("dead")
+    if dead:
+        table = Table("action", "ticket", "attempts", "last error", title="dead letters")
+        for item in dead:
+            table.add_row(item.action.key, str(item.action.ticket_id or ""), str(item.attempts), item.last_error or "")
+        out.print(table)
+
+
+@app.command()
+def retry(keys: list[str] = typer.Argument(None, help="Action keys; none: every dead letter.")) -> None:
+    """Put dead-lettered actions back in the queue."""
+    from bridge.store import open_store
+
+    store = open_store(_settings().store_url)
+    revived = store.actions.revive(keys or None)
+    out.print(f"{revived} actions queued again")
+
+
+@app.command()
+def history(ticket: int = typer.Argument(..., help="Zendesk ticket id.")) -> None:
+    """Every event received and action taken for one ticket."""
+    from bridge.store import open_store
+
+    store = open_store(_settings().store_url)
+    entries = store.history.of(ticket)
+    if not entries:
+        out.print(f"nothing recorded for ticket {ticket}")
+        raise typer.Exit(1)
+    table = Table("at (UTC)", "what", "detail", title=f"ticket {ticket}")
+    for entry in entries:
+        table.add_row(entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.what, entry.detail)
+    out.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Settings from `BRIDGE_*` environment variables or a `.env` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything the daemon needs to reach the three services and its store.
+
+    Secrets are `SecretStr`: their repr is masked, so they never reach a log line.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BRIDGE_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    zendesk_url: str = ""
+    zendesk_email: str = ""
+    zendesk_token: SecretStr = SecretStr("")
+    zendesk_webhook_secret: SecretStr = SecretStr("")
+
+    jira_url: str = ""
+    jira_email: str = ""
+    jira_token: SecretStr = SecretStr("")
+    jira_project: str = "SUP"
+    jira_webhook_secret: SecretStr = SecretStr("")
+
+    slack_token: SecretStr = SecretStr("")
+    slack_base_url: str = "https://slack.com/api/"
+    slack_manager_channel: str = ""
+
+    store_url: str = "sqlite:///bridge.db"
+    rules: Path = Path("rules.yaml")
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    ca_bundle: Path | None = None
+
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
+    workers: int = Field(default=4, ge=1, le=64)
+    max_attempts: int = Field(default=8, ge=1)
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024)
+
+    @field_validator("zendesk_url", "jira_url", "slack_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if not value.endswith("/api/") else value
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _existing_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it as the operator writes it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning pydantic's report into one line per bad `BRIDGE_*` variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = "BRIDGE_" + "_".join(str(part) for part in error["loc"]).upper()
+            lines.append(f"{name}: {error['msg']}")
+        raise SettingsError("; ".join(lines)) from None
+
+
+def require(settings: Settings, *names: str) -> None:
+    """Fail clearly when a setting the chosen mode needs was left empty."""
+    missing = []
+    for name in names:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not value:
+            missing.append("BRIDGE_" + name.upper())
+    if missing:
+        raise SettingsError(f"{', '.join(missing)}: required but not set")

@@ -1,0 +1,194 @@
+"""Jira REST API v2, through the `jira` library: the only module that talks to Jira."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence, TypeVar
+
+import requests
+from jira import JIRA, JIRAError
+
+from bridge.connectors.errors import ApiError, RetriableError, from_status
+from bridge.connectors.zendesk_json import BRIDGE_MARKER, parse_time
+from bridge.model import Comment, Issue
+
+log = logging.getLogger(__name__)
+
+SERVICE = "jira"
+T = TypeVar("T")
+
+# Searching by this label finds a ticket's issue even when the store was lost.
+TICKET_LABEL_PREFIX = "zendesk-"
+
+
+def ticket_label(ticket_id: int) -> str:
+    return f"{TICKET_LABEL_PREFIX}{ticket_id}"
+
+
+def render_description(sections: Sequence[tuple[str, str]]) -> str:
+    """Jira wiki markup (REST v2 takes descriptions as plain wiki strings).
+
+    Ticket text goes in {noformat} blocks: error messages and stack traces keep their
+    shape, and nothing an end user typed is interpreted as markup.
+    """
+    parts = []
+    for title, text in sections:
+        body = text.replace("{noformat}", "{ noformat}").strip() or "—"
+        parts.append(f"h3. {title}\n{{noformat}}\n{body}\n{{noformat}}")
+    return "\n\n".join(parts)
+
+
+class JiraConnector:
+    def __init__(
+        self, *, url: str, email: str, token: str, ca_bundle: Path | None = None, timeout: float = 30
+    ) -> None:
+        self.base_url = url.rstrip("/")
+        self._email = email
+        self._token = token
+        self._ca_bundle = ca_bundle
+        self._timeout = timeout
+        self._client: JIRA | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> JIRA:
+        """Connect on first use: the constructor itself calls the API (serverInfo)."""
+        with self._lock:
+            if self._client is None:
+                self._client = self._call(self._connect)
+            return self._client
+
+    def _connect(self) -> JIRA:
+        client = JIRA(
+            server=self.base_url,
+            basic_auth=(self._email, self._token),
+            options={"verify": str(self._ca_bundle) if self._ca_bundle else True},
+            get_server_info=False,
+            max_retries=0,  # the executor retries, honouring Retry-After, without blocking a worker
+            timeout=self._timeout,
+        )
+        # Otherwise REQUESTS_CA_BUNDLE in the environment overrides `verify`.
+        client._session.trust_env = False
+        info = client.server_info()
+        client._version = tuple(info.get("versionNumbers") or (0, 0, 0))
+        client.deploymentType = info.get("deploymentType")
+        return client
+
+    # --- reading -------------------------------------------------------------------
+
+    def find_for_ticket(self, ticket_id: int) -> str | None:
+        """The issue already created for a ticket, if any (by its label)."""
+        jql = f'labels = "{ticket_label(ticket_id)}" ORDER BY created ASC'
+        found = self._call(lambda: self.client.search_issues(jql, maxResults=1, fields=["summary"]))
+        return found[0].key if found else None
+
+    def issue(self, key: str) -> Issue:
+        raw = self._call(lambda: self.client.issue(key, fields="summary,status,labels,updated,resolution,comment"))
+        return self._to_issue(raw.raw)
+
+    def updated_since(self, project: str, since: datetime, *, limit: int = 100) -> list[Issue]:
+        """Issues of the project updated at or after `since` (minute precision, as JQL takes it)."""
+        stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        jql = f'project = "{project}" AND updated >= "{stamp}" ORDER BY updated ASC'
+        found = self._call(
+            lambda: self.client.search_issues(
+                jql, maxResults=limit, fields=["summary", "status", "labels", "updated", "resolution", "comment"]
+            )
+        )
+        return [self._to_issue(item.raw) for item in found]
+
+    # --- writing -------------------------------------------------------------------
+
+    def create_issue(
+        self,
+        *,
+        project: str,
+        summary: str,
+        description: str,
+        issue_type: str,
+        priority: str | None,
+        labels: Iterable[str],
+    ) -> str:
+        fields: dict[str, Any] = {
+            "project": {"key": project},
+            "summary": summary[:250],  # Jira rejects summaries over 255 characters
+            "description": description,
+            "issuetype": {"name": issue_type},
+            "labels": sorted(set(labels)),
+        }
+        if priority:
+            fields["priority"] = {"name": priority}
+        created = self._call(lambda: self.client.create_issue(fields=fields))
+        return created.key
+
+    def add_remote_link(self, key: str, *, url: str, title: str) -> None:
+        """A link back to the ticket; `globalId` makes a repeated call update, not duplicate, it."""
+        self._call(
+            lambda: self.client.add_remote_link(
+                key, destination={"url": url, "title": title}, globalId=f"escalation-bridge:{url}"
+            )
+        )
+
+    def add_comment(self, key: str, body: str) -> str:
+        comment = self._call(lambda: self.client.add_comment(key, f"{body}\n\n{BRIDGE_MARKER}"))
+        return str(comment.id)
+
+    def add_labels(self, key: str, labels: Iterable[str]) -> None:
+        update = {"labels": [{"add": label} for label in sorted(set(labels))]}
+        self._call(lambda: self.client.issue(key, fields="labels").update(update=update))
+
+    def transition(self, key: str, to_status: str) -> bool:
+        """Move the issue to `to_status` if a transition leads there; False when none does."""
+        def run() -> bool:
+            for transition in self.client.transitions(key):
+                if transition["to"]["name"].lower() == to_status.lower():
+                    self.client.transition_issue(key, transition["id"])
+                    return True
+            return False
+
+        return self._call(run)
+
+    def browse_url(self, key: str) -> str:
+        return f"{self.base_url}/browse/{key}"
+
+    # --- plumbing ------------------------------------------------------------------
+
+    def _to_issue(self, raw: dict[str, Any]) -> Issue:
+        fields = raw.get("fields") or {}
+        status = fields.get("status") or {}
+        comments = tuple(
+            Comment(
+                id=str(c.get("id")),
+                body=str(c.get("body") or ""),
+                public=False,
+                author=str((c.get("author") or {}).get("emailAddress") or (c.get("author") or {}).get("displayName") or ""),
+                created_at=parse_time(c.get("created")),
+                by_bridge=BRIDGE_MARKER in str(c.get("body") or ""),
+            )
+            for c in ((fields.get("comment") or {}).get("comments") or ())
+        )
+        return Issue(
+            key=raw["key"],
+            summary=str(fields.get("summary") or ""),
+            status=str(status.get("name") or ""),
+            status_category=str((status.get("statusCategory") or {}).get("key") or ""),
+            labels=frozenset(fields.get("labels") or ()),
+            updated_at=parse_time(fields.get("updated")),
+            resolution=(fields.get("resolution") or {}).get("name"),
+            url=self.browse_url(raw["key"]),
+            comments=comments,
+        )
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except ApiError:
+            raise
+        except JIRAError as exc:
+            headers = exc.response.headers if exc.response is not None else None
+            raise from_status(SERVICE, exc.status_code or 0, (exc.text or str(exc))[:300], headers=headers) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc

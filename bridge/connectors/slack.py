@@ -1,0 +1,54 @@
+"""Slack Web API, through slack-sdk: the only module that talks to Slack."""
+
+from __future__ import annotations
+
+import ssl
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bridge.connectors.errors import ApiError, PermanentError, RetriableError, from_status
+
+SERVICE = "slack"
+T = TypeVar("T")
+
+# Slack answers most errors with HTTP 200 and {"ok": false}; these codes are worth a retry.
+# https://docs.slack.dev/apis/web-api/rate-limits
+_RETRIABLE_CODES = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+_AUTH_CODES = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "missing_scope"})
+
+
+class SlackConnector:
+    def __init__(self, *, token: str, base_url: str, ca_bundle: Path | None = None, timeout: int = 30) -> None:
+        context = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
+        self._client = WebClient(token=token, base_url=base_url, timeout=timeout, ssl=context)
+
+    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> tuple[str, str]:
+        """Post a message (a reply when `thread_ts` is given); returns (channel id, ts)."""
+        response = self._call(
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+            )
+        )
+        return str(response["channel"]), str(response["ts"])
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except SlackApiError as exc:
+            code = str(exc.response.get("error", "")) if exc.response is not None else ""
+            status = exc.response.status_code if exc.response is not None else 0
+            headers = exc.response.headers if exc.response is not None else None
+            if status != 200:
+                raise from_status(SERVICE, status, code or str(exc)[:200], headers=headers) from exc
+            if code in _RETRIABLE_CODES:
+                raise RetriableError(SERVICE, code) from exc
+            if code in _AUTH_CODES:
+                raise from_status(SERVICE, 401, code) from exc
+            raise PermanentError(SERVICE, code or "request failed") from exc
+        except ApiError:
+            raise
+        except (SlackClientError, OSError) as exc:
+            raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc

@@ -1,0 +1,161 @@
+"""Zendesk Support API v2, through zenpy: the only module that talks to Zendesk."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment as ZComment
+from zenpy.lib.api_objects import Ticket as ZTicket
+from zenpy.lib.exception import APIException, ZenpyException
+
+from bridge.connectors.errors import ApiError, RetriableError, from_status, retry_after_seconds
+from bridge.connectors.zendesk_json import BRIDGE_MARKER, comment_from_json, ticket_from_json
+from bridge.model import Ticket
+
+log = logging.getLogger(__name__)
+
+SERVICE = "zendesk"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    """One page of the incremental export: changed tickets and the bookmark after them."""
+
+    tickets: list[Ticket]
+    cursor: str | None
+    end_of_stream: bool
+
+
+def split_host(url: str) -> tuple[str, str]:
+    """zenpy builds `https://{subdomain}.{domain}`: split the host at its first dot.
+
+    `https://acme.zendesk.com` -> ("acme", "zendesk.com");
+    `https://127.0.0.1:8701` -> ("127", "0.0.1:8701"), which is how the sandbox is reached.
+    """
+    host = urlsplit(url).netloc
+    subdomain, _, domain = host.partition(".")
+    if not domain:
+        raise ValueError(f"BRIDGE_ZENDESK_URL must be https://<subdomain>.<domain>, got {url!r}")
+    return subdomain, domain
+
+
+def _raise_on_rate_limit(response: requests.Response, *_: Any, **__: Any) -> None:
+    # zenpy would sleep through a 429 inside the worker; the executor schedules the retry instead.
+    if response.status_code == 429:
+        raise RetriableError(
+            SERVICE, "rate limited", status=429, retry_after=retry_after_seconds(response.headers)
+        )
+
+
+class ZendeskConnector:
+    def __init__(self, *, url: str, email: str, token: str, ca_bundle: Path | None = None, timeout: float = 30) -> None:
+        subdomain, domain = split_host(url)
+        self.base_url = url.rstrip("/")
+        session = requests.Session()
+        # trust_env=False: otherwise REQUESTS_CA_BUNDLE from the environment overrides `verify`.
+        session.trust_env = False
+        session.verify = str(ca_bundle) if ca_bundle else True
+        session.hooks["response"].append(_raise_on_rate_limit)
+        self._session = session
+        self._timeout = timeout
+        self._client = Zenpy(
+            subdomain=subdomain, domain=domain, email=email, token=token, session=session, timeout=timeout
+        )
+
+    # --- reading -------------------------------------------------------------------
+
+    def changes(self, *, cursor: str | None, start_time: int) -> ChangePage:
+        """One page of the cursor-based incremental ticket export.
+
+        Read page by page with our own bookmark (zenpy's generator would walk to the end
+        without handing the cursor back), on zenpy's authenticated session.
+        https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
+        """
+        params: dict[str, Any] = {"cursor": cursor} if cursor else {"start_time": start_time}
+        body = self._call(lambda: self._get_json("/api/v2/incremental/tickets/cursor.json", params))
+        tickets = [ticket_from_json(raw, agent_base_url=self.base_url) for raw in body.get("tickets", ())]
+        return ChangePage(
+            tickets=tickets,
+            cursor=body.get("after_cursor") or cursor,
+            end_of_stream=bool(body.get("end_of_stream", True)),
+        )
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        """The ticket with its requester, organisation, group and every comment."""
+
+        def fetch() -> Ticket:
+            body = self._get_json(
+                f"/api/v2/tickets/{ticket_id}.json", {"include": "users,organizations,groups"}
+            )
+            users = {u["id"]: u for u in body.get("users", ())}
+            comments = tuple(
+                comment_from_json(c.to_dict(), users=users)
+                for c in self._client.tickets.comments(ticket=ticket_id)
+            )
+            return ticket_from_json(
+                body["ticket"],
+                users=users,
+                organizations={o["id"]: o for o in body.get("organizations", ())},
+                groups={g["id"]: g for g in body.get("groups", ())},
+                comments=comments,
+                agent_base_url=self.base_url,
+            )
+
+        return self._call(fetch)
+
+    # --- writing -------------------------------------------------------------------
+
+    def update(
+        self,
+        ticket_id: int,
+        *,
+        note: str | None = None,
+        public: bool = False,
+        add_tags: Iterable[str] = (),
+        status: str | None = None,
+    ) -> None:
+        """One PUT: a comment (internal unless `public`), tags added (never replaced), a status."""
+        fields: dict[str, Any] = {"id": ticket_id}
+        tags = sorted(set(add_tags))
+        if tags:
+            fields["additional_tags"] = tags  # adds without clobbering tags an agent set meanwhile
+        if status:
+            fields["status"] = status
+        if note:
+            fields["comment"] = ZComment(body=f"{note}\n\n{BRIDGE_MARKER}", public=public)
+        self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+
+    def agent_url(self, ticket_id: int) -> str:
+        return f"{self.base_url}/agent/tickets/{ticket_id}"
+
+    # --- plumbing ------------------------------------------------------------------
+
+    def _get_json(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        response = self._session.get(self.base_url + path, params=params, timeout=self._timeout)
+        if response.status_code >= 300:
+            raise from_status(SERVICE, response.status_code, response.text[:300], headers=response.headers)
+        return response.json()
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        try:
+            return operation()
+        except ApiError:
+            raise
+        except APIException as exc:
+            response = exc.response
+            status = response.status_code if response is not None else 0
+            raise from_status(SERVICE, status, str(exc)[:300], headers=getattr(response, "headers", None)) from exc
+        except requests.HTTPError as exc:
+            response = exc.response
+            raise from_status(SERVICE, response.status_code, str(exc)[:300], headers=response.headers) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc
+        except ZenpyException as exc:
+            raise RetriableError(SERVICE, str(exc)[:300]) from exc

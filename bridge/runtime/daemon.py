@@ -1,0 +1,159 @@
+"""The composition root: builds every part from Settings and runs them together."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bridge.config import Settings
+from bridge.connectors.jira import JiraConnector
+from bridge.connectors.slack import SlackConnector
+from bridge.connectors.zendesk import ZendeskConnector
+from bridge.runtime.app import create_app
+from bridge.runtime.http import HttpServer
+from bridge.runtime.metrics import Metrics
+from bridge.runtime.rules_watch import RulesHolder
+from bridge.runtime.worker import Worker
+from bridge.store import Store, open_store
+from bridge.sync.execute import Connectors, Executor
+from bridge.sync.poll import ZendeskPoller
+from bridge.sync.process import Processor
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def build_connectors(settings: Settings) -> Connectors:
+    return Connectors(
+        zendesk=ZendeskConnector(
+            url=settings.zendesk_url,
+            email=settings.zendesk_email,
+            token=settings.zendesk_token.get_secret_value(),
+            ca_bundle=settings.ca_bundle,
+        ),
+        jira=JiraConnector(
+            url=settings.jira_url,
+            email=settings.jira_email,
+            token=settings.jira_token.get_secret_value(),
+            ca_bundle=settings.ca_bundle,
+        ),
+        slack=SlackConnector(
+            token=settings.slack_token.get_secret_value(), base_url=settings.slack_base_url, ca_bundle=settings.ca_bundle
+        ),
+    )
+
+
+class Daemon:
+    def __init__(
+        self, settings: Settings, *, rules: RulesHolder, clock: Clock = system_clock, dry_run: bool = False
+    ) -> None:
+        self.settings = settings
+        self.rules = rules
+        self.clock = clock
+        self.metrics = Metrics()
+        self.store: Store = open_store(settings.store_url)
+        self.connectors = build_connectors(settings)
+        self.processor = Processor(
+            store=self.store,
+            zendesk=self.connectors.zendesk,
+            rules=rules.current,
+            clock=clock,
+            default_project=settings.jira_project,
+            max_attempts=settings.max_attempts,
+        )
+        self.executor = Executor(
+            store=self.store,
+            connectors=self.connectors,
+            manager_channel=settings.slack_manager_channel,
+            clock=clock,
+            max_attempts=settings.max_attempts,
+            dry_run=dry_run,
+        )
+        self.poller = ZendeskPoller(
+            store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=clock() - timedelta(minutes=5)
+        )
+        self.workers = [
+            Worker([self.processor.run_ready, self.executor.run_ready], name=f"worker-{n}")
+            for n in range(settings.workers)
+        ]
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self._started = False
+        self.http = HttpServer(
+            create_app(store=self.store, metrics=self.metrics, ready=lambda: self._started),
+            host=settings.http_host,
+            port=settings.http_port,
+        )
+
+    # --- one cycle, for `bridge sync once` and tests --------------------------------
+
+    def sync_once(self) -> int:
+        """Poll, then process and execute until nothing is ready; returns events taken + actions run."""
+        self.poll()
+        total = 0
+        while True:
+            done = self.processor.run_ready() + self.executor.run_ready()
+            total += done
+            if not done:
+                return total
+
+    def poll(self) -> int:
+        try:
+            new = self.poller.poll_once()
+        except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
+            self.metrics.polls.labels(source="zendesk", outcome="error").inc()
+            log.warning("zendesk poll failed: %s", exc)
+            return 0
+        self.metrics.polls.labels(source="zendesk", outcome="ok").inc()
+        if new:
+            self.metrics.events_new.labels(source="zendesk").inc(new)
+            self.wake()
+        return new
+
+    def wake(self) -> None:
+        for worker in self.workers:
+            worker.wake()
+
+    # --- the long-running daemon ------------------------------------------------------
+
+    def start(self) -> None:
+        self.http.start()
+        interval = self.settings.poll_interval_seconds
+        self.scheduler.add_job(
+            self.poll, "interval", seconds=interval, id="poll-zendesk", max_instances=1, coalesce=True,
+            next_run_time=datetime.now(timezone.utc),
+        )
+        self.scheduler.add_job(
+            self.rules.reload_if_changed, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True
+        )
+        self.scheduler.start()
+        for worker in self.workers:
+            worker.start()
+        self._started = True
+        log.info("bridge running: http %s, polling every %ss", self.http.url, interval)
+
+    def stop(self) -> None:
+        self._started = False
+        self.scheduler.shutdown(wait=False)
+        for worker in self.workers:
+            worker.stop()
+        self.http.stop()
+        self.store.close()
+
+    def run_forever(self) -> None:
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        self.start()
+        stop.wait()
+        log.info("stopping")
+        self.stop()

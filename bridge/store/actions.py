@@ -1,0 +1,146 @@
+"""The action log: planned side effects, their attempts, results and the dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import aliased
+
+from bridge.model import Action, ActionKind
+from bridge.store.db import dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.tables import actions
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAction:
+    action: Action
+    status: str
+    attempts: int  # attempts made before this one
+    last_error: str | None
+    created_at: datetime
+
+
+def plan(conn: Connection, batch: Iterable[Action], *, now: datetime) -> int:
+    """Record actions to carry out; an action whose key is known already is left as it is."""
+    rows = [
+        {
+            "key": a.key,
+            "kind": a.kind.value,
+            "ticket_id": a.ticket_id,
+            "issue_key": a.issue_key,
+            "params": dumps(dict(a.params)),
+            "after": a.after,
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+        }
+        for a in batch
+    ]
+    return insert_ignoring_duplicates(conn, actions, rows, on=["key"])
+
+
+class ActionLog:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[StoredAction]:
+        """Pending actions whose prerequisite is done, leased to this worker."""
+        prerequisite = aliased(actions)
+        ready = and_(
+            actions.c.status == "pending",
+            or_(actions.c.not_before.is_(None), actions.c.not_before <= now),
+            or_(actions.c.lease_until.is_(None), actions.c.lease_until < now),
+            or_(
+                actions.c.after.is_(None),
+                select(prerequisite.c.key)
+                .where(prerequisite.c.key == actions.c.after, prerequisite.c.status == "done")
+                .exists(),
+            ),
+        )
+        claimed: list[StoredAction] = []
+        with self._engine.begin() as conn:
+            rows = conn.execute(
+                select(actions)
+                .where(ready)
+                .order_by(actions.c.created_at, actions.c.key)
+                .limit(limit)
+                .with_for_update(skip_locked=True, of=actions)
+            ).all()
+            for row in rows:
+                taken = conn.execute(
+                    update(actions)
+                    .where(and_(actions.c.key == row.key, ready))
+                    # Counted at claim time: a worker that dies mid-attempt still leaves a trace,
+                    # so the next attempt knows the remote side may already have changed.
+                    .values(lease_until=now + lease, attempts=actions.c.attempts + 1)
+                ).rowcount
+                if taken:
+                    claimed.append(_stored(row))
+        return claimed
+
+    def done(self, key: str, *, result: dict[str, Any], now: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(actions)
+                .where(actions.c.key == key)
+                .values(status="done", result=dumps(result), done_at=now, lease_until=None)
+            )
+
+    def failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
+        """A failed attempt: retry at `retry_at`, or with None, move it to the dead letters."""
+        values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
+        values |= {"not_before": retry_at} if retry_at else {"status": "dead"}
+        with self._engine.begin() as conn:
+            conn.execute(update(actions).where(actions.c.key == key).values(**values))
+
+    def revive(self, keys: Iterable[str] | None = None) -> int:
+        """Put dead actions back in the queue (all of them when `keys` is None)."""
+        condition = actions.c.status == "dead"
+        if keys is not None:
+            condition = and_(condition, actions.c.key.in_(list(keys)))
+        with self._engine.begin() as conn:
+            return conn.execute(
+                update(actions).where(condition).values(status="pending", attempts=1, not_before=None)  # 1: the remote side may have changed
+            ).rowcount
+
+    def planned_keys(self, ticket_id: int) -> frozenset[str]:
+        """Keys of every action ever planned for the ticket, whatever became of it."""
+        with self._engine.connect() as conn:
+            return frozenset(conn.execute(select(actions.c.key).where(actions.c.ticket_id == ticket_id)).scalars())
+
+    def result(self, key: str) -> dict[str, Any] | None:
+        with self._engine.connect() as conn:
+            return loads(conn.execute(select(actions.c.result).where(actions.c.key == key)).scalar())
+
+    def with_status(self, status: str, *, limit: int = 1000) -> list[StoredAction]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(actions).where(actions.c.status == status).order_by(actions.c.created_at).limit(limit)
+            ).all()
+        return [_stored(row) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(actions.c.status, func.count()).group_by(actions.c.status)).all()
+        return {status: count for status, count in rows}
+
+
+def _stored(row) -> StoredAction:  # type: ignore[no-untyped-def]
+    return StoredAction(
+        action=Action(
+            kind=ActionKind(row.kind),
+            key=row.key,
+            ticket_id=row.ticket_id,
+            issue_key=row.issue_key,
+            params=loads(row.params) or {},
+            after=row.after,
+        ),
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        created_at=utc(row.created_at),  # type: ignore[arg-type]
+    )

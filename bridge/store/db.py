@@ -1,0 +1,65 @@
+"""Engine set-up and the helpers every repository shares."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from bridge.store.tables import metadata
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for SQLite (one process, WAL) or PostgreSQL (several replicas)."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    metadata.create_all(engine)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets the webhook server read while a worker writes; NORMAL sync is durable in WAL.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def insert_ignoring_duplicates(
+    conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]], *, on: list[str]
+) -> int:
+    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new."""
+    rows = list(rows)
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=on).returning(table.c[on[0]])
+    return sum(len(conn.execute(statement, row).all()) for row in rows)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back naive; every time in the bridge is aware UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"), sort_keys=True)
+
+
+def loads(text: str | None) -> Any:
+    return json.loads(text) if text else None

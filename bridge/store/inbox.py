@@ -1,0 +1,100 @@
+"""The inbox: durable, deduplicated events waiting to be processed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from sqlalchemy import Engine, and_, or_, select, update
+
+from bridge.model import Event, EventSource
+from bridge.store.cursors import write_cursor
+from bridge.store.db import dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.tables import events
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    row_id: int
+    attempts: int
+    event: Event
+
+
+class Inbox:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, batch: Iterable[Event], *, now: datetime, cursor: tuple[str, str] | None = None) -> int:
+        """Store events not seen before; move `cursor` in the same transaction. Returns how many were new."""
+        rows = [
+            {
+                "source": e.source.value,
+                "event_id": e.event_id,
+                "kind": e.kind,
+                "subject": e.subject,
+                "occurred_at": e.occurred_at,
+                "received_at": now,
+                "payload": dumps(dict(e.payload)),
+                "status": "pending",
+                "attempts": 0,
+            }
+            for e in batch
+        ]
+        with self._engine.begin() as conn:
+            new = insert_ignoring_duplicates(conn, events, rows, on=["source", "event_id"])
+            if cursor is not None:
+                write_cursor(conn, cursor[0], cursor[1], now=now)
+        return new
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[StoredEvent]:
+        """Take up to `limit` pending events for this worker; a lease lets a crashed worker's events be retaken."""
+        ready = and_(
+            events.c.status == "pending",
+            or_(events.c.not_before.is_(None), events.c.not_before <= now),
+            or_(events.c.lease_until.is_(None), events.c.lease_until < now),
+        )
+        claimed: list[StoredEvent] = []
+        with self._engine.begin() as conn:
+            candidates = conn.execute(
+                select(events).where(ready).order_by(events.c.id).limit(limit).with_for_update(skip_locked=True)
+            ).all()
+            for row in candidates:
+                # The guarded UPDATE is the claim: only one worker's succeeds, on any database.
+                taken = conn.execute(
+                    update(events)
+                    .where(and_(events.c.id == row.id, ready))
+                    .values(lease_until=now + lease, attempts=events.c.attempts + 1)
+                ).rowcount
+                if taken:
+                    claimed.append(_stored(row))
+        return claimed
+
+    def done(self, row_id: int) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(update(events).where(events.c.id == row_id).values(status="done", lease_until=None))
+
+    def retry(self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool) -> None:
+        values: dict = {"last_error": error[:2000], "lease_until": None}
+        values |= {"status": "dead"} if give_up else {"not_before": not_before}
+        with self._engine.begin() as conn:
+            conn.execute(update(events).where(events.c.id == row_id).values(**values))
+
+    def count(self, status: str) -> int:
+        with self._engine.connect() as conn:
+            return len(conn.execute(select(events.c.id).where(events.c.status == status)).all())
+
+
+def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]
+    return StoredEvent(
+        row_id=row.id,
+        attempts=row.attempts,
+        event=Event(
+            source=EventSource(row.source),
+            kind=row.kind,
+            event_id=row.event_id,
+            subject=row.subject,
+            occurred_at=utc(row.occurred_at),  # type: ignore[arg-type]
+            payload=loads(row.payload) or {},
+        ),
+    )

@@ -1,0 +1,99 @@
+"""The store's tables (SQLAlchemy Core): one place that says what is kept."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# Inbox: every event from a webhook, a poll or a timer, deduped by (source, event_id).
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(16), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("subject", String(64), nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text, nullable=False, default="{}"),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("source", "event_id", name="uq_events_source_event_id"),
+)
+Index("ix_events_status", events.c.status, events.c.id)
+
+# Planned and executed side effects, keyed by idempotency key.
+actions = Table(
+    "actions",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("ticket_id", BigInteger, nullable=True),
+    Column("issue_key", String(64), nullable=True),
+    Column("params", Text, nullable=False, default="{}"),
+    Column("after", String(255), nullable=True),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("not_before", DateTime(timezone=True), nullable=True),
+    Column("lease_until", DateTime(timezone=True), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("result", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True), nullable=True),
+)
+Index("ix_actions_status", actions.c.status, actions.c.created_at)
+Index("ix_actions_ticket", actions.c.ticket_id)
+
+# Zendesk ticket ⇄ Jira issue. Many tickets may share one issue.
+links = Table(
+    "links",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True),
+    Column("issue_key", String(64), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Poll bookmarks: they only move forward, in the transaction that stored their events.
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per-ticket audit trail: every event received and every action taken.
+history = Table(
+    "history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", BigInteger, nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("what", String(64), nullable=False),
+    Column("detail", Text, nullable=False, default=""),
+)
+
+# Slack threads: one thread per ticket, so every later notice lands under it.
+threads = Table(
+    "threads",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("ts", String(32), nullable=False),
+)

@@ -1,0 +1,197 @@
+"""The executor: carries out planned actions once each, retrying failures with backoff.
+
+Every handler is idempotent on its own terms (a link already recorded, an issue found by
+its label, a Slack thread remembered), so a crash between "done remotely" and "recorded"
+repeats nothing a user would see twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Mapping
+
+from bridge.connectors.errors import AuthError, PermanentError, RetriableError
+from bridge.connectors.jira import JiraConnector, render_description, ticket_label
+from bridge.connectors.slack import SlackConnector
+from bridge.connectors.zendesk import ZendeskConnector
+from bridge.model import Action, ActionKind
+from bridge.store import Store, StoredAction
+from bridge.sync.escalate import issue_tag
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Connectors:
+    zendesk: ZendeskConnector
+    jira: JiraConnector
+    slack: SlackConnector
+
+
+def backoff(attempt: int, retry_after: float | None) -> timedelta:
+    """Exponential with jitter, never sooner than the service asked (Retry-After)."""
+    exponential = min(2.0 ** attempt, MAX_BACKOFF.total_seconds()) * (0.5 + random.random() / 2)
+    return timedelta(seconds=max(exponential, retry_after or 0.0))
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        connectors: Connectors,
+        manager_channel: str,
+        clock: Callable[[], datetime],
+        max_attempts: int = 8,
+        lease: timedelta = LEASE,
+        dry_run: bool = False,
+    ) -> None:
+        self._store = store
+        self._c = connectors
+        self._channel = manager_channel
+        self._clock = clock
+        self._max_attempts = max_attempts
+        self._lease = lease
+        self._dry_run = dry_run
+        self._handlers: dict[ActionKind, Callable[[Action, int], dict[str, Any]]] = {
+            ActionKind.CREATE_ISSUE: self._create_issue,
+            ActionKind.LINK_TICKET: self._link_ticket,
+            ActionKind.NOTE_TICKET: self._note_ticket,
+            ActionKind.NOTIFY: self._notify,
+        }
+
+    def run_ready(self, *, limit: int = 20) -> int:
+        """Carry out what is ready; returns how many actions were attempted."""
+        claimed = self._store.actions.claim(now=self._clock(), limit=limit, lease=self._lease)
+        for stored in claimed:
+            self._attempt(stored)
+        return len(claimed)
+
+    def _attempt(self, stored: StoredAction) -> None:
+        action = stored.action
+        now = self._clock()
+        try:
+            if self._dry_run:
+                log.info("dry run: would %s (%s)", action.kind.value, action.key)
+                result: dict[str, Any] = {"dry_run": True}
+            else:
+                result = self._handlers[action.kind](action, stored.attempts)
+        except (RetriableError, AuthError) as exc:
+            # An auth failure needs an operator, not a dead letter per action: keep retrying slowly.
+            retry_after = getattr(exc, "retry_after", None)
+            self._fail(stored, str(exc), now + backoff(stored.attempts + 1, retry_after), now)
+        except PermanentError as exc:
+            self._fail(stored, str(exc), None, now)
+        except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
+            log.exception("action %s failed unexpectedly", action.key)
+            self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None), now)
+        else:
+            self._store.actions.done(action.key, result=result, now=now)
+            if action.ticket_id is not None:
+                self._store.history.add(action.ticket_id, f"done {action.kind.value}", _summary(result), now=now)
+            log.info("done %s %s", action.key, _summary(result))
+
+    def _fail(self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime) -> None:
+        action = stored.action
+        if stored.attempts + 1 >= self._max_attempts:
+            retry_at = None
+        self._store.actions.failed(action.key, error=error, retry_at=retry_at)
+        if action.ticket_id is not None:
+            what = "dead letter" if retry_at is None else "retry"
+            self._store.history.add(action.ticket_id, f"{what} {action.kind.value}", error, now=now)
+        log.warning("%s %s: %s", "gave up on" if retry_at is None else "will retry", action.key, error)
+
+    # --- handlers: each idempotent ----------------------------------------------------
+
+    def _create_issue(self, action: Action, attempts: int) -> dict[str, Any]:
+        ticket_id = _ticket(action)
+        link = self._store.links.for_ticket(ticket_id)
+        if link is not None:
+            return {"issue_key": link.issue_key, "found": "store"}
+        key = None
+        if attempts > 0:
+            # An earlier attempt may have created the issue and died before recording it.
+            # Its lease has expired by now, which gives Jira's search index time to catch up.
+            key = self._c.jira.find_for_ticket(ticket_id)
+        found = key is not None
+        if key is None:
+            p = action.params
+            key = self._c.jira.create_issue(
+                project=p["project"],
+                summary=p["summary"],
+                description=render_description([tuple(s) for s in p["sections"]]),
+                issue_type=p["issue_type"],
+                priority=p.get("priority"),
+                labels=[*p.get("labels", ()), ticket_label(ticket_id)],
+            )
+        self._store.links.add(ticket_id, key, now=self._clock())
+        return {"issue_key": key, "found": "search" if found else "created"}
+
+    def _link_ticket(self, action: Action, _attempts: int) -> dict[str, Any]:
+        key = self._issue_key(action)
+        self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
+        return {"issue_key": key}
+
+    def _note_ticket(self, action: Action, _attempts: int) -> dict[str, Any]:
+        values = self._placeholders(action)
+        p = action.params
+        self._c.zendesk.update(
+            _ticket(action),
+            note=_fill(p.get("note"), values),
+            public=bool(p.get("public", False)),
+            add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
+            status=p.get("status"),
+        )
+        return {"ticket_id": _ticket(action)}
+
+    def _notify(self, action: Action, _attempts: int) -> dict[str, Any]:
+        values = self._placeholders(action)
+        text = _fill(action.params["text"], values) or ""
+        ticket_id = action.ticket_id
+        thread = self._store.links.thread(ticket_id) if ticket_id is not None else None
+        channel, ts = self._c.slack.post(
+            channel=thread[0] if thread else self._channel, text=text, thread_ts=thread[1] if thread else None
+        )
+        if ticket_id is not None and thread is None:
+            self._store.links.remember_thread(ticket_id, channel, ts)
+        return {"channel": channel, "ts": ts}
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _issue_key(self, action: Action) -> str:
+        if action.issue_key:
+            return action.issue_key
+        link = self._store.links.for_ticket(_ticket(action))
+        if link is None:
+            raise PermanentError("bridge", f"{action.key}: ticket has no linked issue")
+        return link.issue_key
+
+    def _placeholders(self, action: Action) -> dict[str, str]:
+        if action.ticket_id is None or self._store.links.for_ticket(action.ticket_id) is None:
+            return {}
+        key = self._issue_key(action)
+        return {"issue_key": key, "issue_url": self._c.jira.browse_url(key), "issue_tag": issue_tag(key)}
+
+
+def _ticket(action: Action) -> int:
+    if action.ticket_id is None:
+        raise PermanentError("bridge", f"{action.key}: no ticket")
+    return action.ticket_id
+
+
+def _fill(template: str | None, values: Mapping[str, str]) -> str | None:
+    if template is None:
+        return None
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _summary(result: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(result.items()))

@@ -1,0 +1,75 @@
+"""Turns inbox events into planned actions: fetch the ticket, decide, record — atomically."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Callable
+
+from bridge.connectors.errors import PermanentError, RetriableError
+from bridge.connectors.zendesk import ZendeskConnector
+from bridge.model import EventSource
+from bridge.rules import Rules
+from bridge.store import Store, StoredEvent
+from bridge.sync.decide import decide
+from bridge.sync.execute import backoff
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+
+
+class Processor:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        zendesk: ZendeskConnector,
+        rules: Callable[[], Rules],
+        clock: Callable[[], datetime],
+        default_project: str,
+        max_attempts: int = 8,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._store = store
+        self._zendesk = zendesk
+        self._rules = rules  # a provider: the daemon swaps in reloaded rules between events
+        self._clock = clock
+        self._project = default_project
+        self._max_attempts = max_attempts
+        self._lease = lease
+
+    def run_ready(self, *, limit: int = 20) -> int:
+        """Process what is waiting; returns how many events were taken."""
+        claimed = self._store.inbox.claim(now=self._clock(), limit=limit, lease=self._lease)
+        for stored in claimed:
+            self._attempt(stored)
+        return len(claimed)
+
+    def _attempt(self, stored: StoredEvent) -> None:
+        now = self._clock()
+        try:
+            self._process(stored)
+        except PermanentError as exc:
+            log.warning("event %s dropped: %s", stored.event.event_id, exc)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True)
+        except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
+            if not isinstance(exc, RetriableError):
+                log.exception("event %s failed", stored.event.event_id)
+            give_up = stored.attempts + 1 >= self._max_attempts
+            retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None))
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up)
+
+    def _process(self, stored: StoredEvent) -> None:
+        event = stored.event
+        if event.source is not EventSource.ZENDESK:
+            self._store.inbox.done(stored.row_id)
+            return
+        ticket = self._zendesk.ticket(int(event.subject))
+        state = self._store.ticket_state(ticket.id)
+        now = self._clock()
+        actions = decide(ticket, state, self._rules(), now=now, default_project=self._project)
+        note = ", ".join(a.key for a in actions) or "nothing to do"
+        self._store.commit_decision(stored, actions, ticket_id=ticket.id, note=note, now=now)
+        if actions:
+            log.info("ticket %s: planned %s", ticket.id, note)

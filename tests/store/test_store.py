@@ -1,0 +1,96 @@
+"""The store keeps work exactly once: deduped events, idempotent plans, leases, cursors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bridge.model import Action, ActionKind, Event, EventSource
+from bridge.store import open_store
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+LEASE = timedelta(seconds=30)
+
+
+def event(event_id: str, subject: str = "1") -> Event:
+    return Event(EventSource.ZENDESK, "ticket.changed", event_id, subject, NOW, {"n": 1})
+
+
+def test_the_same_event_by_webhook_and_poll_is_stored_once(store_url: str) -> None:
+    store = open_store(store_url)
+    assert store.inbox.add([event("ticket:1:a")], now=NOW) == 1
+    assert store.inbox.add([event("ticket:1:a"), event("ticket:1:b")], now=NOW) == 1
+    claimed = store.inbox.claim(now=NOW, limit=10, lease=LEASE)
+    assert [c.event.event_id for c in claimed] == ["ticket:1:a", "ticket:1:b"]
+    assert claimed[0].event.payload == {"n": 1}
+    assert claimed[0].event.occurred_at == NOW
+
+
+def test_a_claimed_event_is_not_handed_out_twice_until_its_lease_expires(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW)
+    assert len(store.inbox.claim(now=NOW, limit=10, lease=LEASE)) == 1
+    assert store.inbox.claim(now=NOW + timedelta(seconds=10), limit=10, lease=LEASE) == []
+    retaken = store.inbox.claim(now=NOW + timedelta(seconds=31), limit=10, lease=LEASE)
+    assert [r.attempts for r in retaken] == [1]  # the crashed worker's attempt counts
+
+
+def test_the_cursor_moves_with_the_events_it_covers(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW, cursor=("zendesk", "c1"))
+    store.inbox.add([], now=NOW, cursor=("zendesk", "c2"))
+    assert store.cursor("zendesk") == "c2"
+    assert store.cursor("jira") is None
+
+
+def test_actions_are_planned_once_and_wait_for_their_prerequisite(store_url: str) -> None:
+    store = open_store(store_url)
+    create = Action(ActionKind.CREATE_ISSUE, "create:1", ticket_id=1, params={"summary": "s"})
+    note = Action(ActionKind.NOTE_TICKET, "note:1", ticket_id=1, after="create:1")
+    store.inbox.add([event("e1")], now=NOW)
+    [stored] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    assert store.commit_decision(stored, [create, note], ticket_id=1, note="planned", now=NOW) == 2
+    assert store.commit_decision(stored, [create, note], ticket_id=1, note="again", now=NOW) == 0
+    assert store.ticket_state(1).planned == {"create:1", "note:1"}
+
+    ready = store.actions.claim(now=NOW, limit=10, lease=LEASE)
+    assert [r.action.key for r in ready] == ["create:1"]
+    assert ready[0].action.params == {"summary": "s"}
+    store.actions.done("create:1", result={"issue_key": "SUP-1"}, now=NOW)
+    assert [r.action.key for r in store.actions.claim(now=NOW, limit=10, lease=LEASE)] == ["note:1"]
+    assert store.actions.result("create:1") == {"issue_key": "SUP-1"}
+
+
+def test_failed_actions_retry_later_and_dead_letters_can_be_revived(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW)
+    [stored] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    store.commit_decision(stored, [Action(ActionKind.NOTIFY, "n:1", ticket_id=1)], ticket_id=1, note="", now=NOW)
+    store.actions.claim(now=NOW, limit=1, lease=LEASE)
+    store.actions.failed("n:1", error="HTTP 503", retry_at=NOW + timedelta(minutes=1))
+    assert store.actions.claim(now=NOW + timedelta(seconds=59), limit=1, lease=LEASE) == []
+    [again] = store.actions.claim(now=NOW + timedelta(minutes=1), limit=1, lease=LEASE)
+    assert again.attempts == 1 and again.last_error == "HTTP 503"
+    store.actions.failed("n:1", error="HTTP 400", retry_at=None)
+    assert [d.action.key for d in store.actions.with_status("dead")] == ["n:1"]
+    assert store.actions.counts() == {"dead": 1}
+    assert store.actions.revive() == 1
+    assert len(store.actions.claim(now=NOW + timedelta(minutes=2), limit=1, lease=LEASE)) == 1
+
+
+def test_links_many_tickets_to_one_issue_and_keep_the_first_link(store_url: str) -> None:
+    store = open_store(store_url)
+    store.links.add(1, "SUP-1", now=NOW)
+    store.links.add(2, "SUP-1", now=NOW)
+    assert store.links.add(1, "SUP-9", now=NOW).issue_key == "SUP-1"
+    assert [link.ticket_id for link in store.links.for_issue("SUP-1")] == [1, 2]
+    store.links.remember_thread(1, "C1", "111.1")
+    store.links.remember_thread(1, "C1", "222.2")
+    assert store.links.thread(1) == ("C1", "111.1")
+
+
+def test_history_keeps_the_order_things_happened(store_url: str) -> None:
+    store = open_store(store_url)
+    store.history.add(7, "event", "first", now=NOW)
+    store.history.add(7, "done", "second", now=NOW + timedelta(seconds=1))
+    assert [(e.what, e.detail) for e in store.history.of(7)] == [("event", "first"), ("done", "second")]
+    assert store.history.of(8) == []
