@@ -12,8 +12,9 @@ import requests
 from jira import JIRA, JIRAError
 
 from bridge.connectors.errors import ApiError, RetriableError, from_status
-from bridge.connectors.zendesk_json import BRIDGE_MARKER, parse_time
-from bridge.model import Comment, Issue
+from bridge.connectors.jira_json import issue_from_json
+from bridge.connectors.zendesk_json import BRIDGE_MARKER
+from bridge.model import Issue
 
 log = logging.getLogger(__name__)
 
@@ -157,30 +158,7 @@ class JiraConnector:
     # --- plumbing ------------------------------------------------------------------
 
     def _to_issue(self, raw: dict[str, Any]) -> Issue:
-        fields = raw.get("fields") or {}
-        status = fields.get("status") or {}
-        comments = tuple(
-            Comment(
-                id=str(c.get("id")),
-                body=str(c.get("body") or ""),
-                public=False,
-                author=str((c.get("author") or {}).get("emailAddress") or (c.get("author") or {}).get("displayName") or ""),
-                created_at=parse_time(c.get("created")),
-                by_bridge=BRIDGE_MARKER in str(c.get("body") or ""),
-            )
-            for c in ((fields.get("comment") or {}).get("comments") or ())
-        )
-        return Issue(
-            key=raw["key"],
-            summary=str(fields.get("summary") or ""),
-            status=str(status.get("name") or ""),
-            status_category=str((status.get("statusCategory") or {}).get("key") or ""),
-            labels=frozenset(fields.get("labels") or ()),
-            updated_at=parse_time(fields.get("updated")),
-            resolution=(fields.get("resolution") or {}).get("name"),
-            url=self.browse_url(raw["key"]),
-            comments=comments,
-        )
+        return issue_from_json(raw, browse_base=self.base_url)
 
     def _call(self, operation: Callable[[], T]) -> T:
         try:

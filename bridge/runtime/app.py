@@ -1,10 +1,10 @@
-"""The daemon's HTTP face: health, readiness and metrics (webhook routes are added by `webhooks`)."""
+"""The daemon's HTTP face: health, readiness, metrics, and the routers it is given (webhooks)."""
 
 from __future__ import annotations
 
 from typing import Callable
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -12,8 +12,12 @@ from bridge.runtime.metrics import Metrics
 from bridge.store import Store
 
 
-def create_app(*, store: Store, metrics: Metrics, ready: Callable[[], bool]) -> FastAPI:
+def create_app(
+    *, store: Store, metrics: Metrics, ready: Callable[[], bool], routers: tuple[APIRouter, ...] = ()
+) -> FastAPI:
     app = FastAPI(title="escalation bridge", docs_url=None, redoc_url=None, openapi_url=None)
+    for router in routers:
+        app.include_router(router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -18,6 +18,7 @@ from bridge.runtime.app import create_app
 from bridge.runtime.http import HttpServer
 from bridge.runtime.metrics import Metrics
 from bridge.runtime.rules_watch import RulesHolder
+from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
 from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
@@ -88,8 +89,19 @@ class Daemon:
         ]
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._started = False
+        webhooks = webhook_router(
+            store=self.store,
+            config=WebhookConfig(
+                zendesk_secret=settings.zendesk_webhook_secret.get_secret_value(),
+                jira_secret=settings.jira_webhook_secret.get_secret_value(),
+                max_bytes=settings.webhook_max_bytes,
+            ),
+            metrics=self.metrics,
+            clock=clock,
+            on_new=self.wake,
+        )
         self.http = HttpServer(
-            create_app(store=self.store, metrics=self.metrics, ready=lambda: self._started),
+            create_app(store=self.store, metrics=self.metrics, ready=lambda: self._started, routers=(webhooks,)),
             host=settings.http_host,
             port=settings.http_port,
         )

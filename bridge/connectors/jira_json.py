@@ -1,0 +1,93 @@
+"""Jira JSON -> the bridge's model. Pure: REST v2 issue objects and webhook bodies.
+
+Shapes follow shared/reference/jira (sentry/get_issue_response.json, jira-to-matrix
+webhooks, zulip/comment_created.json).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from bridge.connectors.zendesk_json import BRIDGE_MARKER, parse_time
+from bridge.model import Comment, Event, EventSource, Issue
+
+
+class MalformedPayload(ValueError):
+    """A webhook body that is JSON but not the shape the service sends."""
+
+
+def _person(raw: Mapping[str, Any] | None) -> str:
+    raw = raw or {}
+    return str(raw.get("emailAddress") or raw.get("displayName") or raw.get("name") or "")
+
+
+def comment_from_json(raw: Mapping[str, Any]) -> Comment:
+    body = str(raw.get("body") or "")
+    return Comment(
+        id=str(raw.get("id")),
+        body=body,
+        # Jira comments are visible to everyone with issue access unless restricted;
+        # "public" here means "meant for the requester", decided by the rules, not Jira.
+        public=raw.get("visibility") is None,
+        author=_person(raw.get("author")),
+        created_at=parse_time(raw.get("created")),
+        by_bridge=BRIDGE_MARKER in body,
+    )
+
+
+def issue_from_json(raw: Mapping[str, Any], *, browse_base: str = "") -> Issue:
+    fields = raw.get("fields") or {}
+    status = fields.get("status") or {}
+    key = str(raw["key"])
+    return Issue(
+        key=key,
+        summary=str(fields.get("summary") or ""),
+        status=str(status.get("name") or ""),
+        status_category=str((status.get("statusCategory") or {}).get("key") or ""),
+        labels=frozenset(fields.get("labels") or ()),
+        updated_at=parse_time(fields.get("updated")),
+        resolution=(fields.get("resolution") or {}).get("name"),
+        url=f"{browse_base.rstrip('/')}/browse/{key}" if browse_base else "",
+        comments=tuple(comment_from_json(c) for c in ((fields.get("comment") or {}).get("comments") or ())),
+    )
+
+
+def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delivery_id: str | None = None) -> Event:
+    """An inbox event from a Jira webhook body (issue created/updated, comment created/updated)."""
+    kind = body.get("webhookEvent")
+    issue = body.get("issue")
+    if not isinstance(kind, str) or not isinstance(issue, Mapping) or not issue.get("key"):
+        raise MalformedPayload("a Jira webhook needs webhookEvent and issue.key")
+    key = str(issue["key"])
+    occurred = _occurred(body, received_at)
+    comment = body.get("comment") if isinstance(body.get("comment"), Mapping) else None
+    if comment is not None and kind.startswith("comment_"):
+        # Same id however the comment arrives (webhook, retry, poll), so it is handled once.
+        event_id = f"comment:{key}:{comment.get('id')}:{comment.get('updated') or comment.get('created')}"
+    else:
+        updated = (issue.get("fields") or {}).get("updated")
+        event_id = f"issue:{key}:{updated}" if updated else (delivery_id or _digest(body))
+    return Event(
+        source=EventSource.JIRA,
+        kind=kind.removeprefix("jira:"),
+        event_id=event_id,
+        subject=key,
+        occurred_at=occurred,
+        payload={"changelog": body.get("changelog") or {}, "comment_id": (comment or {}).get("id")},
+    )
+
+
+def _occurred(body: Mapping[str, Any], received_at: datetime) -> datetime:
+    stamp = body.get("timestamp")
+    if isinstance(stamp, (int, float)):  # epoch milliseconds, as Jira Cloud sends it
+        return datetime.fromtimestamp(stamp / 1000, tz=timezone.utc)
+    try:
+        return parse_time(stamp) if stamp else received_at
+    except ValueError:  # informational only: the event id never depends on it
+        return received_at
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    return "body:" + hashlib.sha256(repr(sorted(body.items())).encode()).hexdigest()[:32]

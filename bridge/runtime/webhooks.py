@@ -1,0 +1,133 @@
+"""Webhook endpoints: verify, store in the inbox, answer fast. Processing happens after.
+
+A bad delivery is answered with a status and a log line, never an exception, and nothing
+of it is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bridge.connectors import jira_json, zendesk_json
+from bridge.connectors.signatures import SignatureError, verify_jira, verify_zendesk
+from bridge.model import Event
+from bridge.runtime.metrics import Metrics
+from bridge.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    zendesk_secret: str
+    jira_secret: str
+    max_bytes: int
+
+
+class Rejected(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def webhook_router(
+    *,
+    store: Store,
+    config: WebhookConfig,
+    metrics: Metrics,
+    clock: Callable[[], datetime],
+    on_new: Callable[[], None],
+) -> APIRouter:
+    router = APIRouter()
+
+    async def receive(source: str, request: Request, parse: Callable[[bytes, Request], Event]) -> JSONResponse:
+        try:
+            body = await _read_limited(request, config.max_bytes)
+            event = parse(body, request)
+        except Rejected as exc:
+            metrics.webhooks.labels(source=source, outcome=str(exc.status)).inc()
+            log.warning("%s webhook refused (%s): %s", source, exc.status, exc.reason)
+            return JSONResponse({"error": exc.reason}, status_code=exc.status)
+        new = await run_in_threadpool(store.inbox.add, [event], now=clock())
+        metrics.webhooks.labels(source=source, outcome="200").inc()
+        if new:
+            metrics.events_new.labels(source=source).inc()
+            on_new()
+        return JSONResponse({"stored": bool(new), "event_id": event.event_id})
+
+    def parse_zendesk(body: bytes, request: Request) -> Event:
+        if not config.zendesk_secret:
+            raise Rejected(403, "BRIDGE_ZENDESK_WEBHOOK_SECRET is not set: Zendesk webhooks are refused")
+        try:
+            verify_zendesk(
+                secret=config.zendesk_secret,
+                signature=request.headers.get("x-zendesk-webhook-signature"),
+                timestamp=request.headers.get("x-zendesk-webhook-signature-timestamp"),
+                body=body,
+                now=clock(),
+            )
+        except SignatureError as exc:
+            raise Rejected(401, str(exc)) from None
+        try:
+            return zendesk_json.event_from_webhook(_json_object(body))
+        except zendesk_json.MalformedPayload as exc:
+            raise Rejected(400, str(exc)) from None
+
+    def parse_jira(body: bytes, request: Request) -> Event:
+        if not config.jira_secret:
+            raise Rejected(403, "BRIDGE_JIRA_WEBHOOK_SECRET is not set: Jira webhooks are refused")
+        try:
+            verify_jira(secret=config.jira_secret, signature=request.headers.get("x-hub-signature"), body=body)
+        except SignatureError as exc:
+            raise Rejected(401, str(exc)) from None
+        try:
+            return jira_json.event_from_webhook(
+                _json_object(body),
+                received_at=clock(),
+                delivery_id=request.headers.get("x-atlassian-webhook-identifier"),
+            )
+        except jira_json.MalformedPayload as exc:
+            raise Rejected(400, str(exc)) from None
+
+    @router.post("/webhooks/zendesk")
+    async def zendesk_webhook(request: Request) -> JSONResponse:
+        return await receive("zendesk", request, parse_zendesk)
+
+    @router.post("/webhooks/jira")
+    async def jira_webhook(request: Request) -> JSONResponse:
+        return await receive("jira", request, parse_jira)
+
+    return router
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Rejected(413, f"body over {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise Rejected(400, f"malformed JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise Rejected(400, "the body must be a JSON object")
+    return value

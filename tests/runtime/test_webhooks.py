@@ -1,0 +1,167 @@
+"""Webhook ingest: only correctly signed, fresh, well-formed deliveries reach the inbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bridge.connectors.signatures import jira_signature, zendesk_signature
+from bridge.runtime.app import create_app
+from bridge.runtime.metrics import Metrics
+from bridge.runtime.webhooks import WebhookConfig, webhook_router
+from bridge.store import Store, open_store
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+ZD_SECRET = "zendesk-test-secret"
+JIRA_SECRET = "jira-test-secret"
+LIMIT = 64 * 1024
+
+
+def make_client(store: Store, woken: list[int]) -> TestClient:
+    router = webhook_router(
+        store=store,
+        config=WebhookConfig(zendesk_secret=ZD_SECRET, jira_secret=JIRA_SECRET, max_bytes=LIMIT),
+        metrics=Metrics(),
+        clock=lambda: NOW,
+        on_new=lambda: woken.append(1),
+    )
+    return TestClient(create_app(store=store, metrics=Metrics(), ready=lambda: True, routers=(router,)))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(f"sqlite:///{tmp_path / 'bridge.db'}")
+
+
+@pytest.fixture
+def woken() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def client(store: Store, woken: list[int]) -> TestClient:
+    return make_client(store, woken)
+
+
+def zendesk_headers(body: bytes, *, at: datetime = NOW, secret: str = ZD_SECRET) -> dict[str, str]:
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        "X-Zendesk-Webhook-Signature": zendesk_signature(secret, stamp, body),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+        "Content-Type": "application/json",
+    }
+
+
+def zendesk_body(ticket_id: int = 42, updated: str = "2026-03-02T08:59:30Z") -> bytes:
+    return json.dumps(
+        {"type": "zen:event-type:ticket.status_changed", "id": "01HX", "time": updated,
+         "detail": {"id": str(ticket_id), "updated_at": updated, "status": "OPEN"}}
+    ).encode()
+
+
+def test_a_signed_zendesk_delivery_is_stored_once_and_wakes_the_workers(client, store, woken) -> None:
+    body = zendesk_body()
+    first = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
+    again = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
+    assert first.status_code == 200 and first.json() == {"stored": True, "event_id": "ticket:42:2026-03-02T08:59:30Z"}
+    assert again.status_code == 200 and again.json()["stored"] is False
+    assert store.inbox.count("pending") == 1
+    assert woken == [1]
+
+
+def test_zendesk_trigger_bodies_with_placeholders_are_accepted(client, store) -> None:
+    body = json.dumps({"ticket": {"id": "7", "updated_at": "2026-03-02T08:00:00Z"}}).encode()
+    response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
+    assert response.status_code == 200
+    [claimed] = store.inbox.claim(now=NOW, limit=5, lease=timedelta(seconds=5))
+    assert claimed.event.subject == "7"
+
+
+@pytest.mark.parametrize(
+    "mangle, status",
+    [
+        (lambda body, h: h | {"X-Zendesk-Webhook-Signature": "AAAA"}, 401),
+        (lambda body, h: zendesk_headers(body, secret="wrong"), 401),
+        (lambda body, h: {k: v for k, v in h.items() if "Timestamp" not in k}, 401),
+        (lambda body, h: zendesk_headers(body, at=NOW - timedelta(minutes=6)), 401),
+    ],
+    ids=["bad-signature", "wrong-secret", "no-timestamp", "stale-timestamp"],
+)
+def test_bad_zendesk_deliveries_are_refused_and_nothing_is_stored(client, store, mangle, status) -> None:
+    body = zendesk_body()
+    response = client.post("/webhooks/zendesk", content=body, headers=mangle(body, zendesk_headers(body)))
+    assert response.status_code == status
+    assert "error" in response.json()
+    assert store.inbox.count("pending") == 0
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [(b"{not json", 400), (b"[1, 2]", 400), (b'{"detail": {"id": "x"}}', 400), (b"{" + b" " * LIMIT + b"}", 413)],
+    ids=["malformed", "not-an-object", "no-ticket-id", "oversized"],
+)
+def test_malformed_and_oversized_zendesk_bodies_are_refused(client, store, body, status) -> None:
+    response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
+    assert response.status_code == status
+    assert store.inbox.count("pending") == 0
+
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "jira"
+
+
+def jira_body(comment: bool = False) -> bytes:
+    """Real recorded Jira Cloud webhook bodies."""
+    name = "zulip/comment_created.json" if comment else "jira-to-matrix/webhooks/issue_updated_status-changed.json"
+    return (REFERENCE / name).read_bytes()
+
+
+def test_recorded_jira_webhooks_are_stored_with_their_issue(client, store) -> None:
+    for body in (jira_body(), jira_body(comment=True)):
+        response = client.post("/webhooks/jira", content=body, headers={"X-Hub-Signature": jira_signature(JIRA_SECRET, body)})
+        assert response.status_code == 200, response.text
+    events = store.inbox.claim(now=NOW, limit=5, lease=timedelta(seconds=5))
+    assert [(e.event.kind, e.event.subject) for e in events] == [("issue_updated", "INDEV-6"), ("comment_created", "ZUL-1")]
+    assert events[0].event.payload["changelog"]["items"][0]["toString"] == "In Progress"
+
+
+def test_jira_deliveries_with_a_bad_signature_are_refused(client, store) -> None:
+    body = jira_body()
+    assert client.post("/webhooks/jira", content=body, headers={"X-Hub-Signature": "sha256=00"}).status_code == 401
+    assert client.post("/webhooks/jira", content=body).status_code == 401
+    assert store.inbox.count("pending") == 0
+
+
+def test_webhooks_are_refused_when_no_secret_is_configured(store, woken) -> None:
+    router = webhook_router(
+        store=store, config=WebhookConfig("", "", LIMIT), metrics=Metrics(), clock=lambda: NOW, on_new=lambda: None
+    )
+    client = TestClient(create_app(store=store, metrics=Metrics(), ready=lambda: True, routers=(router,)))
+    body = zendesk_body()
+    response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
+    assert response.status_code == 403
+    assert "BRIDGE_ZENDESK_WEBHOOK_SECRET" in response.json()["error"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=json_values | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+def test_no_signed_body_whatever_its_shape_yields_a_server_error(client, payload) -> None:
+    body = (json.dumps(payload) if not isinstance(payload, str) else payload).encode()
+    for path, headers in (
+        ("/webhooks/zendesk", zendesk_headers(body)),
+        ("/webhooks/jira", {"X-Hub-Signature": jira_signature(JIRA_SECRET, body)}),
+    ):
+        response = client.post(path, content=body, headers=headers)
+        assert response.status_code in (200, 400, 413), (path, body, response.text)
