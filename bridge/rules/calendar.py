@@ -1,0 +1,190 @@
+"""Exact business-time arithmetic on one calendar.
+
+Time is integer microseconds since the Unix epoch (UTC), so sums are exact. A calendar
+lazily builds a table of days — local midnight in UTC, each day's working spans in UTC,
+and the working time before each day — so `working_at` is one bisect and a few
+additions, and `add` is one bisect more. DST is handled once, when a day's local
+spans are turned into UTC instants; a working hour is an hour that really elapsed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+US = 1_000_000  # microseconds per second
+_ONE_US = timedelta(microseconds=1)
+_CHUNK_DAYS = 400  # grow the table by about a year at a time
+_MAX_DAYS = 366 * 60  # a calendar that never works would otherwise grow forever
+
+WeekSpans = tuple[tuple[tuple[int, int], ...], ...]  # per weekday (Mon=0): (start, end) minutes
+
+
+def to_us(moment: datetime) -> int:
+    """An aware datetime as integer microseconds since the epoch."""
+    return (moment - EPOCH) // _ONE_US
+
+
+def from_us(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    first: int  # proleptic ordinal of the first day
+    day_start: list[int]  # UTC of each local midnight; one extra entry closes the last day
+    cum: list[int]  # working time before each day; one extra entry: the total
+    spans: list[tuple[tuple[int, int], ...]]  # each day's working spans in UTC
+
+    def working_at(self, moment: int) -> int:
+        """Working time from the table's start up to `moment` (which it covers)."""
+        index = bisect_right(self.day_start, moment) - 1
+        total = self.cum[index]
+        for start, end in self.spans[index]:
+            if moment <= start:
+                break
+            total += (moment if moment < end else end) - start
+        return total
+
+    def moment_of(self, amount: int) -> int:
+        """The earliest moment at which `amount` (> 0, covered) of working time has elapsed."""
+        index = bisect_left(self.cum, amount) - 1
+        left = amount - self.cum[index]
+        for start, end in self.spans[index]:
+            if left <= end - start:
+                return start + left
+            left -= end - start
+        raise AssertionError("cumulative table out of step")  # pragma: no cover
+
+
+class BusinessCalendar:
+    """Working time of one calendar: add it, measure it, with or without pauses."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        tz: ZoneInfo,
+        week: WeekSpans,
+        is_holiday: Callable[[date], bool],
+        day_length_s: int | None = None,
+    ) -> None:
+        if not any(week):
+            raise ValueError(f"calendar {name!r} has no working hours")
+        self.name = name
+        self.tz = tz
+        self.week = week
+        self.is_holiday = is_holiday
+        longest = max(sum(end - start for start, end in day) for day in week) * 60
+        self.day_length_us = (day_length_s or longest) * US
+        self._table: _Table | None = None
+
+    # -- the table ---------------------------------------------------------------------
+
+    def _build(self, first: int, last: int) -> _Table:
+        day_start: list[int] = []
+        cum: list[int] = [0]
+        spans: list[tuple[tuple[int, int], ...]] = []
+        for ordinal in range(first, last + 1):
+            day = date.fromordinal(ordinal)
+            midnight = to_us(datetime(day.year, day.month, day.day, tzinfo=self.tz))
+            day_start.append(midnight)
+            if ordinal == last:
+                break  # the closing midnight only
+            local = () if self.is_holiday(day) else self.week[day.weekday()]
+            utc = tuple((self._local(day, start), self._local(day, end)) for start, end in local)
+            spans.append(utc)
+            cum.append(cum[-1] + sum(end - start for start, end in utc))
+        return _Table(first, day_start, cum, spans)
+
+    def _local(self, day: date, minutes: int) -> int:
+        # 24:00 is the next local midnight, not 00:00 of the same day.
+        if minutes == 24 * 60:
+            nxt = day + timedelta(days=1)
+            return to_us(datetime(nxt.year, nxt.month, nxt.day, tzinfo=self.tz))
+        hour, minute = divmod(minutes, 60)
+        return to_us(datetime(day.year, day.month, day.day, hour, minute, tzinfo=self.tz))
+
+    def _cover(self, *moments: int, extra_days: int = 0) -> _Table:
+        """A table covering every moment (and `extra_days` past the last); built or grown."""
+        table = self._table
+        low, high = min(moments), max(moments)
+        if table is not None and table.day_start[0] <= low and high < table.day_start[-1] and not extra_days:
+            return table
+        low_day = datetime.fromtimestamp(low / US - 86400 * 2, tz=timezone.utc).date().toordinal()
+        high_day = datetime.fromtimestamp(high / US + 86400 * 2, tz=timezone.utc).date().toordinal()
+        first, last = low_day - _CHUNK_DAYS // 4, high_day + _CHUNK_DAYS + extra_days
+        if table is not None:
+            first = min(first, table.first)
+            last = max(last, table.first + len(table.spans))
+            if table.first <= first and last <= table.first + len(table.spans):
+                return table
+        if last - first > _MAX_DAYS:
+            raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+        # Built whole and swapped in one assignment: readers on other threads see old or new.
+        self._table = table = self._build(first, last)
+        return table
+
+    # -- arithmetic ----------------------------------------------------------------------
+
+    def working_between(self, start: int, end: int) -> int:
+        """Working microseconds in [start, end] (negative if end < start)."""
+        table = self._cover(start, end)
+        return table.working_at(end) - table.working_at(start)
+
+    def add(self, start: int, amount: int) -> int:
+        """The moment `amount` microseconds of working time after `start`."""
+        if amount <= 0:
+            return start
+        extra = 0
+        while True:
+            table = self._cover(start, extra_days=extra)
+            target = table.working_at(start) + amount
+            if target <= table.cum[-1]:
+                return table.moment_of(target)
+            weekly = max(1, sum(end - start_ for day in self.week for start_, end in day) * 60 * US)
+            extra = max(extra * 2, (target - table.cum[-1]) * 7 // weekly + _CHUNK_DAYS)
+            if extra > _MAX_DAYS:
+                raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+
+    def add_paused(self, start: int, amount: int, pauses: Sequence[tuple[int, int]]) -> int:
+        """Like `add`, but time inside the pauses (sorted, disjoint) does not count."""
+        moment, left = start, amount
+        for pause_start, pause_end in pauses:
+            if pause_end <= moment:
+                continue
+            candidate = self.add(moment, left)
+            if pause_start >= candidate:
+                return candidate
+            if pause_start > moment:
+                left -= self.working_between(moment, pause_start)
+            moment = pause_end
+        return self.add(moment, left)
+
+    def working_paused(self, start: int, end: int, pauses: Sequence[tuple[int, int]]) -> int:
+        """Working time in [start, end] outside the pauses (sorted, disjoint)."""
+        total = self.working_between(start, end)
+        for pause_start, pause_end in pauses:
+            low, high = max(start, pause_start), min(end, pause_end)
+            if low < high:
+                total -= self.working_between(low, high)
+        return total
+
+
+def merge_pauses(pauses: Iterable[tuple[datetime, datetime | None]], *, now: datetime) -> list[tuple[int, int]]:
+    """Pause intervals as sorted, disjoint microsecond pairs; an open pause ends at `now`."""
+    now_us = to_us(now)
+    pairs = sorted((to_us(start), to_us(end) if end is not None else now_us) for start, end in pauses)
+    merged: list[tuple[int, int]] = []
+    for start, end in pairs:
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

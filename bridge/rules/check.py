@@ -1,0 +1,224 @@
+"""Checks that need the whole file: references, time zones, holidays, overlapping hours,
+unreachable rules. Each problem names the path of the key or value it is about.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterator
+
+import holidays as holidays_lib
+
+from bridge.rules.engine import expand_days, week_spans
+from bridge.rules.reach import shadowing
+from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, Rules
+
+Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
+ZENDESK_TYPES = ("incident", "problem", "question", "task")
+ZENDESK_PRIORITIES = ("urgent", "high", "normal", "low")
+ZENDESK_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
+
+
+def check_rules(rules: Rules) -> list[Found]:
+    """Every problem of a rules file that validated as to shape."""
+    return [
+        *_defaults(rules),
+        *_calendars(rules),
+        *_priorities(rules),
+        *_types(rules),
+        *_routing(rules),
+        *_sla(rules),
+        *_escalation(rules),
+        *_status_map(rules),
+        *_notifications(rules),
+    ]
+
+
+def _unknown(what: str, name: object, known: list[str]) -> str:
+    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known) or 'none'}"
+    return f"unknown {what} {name!r}{hint}"
+
+
+def _ref(path: tuple[object, ...], what: str, name: object, known: list[str]) -> Iterator[Found]:
+    if name is not None and name not in known:
+        yield path, _unknown(what, name, known), False
+
+
+def _defaults(rules: Rules) -> Iterator[Found]:
+    yield from _ref(("defaults", "type"), "type", rules.defaults.type, list(rules.types))
+    yield from _ref(("defaults", "priority"), "priority", rules.defaults.priority, list(rules.priorities))
+    yield from _ref_tier(("defaults", "tier"), rules.defaults.tier, rules)
+    for number in rules.tiers:
+        if number < 1:
+            yield ("tiers", number), f"tier numbers start at 1, not {number}", True
+
+
+def _ref_tier(path: tuple[object, ...], tier: int | None, rules: Rules) -> Iterator[Found]:
+    if tier is not None and tier not in rules.tiers:
+        yield path, f"unknown tier {tier}; known: {', '.join(map(str, sorted(rules.tiers)))}", False
+
+
+def _calendars(rules: Rules) -> Iterator[Found]:
+    zones = sorted(zoneinfo.available_timezones())
+    countries = holidays_lib.list_supported_countries()
+    for name, cal in rules.calendars.items():
+        here = ("calendars", name)
+        if cal.timezone not in zones:
+            yield (*here, "timezone"), _unknown("time zone", cal.timezone, zones), False
+        source = cal.holidays
+        if source.country is not None and source.country not in countries:
+            yield (*here, "holidays", "country"), _unknown("holiday country", source.country, list(countries)), False
+        elif source.country and source.subdivision and source.subdivision not in countries[source.country]:
+            known = list(countries[source.country])
+            yield (*here, "holidays", "subdivision"), _unknown("subdivision", source.subdivision, known), False
+        elif source.subdivision and not source.country:
+            yield (*here, "holidays", "subdivision"), "a subdivision needs a country", False
+        yield from _overlaps(here, cal.hours)
+        if not any(week_spans(cal)):
+            yield (*here, "hours"), f"calendar {name!r} has no working hours", False
+
+
+def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> Iterator[Found]:
+    seen: dict[int, list[tuple[int, int, str]]] = {}
+    for key, spans in hours.items():
+        for index, span in enumerate(spans):
+            start, end = (int(t[:2]) * 60 + int(t[3:]) for t in span.split("-"))
+            for day in expand_days(key):
+                for other_start, other_end, other in seen.get(day, []):
+                    if start < other_end and other_start < end:
+                        where = (*here, "hours", key, index)
+                        yield where, f"{WEEKDAYS[day]}: hours {span} overlap {other}", False
+                seen.setdefault(day, []).append((start, end, span))
+
+
+def _priorities(rules: Rules) -> Iterator[Found]:
+    owner: dict[str, str] = {}
+    for name, prio in rules.priorities.items():
+        here = ("priorities", name)
+        if prio.zendesk not in ZENDESK_PRIORITIES:
+            yield (*here, "zendesk"), _unknown("Zendesk priority", prio.zendesk, list(ZENDESK_PRIORITIES)), False
+        for index, word in enumerate((prio.zendesk, *prio.words)):
+            taken = owner.setdefault(f"{index > 0}:{word.casefold()}", name)
+            if taken != name:
+                where = (*here, "words", index - 1) if index else (*here, "zendesk")
+                yield where, f"{word!r} already means {taken}", False
+
+
+def _types(rules: Rules) -> Iterator[Found]:
+    owner: dict[str, str] = {}
+    for name, kind in rules.types.items():
+        for index, ztype in enumerate(kind.zendesk):
+            where = ("types", name, "zendesk", index)
+            if ztype not in ZENDESK_TYPES:
+                yield where, _unknown("Zendesk ticket type", ztype, list(ZENDESK_TYPES)), False
+            elif owner.setdefault(ztype, name) != name:
+                yield where, f"Zendesk type {ztype!r} is already mapped to {owner[ztype]!r}", False
+
+
+def _condition(path: tuple[object, ...], cond: Condition, rules: Rules, *, sla_ok: bool) -> Iterator[Found]:
+    for index, name in enumerate(cond.type):
+        yield from _ref((*path, "type", index), "type", name, list(rules.types))
+    for index, name in enumerate(cond.priority):
+        yield from _ref((*path, "priority", index), "priority", name, list(rules.priorities))
+    for index, tier in enumerate(cond.tier):
+        yield from _ref_tier((*path, "tier", index), tier, rules)
+    if cond.text_regex is not None:
+        try:
+            re.compile(cond.text_regex)
+        except re.error as error:
+            yield (*path, "text_regex"), f"not a valid regular expression: {error}", False
+    if cond.sla is not None and not sla_ok:
+        yield (*path, "sla"), "an SLA condition cannot decide the SLA itself (policy, pause or stop)", True
+    if set(cond.tags_all) & set(cond.tags_none):
+        yield path, "can never match: the same tag is required and excluded", False
+    for key in ("any", "all"):
+        for index, part in enumerate(getattr(cond, key)):
+            yield from _condition((*path, key, index), part, rules, sla_ok=sla_ok)
+    if cond.not_ is not None:
+        yield from _condition((*path, "not"), cond.not_, rules, sla_ok=sla_ok)
+
+
+def _routing(rules: Rules) -> Iterator[Found]:
+    names: set[str] = set()
+    kinds = list(NotifyEvents.model_fields)
+    for index, rule in enumerate(rules.routing):
+        here = ("routing", index)
+        if rule.name in names:
+            yield (*here, "name"), f"another routing rule is already named {rule.name!r}", False
+        names.add(rule.name)
+        yield from _condition((*here, "when"), rule.when, rules, sla_ok=True)
+        then = rule.then
+        yield from _ref_tier((*here, "then", "tier"), then.tier, rules)
+        yield from _ref((*here, "then", "priority"), "priority", then.priority, list(rules.priorities))
+        yield from _ref((*here, "then", "type"), "type", then.type, list(rules.types))
+        for position, kind in enumerate(then.notify):
+            yield from _ref((*here, "then", "notify", position), "notice kind", kind, kinds)
+    for later, earlier in shadowing([(r.when, r.continue_, _changes(r)) for r in rules.routing]):
+        message = f"unreachable: rule {rules.routing[earlier].name!r} above always matches first"
+        yield ("routing", later), message, False
+
+
+def _changes(rule: object) -> bool:
+    then = rule.then  # type: ignore[attr-defined]
+    return any(v is not None for v in (then.tier, then.group, then.priority, then.type)) or bool(then.add_tags)
+
+
+def _sla(rules: Rules) -> Iterator[Found]:
+    sla = rules.sla
+    yield from _condition(("sla", "pause_when"), sla.pause_when, rules, sla_ok=False)
+    for target in ("response", "review", "resolution"):
+        yield from _condition(("sla", "stop_when", target), getattr(sla.stop_when, target), rules, sla_ok=False)
+    names: set[str] = set()
+    for index, policy in enumerate(sla.policies):
+        here = ("sla", "policies", index)
+        if policy.name in names:
+            yield (*here, "name"), f"another SLA policy is already named {policy.name!r}", False
+        names.add(policy.name)
+        yield from _ref((*here, "calendar"), "calendar", policy.calendar, list(rules.calendars))
+        yield from _condition((*here, "when"), policy.when, rules, sla_ok=False)
+        if policy.pause_when is not None:
+            yield from _condition((*here, "pause_when"), policy.pause_when, rules, sla_ok=False)
+    for later, earlier in shadowing([(p.when, False, False) for p in sla.policies]):
+        message = f"unreachable: SLA policy {sla.policies[earlier].name!r} above always matches first"
+        yield ("sla", "policies", later), message, False
+
+
+def _escalation(rules: Rules) -> Iterator[Found]:
+    policy = rules.escalation
+    yield from _ref_tier(("escalation", "when", "tier_reached"), policy.when.tier_reached, rules)
+    yield from _ref_tier(("escalation", "when", "sla_breach_at_tier"), policy.when.sla_breach_at_tier, rules)
+    for name in policy.issue_types:
+        yield from _ref(("escalation", "issue_types", name), "type", name, list(rules.types))
+    if rules.stages:
+        yield from _ref(("escalation", "stage_after"), "stage", policy.stage_after, list(rules.stages))
+    if policy.zendesk_status_after is not None:
+        statuses = list(ZENDESK_STATUSES)
+        yield from _ref(("escalation", "zendesk_status_after"), "Zendesk status", policy.zendesk_status_after, statuses)
+
+
+def _status_map(rules: Rules) -> Iterator[Found]:
+    for name, entry in rules.jira_status_map.items():
+        here = ("jira_status_map", name)
+        if rules.stages:
+            yield from _ref((*here, "stage"), "stage", entry.stage, list(rules.stages))
+        if entry.zendesk_status is not None:
+            statuses = list(ZENDESK_STATUSES)
+            yield from _ref((*here, "zendesk_status"), "Zendesk status", entry.zendesk_status, statuses)
+
+
+def _notifications(rules: Rules) -> Iterator[Found]:
+    notes = rules.notifications
+    yield from _ref(("notifications", "stale_calendar"), "calendar", notes.stale_calendar, list(rules.calendars))
+    quiet = notes.quiet_hours
+    if quiet is not None:
+        zones = sorted(zoneinfo.available_timezones())
+        if quiet.timezone not in zones:
+            yield ("notifications", "quiet_hours", "timezone"), _unknown("time zone", quiet.timezone, zones), False
+        for index, day in enumerate(quiet.days):
+            yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))
+        kinds = list(NotifyEvents.model_fields)
+        for index, kind in enumerate(quiet.except_):
+            yield from _ref(("notifications", "quiet_hours", "except", index), "notice kind", kind, kinds)

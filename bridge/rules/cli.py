@@ -1,0 +1,99 @@
+"""`bridge rules check|explain` and `bridge schema` (mounted by bridge/cli.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from bridge.rules.evaluate import evaluate
+from bridge.rules.explain import to_json, to_table
+from bridge.rules.load import RulesError, load_rules
+from bridge.rules.schema import Rules
+
+rules_app = typer.Typer(help="Check rules.yaml and explain what it does to a ticket.", no_args_is_help=True)
+
+
+def default_rules_path() -> str:
+    return os.environ.get("BRIDGE_RULES") or "rules.yaml"
+
+
+def _fail(errors: list[str]) -> None:
+    for line in errors:
+        typer.echo(line, err=True)
+    raise typer.Exit(1)
+
+
+@rules_app.command("check")
+def check_command(
+    path: Annotated[Optional[Path], typer.Argument(help="rules file (default: $BRIDGE_RULES or rules.yaml)")] = None,
+) -> None:
+    """Validate a rules file: every problem as path:line:col: message."""
+    where = str(path) if path is not None else default_rules_path()
+    try:
+        rules = load_rules(where)
+    except RulesError as error:
+        _fail([str(problem) for problem in error.problems])
+        return
+    typer.echo(
+        f"{where}: OK — {len(rules.tiers)} tiers, {len(rules.calendars)} calendars, "
+        f"{len(rules.sla.policies)} SLA policies, {len(rules.routing)} routing rules"
+    )
+
+
+@rules_app.command("explain")
+def explain_command(
+    ticket: Annotated[Path, typer.Option("--ticket", help="a Zendesk ticket as JSON ({\"ticket\": {...}} or bare)")],
+    rules_path: Annotated[Optional[Path], typer.Option("--rules", help="rules file")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="evaluate as of this ISO 8601 time")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Which tier, routing rules, SLA policy, due times and escalation — and why."""
+    from bridge.connectors.zendesk_json import ticket_from_json
+
+    where = str(rules_path) if rules_path is not None else default_rules_path()
+    try:
+        rules = load_rules(where)
+    except RulesError as error:
+        _fail([str(problem) for problem in error.problems])
+        return
+    try:
+        raw: Any = json.loads(ticket.read_text(encoding="utf-8"))
+        parsed = ticket_from_json(raw)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        _fail([f"{ticket}: cannot read a Zendesk ticket: {error}"])
+        return
+    moment = _parse_now(now)
+    result = evaluate(parsed, rules, now=moment)
+    if as_json:
+        typer.echo(json.dumps(to_json(result), indent=2))
+    else:
+        Console().print(to_table(result, title=f"Ticket {parsed.id} as of {moment.isoformat()}"))
+
+
+def _parse_now(text: str | None) -> datetime:
+    if text is None:
+        return datetime.now(timezone.utc)  # the CLI edge may read the clock; evaluate never does
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _fail([f"--now: {text!r} is not an ISO 8601 time, e.g. 2026-11-23T09:30:00Z"])
+        raise
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def rules_json_schema() -> dict[str, Any]:
+    """The JSON Schema of rules.yaml, generated from the models."""
+    schema = Rules.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+def schema_command() -> None:
+    """Print the JSON Schema of rules.yaml (for editors: see docs/RULES.md)."""
+    typer.echo(json.dumps(rules_json_schema(), indent=2))

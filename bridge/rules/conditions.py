@@ -1,0 +1,166 @@
+"""Conditions compiled once into plain predicates over a small evaluation context.
+
+The same condition language serves routing rules, SLA policy selection, pause and stop
+conditions, so every condition an admin can write works everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bridge.model import Ticket
+from bridge.rules.calendar import US, to_us
+from bridge.rules.schema import Condition, duration_parts
+
+Predicate = Callable[["Context"], bool]
+
+
+class Context:
+    """What conditions see: the ticket plus the classification made so far."""
+
+    __slots__ = (
+        "ticket", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
+        "linked_issue_status", "_text", "_replied", "sla_state",
+    )
+
+    def __init__(self, ticket: Ticket, *, now_us: int, linked_issue_status: str | None) -> None:
+        self.ticket = ticket
+        self.now_us = now_us
+        self.created_us = to_us(ticket.created_at)
+        self.tags: frozenset[str] | set[str] = ticket.tags
+        self.type = ""
+        self.priority = ""
+        self.tier = 1
+        self.group = ticket.group
+        self.linked_issue_status = linked_issue_status.casefold() if linked_issue_status else None
+        self._text: str | None = None
+        self._replied: bool | None = None
+        # Set by the evaluator: a callable giving "breach" / "warning" / None on demand,
+        # so tickets whose rules never ask about the SLA never compute it twice.
+        self.sla_state: Callable[[], str | None] = lambda: None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = f"{self.ticket.subject}\n{self.ticket.description}".casefold()
+        return self._text
+
+    @property
+    def replied(self) -> bool:
+        """An agent replied publicly: a public comment after the first, not by the requester."""
+        if self._replied is None:
+            requester = (self.ticket.requester_email or "").casefold()
+            self._replied = any(
+                comment.public and comment.author.casefold() != requester
+                for comment in self.ticket.comments[1:]
+            )
+        return self._replied
+
+
+def _fold(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(value.casefold() for value in values)
+
+
+def _wall_us(text: str) -> int:
+    days, seconds = duration_parts(text)
+    return int(days * 86400 * US) + seconds * US
+
+
+def compile_condition(cond: Condition) -> Predicate:
+    """One predicate for the whole condition; an empty condition always holds."""
+    checks = _checks(cond)
+    if not checks:
+        return lambda ctx: True
+    if len(checks) == 1:
+        return checks[0]
+    checks_t = tuple(checks)
+    return lambda ctx: all(check(ctx) for check in checks_t)
+
+
+def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per key
+    checks: list[Predicate] = []
+    add = checks.append
+    if cond.tags_any:
+        any_tags = frozenset(cond.tags_any)
+        add(lambda ctx: not any_tags.isdisjoint(ctx.tags))
+    if cond.tags_all:
+        all_tags = frozenset(cond.tags_all)
+        add(lambda ctx: all_tags <= ctx.tags)
+    if cond.tags_none:
+        no_tags = frozenset(cond.tags_none)
+        add(lambda ctx: no_tags.isdisjoint(ctx.tags))
+    if cond.type:
+        types = frozenset(cond.type)
+        add(lambda ctx: ctx.type in types)
+    if cond.priority:
+        priorities = frozenset(cond.priority)
+        add(lambda ctx: ctx.priority in priorities)
+    if cond.tier:
+        tiers = frozenset(cond.tier)
+        add(lambda ctx: ctx.tier in tiers)
+    if cond.status:
+        statuses = _fold(cond.status)
+        add(lambda ctx: ctx.ticket.status.casefold() in statuses)
+    if cond.zendesk_type:
+        ztypes = _fold(cond.zendesk_type)
+        add(lambda ctx: (ctx.ticket.type or "").casefold() in ztypes)
+    if cond.organization:
+        orgs = _fold(cond.organization)
+        add(lambda ctx: (ctx.ticket.organization or "").casefold() in orgs)
+    if cond.requester_domain:
+        domains = _fold(cond.requester_domain)
+        add(lambda ctx: (ctx.ticket.requester_email or "").rpartition("@")[2].casefold() in domains)
+    if cond.group:
+        groups = _fold(cond.group)
+        add(lambda ctx: (ctx.group or "").casefold() in groups)
+    for field_id, values in cond.fields.items():
+        add(_field_check(field_id, _fold(values)))
+    if cond.text_contains:
+        needles = tuple(_fold(cond.text_contains))
+        add(lambda ctx: any(needle in ctx.text for needle in needles))
+    if cond.text_regex is not None:
+        pattern = re.compile(cond.text_regex, re.IGNORECASE)
+        add(lambda ctx: pattern.search(f"{ctx.ticket.subject}\n{ctx.ticket.description}") is not None)
+    if cond.age_over is not None:
+        age = _wall_us(cond.age_over)
+        add(lambda ctx: ctx.now_us - ctx.created_us > age)
+    if cond.idle_over is not None:
+        idle = _wall_us(cond.idle_over)
+        add(lambda ctx: ctx.now_us - to_us(ctx.ticket.updated_at) > idle)
+    if cond.linked_issue_status:
+        issue_statuses = _fold(cond.linked_issue_status)
+        add(lambda ctx: ctx.linked_issue_status in issue_statuses)
+    if cond.replied is not None:
+        replied = cond.replied
+        add(lambda ctx: ctx.replied is replied)
+    if cond.sla is not None:
+        wanted = ("breach",) if cond.sla == "breach" else ("breach", "warning")
+        add(lambda ctx: ctx.sla_state() in wanted)
+    if cond.any:
+        options = tuple(compile_condition(option) for option in cond.any)
+        add(lambda ctx: any(option(ctx) for option in options))
+    for part in cond.all:
+        add(compile_condition(part))
+    if cond.not_ is not None:
+        negated = compile_condition(cond.not_)
+        add(lambda ctx: not negated(ctx))
+    return checks
+
+
+def _field_check(field_id: str, values: frozenset[str]) -> Predicate:
+    def check(ctx: Context) -> bool:
+        value: Any = ctx.ticket.custom_fields.get(field_id)
+        if isinstance(value, (list, tuple)):
+            return any(str(item).casefold() in values for item in value)
+        return value is not None and str(value).casefold() in values
+
+    return check
+
+
+def uses_sla(cond: Condition) -> bool:
+    """Whether the condition (or a nested one) tests the SLA state."""
+    nested = [*cond.any, *cond.all, *([cond.not_] if cond.not_ else [])]
+    return cond.sla is not None or any(uses_sla(part) for part in nested)
+

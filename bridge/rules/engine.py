@@ -1,0 +1,199 @@
+"""Rules compiled once into the plain structures `evaluate` runs on (no pydantic on the hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from types import MappingProxyType
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
+from bridge.rules.conditions import Predicate, compile_condition
+from bridge.rules.result import TARGETS
+from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    name: str
+    match: Predicate
+    tier: int | None
+    group: str | None
+    priority: str | None
+    type: str | None
+    add_tags: tuple[str, ...]
+    escalate: bool
+    notify: tuple[str, ...]
+    reason: str | None
+    go_on: bool  # `continue: true`
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    name: str
+    match: Predicate
+    calendar: BusinessCalendar
+    targets: tuple[tuple[str, int | None], ...]  # (target, working microseconds or None)
+    warn_at: float
+    pause: Predicate
+    stops: tuple[Predicate, ...]  # one per target, same order
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    type_by_zendesk: Mapping[str, str]
+    type_by_tag: Mapping[str, str]
+    type_by_name: Mapping[str, str]
+    type_field: str | None
+    priority_by_zendesk: Mapping[str, str]
+    priority_by_word: Mapping[str, str]  # names, labels and words, casefolded
+    priority_rank: Mapping[str, int]  # P1 -> 0: the most severe wins
+    priority_field: str | None
+    tier_by_tag: tuple[tuple[int, frozenset[str]], ...]  # highest tier first
+    tier_by_group: Mapping[str, int]
+    default_tier: int
+    default_type: str
+    default_priority: str
+    rules: tuple[CompiledRule, ...]
+    policies: tuple[CompiledPolicy, ...]
+    escalate_tier: int | None
+    escalate_tags: frozenset[str]
+    escalate_on_breach_tier: int | None
+    top_tier: int
+    calendars: Mapping[str, BusinessCalendar]
+
+
+def week_spans(calendar: Calendar) -> WeekSpans:
+    """Per weekday (Mon=0) the sorted working spans in minutes; keys like `mon-fri` expanded."""
+    days: list[list[tuple[int, int]]] = [[] for _ in WEEKDAYS]
+    for key, spans in calendar.hours.items():
+        for weekday in expand_days(key):
+            for span in spans:
+                start, end = span.split("-")
+                days[weekday].append((_minutes(start), _minutes(end)))
+    return tuple(tuple(sorted(day)) for day in days)
+
+
+def expand_days(key: str) -> list[int]:
+    result: list[int] = []
+    for part in key.split(","):
+        first, _, last = part.strip().partition("-")
+        low = WEEKDAYS.index(first)
+        high = WEEKDAYS.index(last) if last else low
+        result.extend(range(low, high + 1) if low <= high else [*range(low, 7), *range(0, high + 1)])
+    return result
+
+
+def _minutes(text: str) -> int:
+    hour, minute = text.split(":")
+    return int(hour) * 60 + int(minute)
+
+
+def holiday_checker(calendar: Calendar) -> Callable[[date], bool]:
+    source = calendar.holidays
+    explicit = frozenset(source.dates)
+    if source.country is None:
+        return explicit.__contains__
+    # The package computes a year on first use and keeps it; the calendar table asks once per day.
+    official = holidays_lib.country_holidays(source.country, subdiv=source.subdivision)
+    return lambda day: day in explicit or day in official
+
+
+def compile_calendar(name: str, calendar: Calendar) -> BusinessCalendar:
+    day_length = None
+    if calendar.day_length and calendar.day_length != "none":
+        days, seconds = duration_parts(calendar.day_length)
+        day_length = int(days * 86400) + seconds
+    return BusinessCalendar(
+        name=name,
+        tz=ZoneInfo(calendar.timezone),
+        week=week_spans(calendar),
+        is_holiday=holiday_checker(calendar),
+        day_length_s=day_length,
+    )
+
+
+def working_us(text: str | None, calendar: BusinessCalendar) -> int | None:
+    """A target like '2d' or '4h' in working microseconds; None for no target."""
+    if text is None or text == "none":
+        return None
+    days, seconds = duration_parts(text)
+    return int(days * calendar.day_length_us) + seconds * US
+
+
+def compile_rules(rules: Rules) -> Engine:
+    """Everything resolved and indexed; references are assumed checked (see check.py)."""
+    calendars = {name: compile_calendar(name, cal) for name, cal in rules.calendars.items()}
+    priority_by_word: dict[str, str] = {}
+    for name, prio in rules.priorities.items():
+        for word in (name, prio.label, *prio.words):
+            priority_by_word.setdefault(word.casefold(), name)
+    type_by_tag = {tag: name for name, t in rules.types.items() for tag in t.tags}
+    tiers = rules.tiers
+    return Engine(
+        type_by_zendesk=MappingProxyType({z.casefold(): n for n, t in rules.types.items() for z in t.zendesk}),
+        type_by_tag=MappingProxyType(type_by_tag),
+        type_by_name=MappingProxyType({n.casefold(): n for n in rules.types}),
+        type_field=rules.fields.type,
+        priority_by_zendesk=MappingProxyType({p.zendesk.casefold(): n for n, p in rules.priorities.items()}),
+        priority_by_word=MappingProxyType(priority_by_word),
+        priority_rank=MappingProxyType({name: rank for rank, name in enumerate(sorted(rules.priorities))}),
+        priority_field=rules.fields.priority,
+        tier_by_tag=tuple((n, frozenset(tiers[n].tags)) for n in sorted(tiers, reverse=True) if tiers[n].tags),
+        tier_by_group=MappingProxyType({t.group.casefold(): n for n, t in tiers.items() if t.group}),
+        default_tier=rules.defaults.tier,
+        default_type=rules.defaults.type,
+        default_priority=rules.defaults.priority,
+        rules=tuple(_compile_rule(rule) for rule in rules.routing),
+        policies=tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies),
+        escalate_tier=rules.escalation.when.tier_reached,
+        escalate_tags=frozenset(rules.escalation.when.tags_any),
+        escalate_on_breach_tier=rules.escalation.when.sla_breach_at_tier,
+        top_tier=max(tiers),
+        calendars=MappingProxyType(calendars),
+    )
+
+
+def _compile_rule(rule: Any) -> CompiledRule:
+    then = rule.then
+    return CompiledRule(
+        name=rule.name,
+        match=compile_condition(rule.when),
+        tier=then.tier,
+        group=then.group,
+        priority=then.priority,
+        type=then.type,
+        add_tags=then.add_tags,
+        escalate=then.escalate,
+        notify=then.notify,
+        reason=then.reason,
+        go_on=rule.continue_,
+    )
+
+
+def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessCalendar]) -> CompiledPolicy:
+    calendar = calendars[policy.calendar]
+    stop_when = rules.sla.stop_when
+    pause: Condition = policy.pause_when if policy.pause_when is not None else rules.sla.pause_when
+    return CompiledPolicy(
+        name=policy.name,
+        match=compile_condition(policy.when),
+        calendar=calendar,
+        targets=tuple((t, working_us(getattr(policy.targets, t), calendar)) for t in TARGETS),
+        warn_at=policy.warn_at if policy.warn_at is not None else rules.sla.warn_at,
+        pause=compile_condition(pause),
+        stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
+    )
+
+
+def engine_of(rules: Rules) -> Engine:
+    """The compiled form, built on first use and kept on the (frozen) rules object."""
+    engine = rules._engine
+    if engine is None:
+        engine = compile_rules(rules)
+        rules._engine = engine
+    return engine

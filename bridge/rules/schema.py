@@ -1,0 +1,338 @@
+"""The models of rules.yaml: frozen, unknown keys rejected, the source of `bridge schema`.
+
+Shapes only: values that need the whole file to judge (references between sections,
+unreachable rules, overlapping hours) are checked in `check.py`, so every problem gets
+the file position of the key it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+from bridge.rules.result import StatusMapping
+
+DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([dhm])\s*)+$")
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
+SPAN_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAYS_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
+
+
+def _one_or_many(value: Any) -> Any:
+    """Let admins write `tags: tier4` as well as `tags: [tier4]`."""
+    return (value,) if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+
+
+def _duration(value: str) -> str:
+    text = value.strip().lower()
+    if text == "none":
+        return text
+    if not DURATION_RE.match(text):
+        raise ValueError(f"{value!r} is not a duration: write e.g. 30m, 4h, 2d, 1d 4h or none")
+    return text
+
+
+def _reject_number(value: Any) -> Any:
+    # `response: 30` has no unit; refuse rather than guess minutes or hours.
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"{value} has no unit: write e.g. {value}m, {value}h or {value}d")
+    return value
+
+
+def _span(value: Any) -> str:
+    return _clock_span(value, wrap=False)
+
+
+def _wrapping_span(value: Any) -> str:
+    return _clock_span(value, wrap=True)
+
+
+def _clock_span(value: Any, *, wrap: bool) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 8:00 as the base-60 integer 480.
+        raise ValueError("write working hours as quoted text, e.g. \"08:00-16:00\"")
+    text = str(value).strip()
+    match = SPAN_RE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a span of hours: write e.g. \"08:00-16:00\"")
+    start = int(match[1]) * 60 + int(match[2])
+    end = int(match[3]) * 60 + int(match[4])
+    if end > 24 * 60 or (end <= start and not wrap) or end == start:
+        raise ValueError(f"{text!r}: the span must end after it starts, at 24:00 at the latest")
+    return f"{match[1]}:{match[2]}-{match[3]}:{match[4]}"
+
+
+def _days_key(value: str) -> str:
+    text = value.strip().lower()
+    for part in text.split(","):
+        if not _DAYS_RE.match(part.strip()):
+            raise ValueError(f"{value!r} is not a day or day range: write e.g. mon, mon-fri or sat,sun")
+    return text
+
+
+def _percent(value: Any) -> float:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        value = float(value.strip()[:-1]) / 100
+    number = float(value)
+    if not 0 < number < 1:
+        raise ValueError("a warning threshold is between 0% and 100%, e.g. 75%")
+    return number
+
+
+def duration_parts(text: str) -> tuple[float, int]:
+    """'1.5d 4h' -> (1.5 working days, 14400 seconds)."""
+    days = 0.0
+    seconds = 0.0
+    for amount, unit in _DURATION_PART.findall(text):
+        if unit == "d":
+            days += float(amount)
+        else:
+            seconds += float(amount) * (3600 if unit == "h" else 60)
+    return days, int(round(seconds))
+
+
+StrList = Annotated[tuple[str, ...], BeforeValidator(_one_or_many)]
+IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many)]
+Duration = Annotated[
+    str,
+    BeforeValidator(_reject_number),
+    AfterValidator(_duration),
+    Field(json_schema_extra={"pattern": r"^(none|(\d+(\.\d+)?\s*[dhm]\s*)+)$"}),
+]
+Span = Annotated[str, BeforeValidator(_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
+WrappingSpan = Annotated[str, BeforeValidator(_wrapping_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
+DaysKey = Annotated[str, AfterValidator(_days_key)]
+Percent = Annotated[float, BeforeValidator(_percent)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Tier(Strict):
+    """One support tier; a ticket carrying one of `tags` or in `group` is at least at this tier."""
+
+    name: str
+    group: str | None = None
+    tags: StrList = ()
+    jira_project: str | None = Field(None, description="Jira project key for the development tier")
+
+
+class HolidaySource(Strict):
+    country: str | None = Field(None, description="ISO 3166 code known to the `holidays` package, e.g. GB, US")
+    subdivision: str | None = Field(None, description="e.g. ENG for England")
+    dates: tuple[date, ...] = ()
+
+
+class Calendar(Strict):
+    """Working hours in a time zone; SLA targets count only this time."""
+
+    timezone: str
+    hours: dict[DaysKey, Annotated[tuple[Span, ...], BeforeValidator(_one_or_many)]]
+    holidays: HolidaySource = HolidaySource()
+    day_length: Duration | None = Field(None, description="length of a working day; default: the longest day")
+
+
+class Priority(Strict):
+    label: str
+    description: str = ""
+    zendesk: str
+    jira: str
+    words: StrList = ()
+
+
+class TicketType(Strict):
+    zendesk: StrList = Field((), description="Zendesk ticket types (incident, problem, question, task)")
+    tags: StrList = ()
+
+
+class Defaults(Strict):
+    tier: int = 1
+    type: str
+    priority: str
+
+
+class Fields(Strict):
+    """Zendesk custom field ids whose value names a type or a priority/severity word."""
+
+    type: str | None = None
+    priority: str | None = None
+
+
+class Condition(Strict):
+    """All keys given must hold; `any`/`all`/`not` combine conditions."""
+
+    tags_any: StrList = ()
+    tags_all: StrList = ()
+    tags_none: StrList = ()
+    type: StrList = ()
+    priority: StrList = ()
+    tier: IntList = ()
+    status: StrList = ()
+    zendesk_type: StrList = ()
+    organization: StrList = ()
+    requester_domain: StrList = ()
+    group: StrList = ()
+    fields: dict[str, StrList] = Field(default_factory=dict, description="custom field id -> any of values")
+    text_contains: StrList = Field((), description="subject or description contains any (case-insensitive)")
+    text_regex: str | None = None
+    age_over: Duration | None = Field(None, description="wall-clock time since the ticket was created")
+    idle_over: Duration | None = Field(None, description="wall-clock time since the last update")
+    linked_issue_status: StrList = ()
+    replied: bool | None = Field(None, description="an agent has replied publicly")
+    sla: Literal["warning", "breach"] | None = None
+    any: tuple[Condition, ...] = ()
+    all: tuple[Condition, ...] = ()
+    not_: Condition | None = Field(None, alias="not")
+
+
+class Outcome(Strict):
+    tier: int | None = None
+    group: str | None = None
+    priority: str | None = None
+    type: str | None = None
+    add_tags: StrList = ()
+    escalate: bool = False
+    notify: StrList = ()
+    reason: str | None = None
+
+
+class RoutingRule(Strict):
+    name: str
+    when: Condition = Condition()
+    then: Outcome = Outcome()
+    continue_: bool = Field(False, alias="continue")
+
+
+class Targets(Strict):
+    response: Duration | None = None
+    review: Duration | None = None
+    resolution: Duration | None = None
+
+
+class StopWhen(Strict):
+    """What stops each clock; it runs again when the condition no longer holds (reopened)."""
+
+    response: Condition = Condition(replied=True)
+    review: Condition = Condition(status=("hold", "solved", "closed"))
+    resolution: Condition = Condition(status=("solved", "closed"))
+
+
+class SlaPolicy(Strict):
+    name: str
+    when: Condition = Condition()
+    calendar: str
+    targets: Targets
+    warn_at: Percent | None = None
+    pause_when: Condition | None = None
+
+
+class Sla(Strict):
+    warn_at: Percent = 0.75
+    pause_when: Condition = Condition(status=("pending",))
+    stop_when: StopWhen = StopWhen()
+    policies: tuple[SlaPolicy, ...] = ()
+
+
+class EscalateWhen(Strict):
+    tier_reached: int | None = 4
+    tags_any: StrList = ()
+    sla_breach_at_tier: int | None = None
+
+
+class EscalationPolicy(Strict):
+    to: Literal["jira"] = "jira"
+    when: EscalateWhen = EscalateWhen()
+    issue_type: str = "Bug"
+    issue_types: dict[str, str] = Field(default_factory=dict, description="ticket type -> Jira issue type")
+    labels: StrList = ()
+    fields: dict[str, Any] = Field(default_factory=dict, description="extra Jira fields set on creation")
+    zendesk_status_after: str | None = "hold"
+    stage_after: str | None = None
+
+
+class StatusMapEntry(Strict):
+    stage: str
+    zendesk_status: str | None = None
+    public_reply: str | None = None
+
+
+class Comments(Strict):
+    public_prefix: str = "[public]"
+
+
+class NotifyEvents(Strict):
+    escalation: bool = True
+    sla_warning: bool = True
+    sla_breach: bool = True
+    stale: bool = True
+    product_team: bool = True
+    system_wide: bool = True
+    duplicate: bool = False
+
+
+class QuietHours(Strict):
+    """No notices in these hours (may cross midnight, e.g. 20:00-07:00), except the listed kinds."""
+
+    hours: WrappingSpan
+    timezone: str = "UTC"
+    days: StrList = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    except_: StrList = Field(("sla_breach", "system_wide"), alias="except")
+
+
+class Notifications(Strict):
+    channel: str | None = Field(None, description="Slack channel; default BRIDGE_SLACK_MANAGER_CHANNEL")
+    events: NotifyEvents = NotifyEvents()
+    stale_after: Duration = "2d"
+    stale_calendar: str | None = None
+    system_wide_threshold: int = Field(5, ge=2)
+    quiet_hours: QuietHours | None = None
+
+    def enabled(self, kind: str) -> bool:
+        """Whether notices of this kind are sent at all (unknown kinds are sent)."""
+        return bool(getattr(self.events, kind, True))
+
+    def should_send(self, kind: str, *, now: Any) -> bool:
+        """Enabled and not held back by quiet hours at `now` (an aware datetime)."""
+        from bridge.rules.notify import in_quiet_hours
+
+        if not self.enabled(kind):
+            return False
+        quiet = self.quiet_hours
+        return quiet is None or kind in quiet.except_ or not in_quiet_hours(quiet, now)
+
+
+class Rules(Strict):
+    """The root of rules.yaml: load it with `load_rules`, use it with `evaluate`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="rules.yaml")
+
+    version: Literal[1] = 1
+    defaults: Defaults
+    tiers: dict[int, Tier]
+    calendars: dict[str, Calendar]
+    priorities: dict[str, Priority]
+    types: dict[str, TicketType]
+    fields: Fields = Fields()
+    stages: StrList = ()
+    sla: Sla = Sla()
+    routing: tuple[RoutingRule, ...] = ()
+    escalation: EscalationPolicy = EscalationPolicy()
+    jira_status_map: dict[str, StatusMapEntry] = Field(default_factory=dict)
+    comments: Comments = Comments()
+    notifications: Notifications = Notifications()
+
+    # The compiled form `evaluate` runs on; built once, by `bridge.rules.compile`.
+    _engine: Any = PrivateAttr(None)
+
+    def status_for_jira(self, status_name: str) -> StatusMapping | None:
+        """The ticket lifecycle step for a Jira status (names compared case-insensitively)."""
+        wanted = status_name.strip().casefold()
+        for name, entry in self.jira_status_map.items():
+            if name.strip().casefold() == wanted:
+                return StatusMapping(entry.stage, entry.zendesk_status, entry.public_reply)
+        return None

@@ -1,0 +1,54 @@
+"""SLA clocks of one ticket under one policy: due times and warning/breach alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bridge.rules.calendar import from_us
+from bridge.rules.conditions import Context
+from bridge.rules.engine import CompiledPolicy
+from bridge.rules.result import SlaAlert
+
+
+def clocks(
+    policy: CompiledPolicy,
+    ctx: Context,
+    pauses: Sequence[tuple[int, int]],
+) -> tuple[dict[str, object], tuple[SlaAlert, ...], bool]:
+    """Due times per target, alerts as of `ctx.now_us`, and whether the clocks are paused now.
+
+    Every clock starts when the ticket was created and counts only working time outside
+    the pauses. A clock whose stop condition holds (replied, solved) raises no alert; it
+    runs again if the condition stops holding (reopened). While paused nothing alerts,
+    and the due times are those that hold if the clock resumes now.
+    """
+    calendar = policy.calendar
+    start, now = ctx.created_us, ctx.now_us
+    paused = policy.pause(ctx)
+    due: dict[str, object] = {}
+    alerts: list[SlaAlert] = []
+    elapsed = -1  # measured once, only if some clock is running
+    for (target, amount), stopped in zip(policy.targets, policy.stops):
+        if amount is None:
+            due[target] = None
+            continue
+        moment = calendar.add_paused(start, amount, pauses) if pauses else calendar.add(start, amount)
+        due[target] = from_us(moment)
+        if paused or stopped(ctx):
+            continue
+        if now >= moment:
+            alerts.append(SlaAlert(target, "breach", due[target]))  # type: ignore[arg-type]
+            continue
+        if elapsed < 0:
+            elapsed = (
+                calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
+            )
+        if elapsed >= amount * policy.warn_at:
+            alerts.append(SlaAlert(target, "warning", due[target]))  # type: ignore[arg-type]
+    return due, tuple(alerts), paused
+
+
+def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
+    """'breach' if any clock is breached, else 'warning' if any warns, else None."""
+    levels = {alert.level for alert in alerts}
+    return "breach" if "breach" in levels else "warning" if levels else None

@@ -1,0 +1,87 @@
+"""`bridge rules check|explain` and `bridge schema` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from bridge.rules.cli import rules_app, rules_json_schema
+
+from .helpers import DATA, SHIPPED
+
+runner = CliRunner()
+
+
+def test_check_ok_prints_one_line_summary() -> None:
+    result = runner.invoke(rules_app, ["check", str(SHIPPED)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == 1
+    assert "OK" in result.output
+
+
+def test_check_uses_env_default(monkeypatch) -> None:
+    monkeypatch.setenv("BRIDGE_RULES", str(SHIPPED))
+    assert runner.invoke(rules_app, ["check"]).exit_code == 0
+
+
+def test_check_broken_file_exits_1_with_positions(write_rules) -> None:
+    path = write_rules("tiers: {1: {nme: x}}\n")
+    result = runner.invoke(rules_app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:1:13: unknown key 'nme'; did you mean 'name'?" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_missing_file(tmp_path) -> None:
+    result = runner.invoke(rules_app, ["check", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 1
+    assert "file not found" in result.output
+
+
+def test_explain_json() -> None:
+    result = runner.invoke(
+        rules_app,
+        ["explain", "--ticket", str(DATA / "ticket_tier4.json"), "--rules", str(SHIPPED),
+         "--now", "2026-11-23T09:00:00Z", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["tier"] == 4
+    assert out["priority"] == "P1"
+    assert out["type"] == "Technical Support"
+    assert out["sla_policy"] == "technical-p1"
+    # Created Friday 15:00 GMT: 4 working hours = 1 h on Friday + 3 h on Monday.
+    assert out["due"] == {
+        "response": "2026-11-20T15:30:00Z",
+        "review": "2026-11-20T16:00:00Z",
+        "resolution": "2026-11-23T11:00:00Z",
+    }
+    assert out["escalate"]["to"] == "jira"
+    assert out["rules"] == ["developers"]
+    assert any("tier4" in reason for reason in out["reasons"])
+
+
+def test_explain_table() -> None:
+    result = runner.invoke(
+        rules_app, ["explain", "--ticket", str(DATA / "ticket_tier4.json"), "--rules", str(SHIPPED),
+                    "--now", "2026-11-23T09:00:00Z"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "technical-p1" in result.output
+    assert "2026-11-23T11:00:00Z" in result.output
+
+
+def test_explain_bad_ticket_file(tmp_path) -> None:
+    bad = tmp_path / "t.json"
+    bad.write_text("{not json")
+    result = runner.invoke(rules_app, ["explain", "--ticket", str(bad), "--rules", str(SHIPPED)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_schema_describes_rules_yaml() -> None:
+    schema = rules_json_schema()
+    assert {"tiers", "calendars", "sla", "routing", "escalation"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+    json.dumps(schema)

@@ -1,0 +1,92 @@
+"""Loading rules files: every problem reported as path:line:col: message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bridge.rules import RulesError, load_rules
+
+from .helpers import SHIPPED
+
+MINIMAL = """\
+defaults: {type: Query, priority: P3}
+tiers:
+  1: {name: Help desk}
+  4: {name: Development, tags: [tier4]}
+calendars:
+  office:
+    timezone: Europe/London
+    hours: {mon-fri: ["09:00-17:00"]}
+priorities:
+  P1: {label: Highest, zendesk: urgent, jira: Highest}
+  P3: {label: Medium, zendesk: normal, jira: Medium}
+types:
+  Query: {zendesk: [question]}
+"""
+
+
+def problems(write_rules, text: str) -> list[str]:
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_shipped_rules_load(shipped) -> None:
+    assert 4 in shipped.tiers
+
+
+def test_minimal_file_loads(write_rules) -> None:
+    rules = load_rules(write_rules(MINIMAL))
+    assert rules.defaults.type == "Query"
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nope.yaml"
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    assert [str(p) for p in caught.value.problems] == [f"{path}: file not found"]
+
+
+def test_unknown_key_with_did_you_mean_at_key_position(write_rules) -> None:
+    text = MINIMAL.replace("    timezone: Europe/London", "    timezone: Europe/London\n    holliday: {}")
+    path = str(write_rules(text))
+    assert problems(write_rules, text) == [f"{path}:8:5: unknown key 'holliday'; did you mean 'holidays'?"]
+
+
+def test_wrong_type_points_at_value(write_rules) -> None:
+    text = MINIMAL.replace("1: {name: Help desk}", "1: {name: Help desk, tags: {a: 1}}")
+    (only,) = problems(write_rules, text)
+    assert only.split(":")[1:3] == ["3", "30"]
+    assert "tiers.1.tags" in only
+
+
+def test_yaml_syntax_error_has_position(write_rules) -> None:
+    (only,) = problems(write_rules, MINIMAL + "routing: [\n")
+    assert ":" in only and "YAML syntax error" in only
+
+
+def test_every_problem_is_reported_not_only_the_first(write_rules) -> None:
+    text = MINIMAL.replace("label: Highest", "lable: Highest").replace("zendesk: [question]", "zendesk: [question], tgs: [q]")
+    found = problems(write_rules, text)
+    assert len(found) == 3  # unknown lable, missing label, unknown tgs
+    assert any("did you mean 'label'" in p for p in found)
+    assert any("did you mean 'tags'" in p for p in found)
+
+
+def test_unknown_references(write_rules) -> None:
+    text = MINIMAL.replace("priority: P3}", "priority: P2}", 1) + """\
+sla:
+  policies:
+    - name: q
+      calendar: ofice
+      targets: {response: 30m}
+"""
+    found = problems(write_rules, text)
+    assert any(":1:" in p and "unknown priority 'P2'" in p for p in found)
+    assert any("unknown calendar 'ofice'; did you mean 'office'?" in p for p in found)
+
+
+def test_shipped_file_is_the_default_reference() -> None:
+    assert SHIPPED.exists()
