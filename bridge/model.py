@@ -129,3 +129,14 @@ class TicketState:
 
     link: Link | None = None
     planned: frozenset[str] = field(default_factory=frozenset)  # keys of actions already planned
+    # What has been mirrored already, e.g. {"jira_status": "In Progress"}; written with the plan.
+    marks: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What `decide` wants done, and what to remember with it (atomically)."""
+
+    actions: list[Action] = field(default_factory=list)
+    # (ticket id, mark name) -> value, e.g. (42, "jira_status") -> "In Progress".
+    marks: Mapping[tuple[int, str], str] = field(default_factory=lambda: EMPTY)

@@ -90,10 +90,10 @@ class JiraConnector:
         raw = self._call(lambda: self.client.issue(key, fields="summary,status,labels,updated,resolution,comment"))
         return self._to_issue(raw.raw)
 
-    def updated_since(self, project: str, since: datetime, *, limit: int = 100) -> list[Issue]:
-        """Issues of the project updated at or after `since` (minute precision, as JQL takes it)."""
+    def updated_since(self, project: str, since: datetime, *, label: str, limit: int = 100) -> list[Issue]:
+        """The project's issues carrying `label` updated at or after `since` (JQL has minute precision)."""
         stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        jql = f'project = "{project}" AND updated >= "{stamp}" ORDER BY updated ASC'
+        jql = f'project = "{project}" AND labels = "{label}" AND updated >= "{stamp}" ORDER BY updated ASC'
         found = self._call(
             lambda: self.client.search_issues(
                 jql, maxResults=limit, fields=["summary", "status", "labels", "updated", "resolution", "comment"]

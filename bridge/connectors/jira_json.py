@@ -54,6 +54,22 @@ def issue_from_json(raw: Mapping[str, Any], *, browse_base: str = "") -> Issue:
     )
 
 
+def issue_event_id(key: str, updated_at: datetime) -> str:
+    """One id per issue change, the same by webhook and by poll."""
+    return f"issue:{key}:{updated_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
+
+
+def issue_event(issue: Issue) -> Event:
+    """The event for an issue found changed by a poll."""
+    return Event(
+        source=EventSource.JIRA,
+        kind="issue_updated",
+        event_id=issue_event_id(issue.key, issue.updated_at),
+        subject=issue.key,
+        occurred_at=issue.updated_at,
+    )
+
+
 def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delivery_id: str | None = None) -> Event:
     """An inbox event from a Jira webhook body (issue created/updated, comment created/updated)."""
     kind = body.get("webhookEvent")
@@ -68,7 +84,7 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
         event_id = f"comment:{key}:{comment.get('id')}:{comment.get('updated') or comment.get('created')}"
     else:
         updated = (issue.get("fields") or {}).get("updated")
-        event_id = f"issue:{key}:{updated}" if updated else (delivery_id or _digest(body))
+        event_id = issue_event_id(key, parse_time(updated)) if updated else (delivery_id or _digest(body))
     return Event(
         source=EventSource.JIRA,
         kind=kind.removeprefix("jira:"),

@@ -22,7 +22,7 @@ from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
 from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
-from bridge.sync.poll import ZendeskPoller
+from bridge.sync.poll import JiraPoller, ZendeskPoller
 from bridge.sync.process import Processor
 
 log = logging.getLogger(__name__)
@@ -56,19 +56,28 @@ def build_connectors(settings: Settings) -> Connectors:
 
 class Daemon:
     def __init__(
-        self, settings: Settings, *, rules: RulesHolder, clock: Clock = system_clock, dry_run: bool = False
+        self,
+        settings: Settings,
+        *,
+        rules: RulesHolder,
+        clock: Clock = system_clock,
+        decision_clock: Clock | None = None,
+        dry_run: bool = False,
     ) -> None:
         self.settings = settings
         self.rules = rules
-        self.clock = clock
+        self.clock = clock  # real time: API bookmarks, leases, retries
+        self.decision_clock = decision_clock or clock  # the time SLAs are judged at
         self.metrics = Metrics()
         self.store: Store = open_store(settings.store_url)
         self.connectors = build_connectors(settings)
         self.processor = Processor(
             store=self.store,
             zendesk=self.connectors.zendesk,
+            jira=self.connectors.jira,
             rules=rules.current,
             clock=clock,
+            decision_clock=self.decision_clock,
             default_project=settings.jira_project,
             max_attempts=settings.max_attempts,
         )
@@ -80,8 +89,16 @@ class Daemon:
             max_attempts=settings.max_attempts,
             dry_run=dry_run,
         )
+        started = clock()
         self.poller = ZendeskPoller(
-            store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=clock() - timedelta(minutes=5)
+            store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=started - timedelta(minutes=5)
+        )
+        self.jira_poller = JiraPoller(
+            store=self.store,
+            jira=self.connectors.jira,
+            project=settings.jira_project,
+            clock=clock,
+            first_start=started - timedelta(minutes=5),
         )
         self.workers = [
             Worker([self.processor.run_ready, self.executor.run_ready], name=f"worker-{n}")
@@ -119,15 +136,19 @@ class Daemon:
                 return total
 
     def poll(self) -> int:
+        """Both pollers; returns how many new events they stored."""
+        return self._poll("zendesk", self.poller.poll_once) + self._poll("jira", self.jira_poller.poll_once)
+
+    def _poll(self, source: str, poll_once: Callable[[], int]) -> int:
         try:
-            new = self.poller.poll_once()
+            new = poll_once()
         except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
-            self.metrics.polls.labels(source="zendesk", outcome="error").inc()
-            log.warning("zendesk poll failed: %s", exc)
+            self.metrics.polls.labels(source=source, outcome="error").inc()
+            log.warning("%s poll failed: %s", source, exc)
             return 0
-        self.metrics.polls.labels(source="zendesk", outcome="ok").inc()
+        self.metrics.polls.labels(source=source, outcome="ok").inc()
         if new:
-            self.metrics.events_new.labels(source="zendesk").inc(new)
+            self.metrics.events_new.labels(source=source).inc(new)
             self.wake()
         return new
 
@@ -141,7 +162,7 @@ class Daemon:
         self.http.start()
         interval = self.settings.poll_interval_seconds
         self.scheduler.add_job(
-            self.poll, "interval", seconds=interval, id="poll-zendesk", max_instances=1, coalesce=True,
+            self.poll, "interval", seconds=interval, id="poll", max_instances=1, coalesce=True,
             next_run_time=datetime.now(timezone.utc),
         )
         self.scheduler.add_job(

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 
-from bridge.model import Action, TicketState
+from bridge.model import Decision, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import read_cursor
 from bridge.store.db import make_engine
 from bridge.store.history import History, record
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
-from bridge.store.tables import events
+from bridge.store.tables import events, marks
 
 __all__ = ["Store", "StoredAction", "StoredEvent", "open_store"]
 
@@ -33,17 +33,33 @@ class Store:
         return read_cursor(self.engine, name)
 
     def ticket_state(self, ticket_id: int) -> TicketState:
-        return TicketState(link=self.links.for_ticket(ticket_id), planned=self.actions.planned_keys(ticket_id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(marks.c.name, marks.c.value).where(marks.c.ticket_id == ticket_id)).all()
+        return TicketState(
+            link=self.links.for_ticket(ticket_id),
+            planned=self.actions.planned_keys(ticket_id),
+            marks={name: value for name, value in rows},
+        )
 
     def commit_decision(
-        self, event: StoredEvent, planned: Iterable[Action], *, ticket_id: int | None, note: str, now: datetime
+        self,
+        event: StoredEvent,
+        decision: Decision,
+        *,
+        ticket_ids: Iterable[int],
+        now: datetime,
     ) -> int:
-        """Plan the actions and close the event in ONE transaction: a crash leaves either both or neither."""
+        """Plan the actions, keep the marks and close the event in ONE transaction:
+        a crash leaves either all of it or none."""
         with self.engine.begin() as conn:
-            new = plan(conn, planned, now=now)
+            new = plan(conn, decision.actions, now=now)
+            for (ticket_id, name), value in decision.marks.items():
+                conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
+                conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
             conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
-            if ticket_id is not None:
-                record(conn, ticket_id, f"event {event.event.kind}", note, now=now)
+            for ticket_id in ticket_ids:
+                planned = [a.key for a in decision.actions if a.ticket_id == ticket_id]
+                record(conn, ticket_id, f"event {event.event.kind}", ", ".join(planned) or "nothing to do", now=now)
         return new
 
     def close(self) -> None:

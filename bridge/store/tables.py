@@ -97,3 +97,13 @@ threads = Table(
     Column("channel", String(64), nullable=False),
     Column("ts", String(32), nullable=False),
 )
+
+# What has been mirrored for a ticket (e.g. the last Jira status), written with the plan
+# that acts on it, so a later event never plans the same change again.
+marks = Table(
+    "marks",
+    metadata,
+    Column("ticket_id", BigInteger, primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

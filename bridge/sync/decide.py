@@ -1,4 +1,4 @@
-"""The pure core: a ticket, what the store knows of it, the rules and the time -> actions.
+"""The pure core: a ticket, what the store knows of it, the rules and the time -> a Decision.
 
 No I/O, no clock reads, no globals: everything here is testable with plain data.
 """
@@ -7,38 +7,76 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bridge.model import Action, ActionKind, Ticket, TicketState
-from bridge.rules import Rules, evaluate
+from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
+from bridge.rules import Evaluation, Rules, evaluate
 from bridge.sync.escalate import escalation_actions, issue_key_from_tags
+from bridge.sync.mirror import comments_to_jira
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
 
 
 def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
-) -> list[Action]:
+) -> Decision:
     """Every action the ticket needs now that has not been planned before."""
-    evaluation = evaluate(ticket, rules, now=now)
+    evaluation = evaluate(ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"))
     planned: list[Action] = []
     linked = state.link is not None or issue_key_from_tags(ticket.tags) is not None
-    if evaluation.escalate is not None and not linked and ticket.status not in CLOSED_STATUSES:
+    open_ticket = ticket.status not in CLOSED_STATUSES
+    if evaluation.escalate is not None and not linked and open_ticket:
         planned += escalation_actions(ticket, evaluation, evaluation.escalate, default_project=default_project)
+        if not rules.notifications.should_send("escalation", now=now):
+            planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
+    if state.link is not None:
+        planned += comments_to_jira(ticket, state.link)
+    if open_ticket:
+        planned += _sla_notices(ticket, evaluation, rules, now=now)
+        planned += _requested_notices(ticket, evaluation, rules, now=now)
+    return Decision([action for action in planned if action.key not in state.planned])
+
+
+def _sla_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime) -> list[Action]:
+    notices = []
     for alert in evaluation.sla_alerts:
-        if ticket.status in CLOSED_STATUSES:
-            break
-        planned.append(
+        kind = f"sla_{alert.level}"
+        if not rules.notifications.should_send(kind, now=now):
+            continue
+        icon = ":fire:" if alert.level == "breach" else ":alarm_clock:"
+        notices.append(
             Action(
                 ActionKind.NOTIFY,
                 f"notify:sla:{ticket.id}:{alert.target}:{alert.level}:{alert.due.isoformat()}",
                 ticket_id=ticket.id,
                 params={
-                    "kind": f"sla_{alert.level}",
+                    "kind": kind,
                     "text": (
-                        f":alarm_clock: SLA {alert.level} on ticket #{ticket.id}: {alert.target} "
-                        f"due {alert.due.strftime('%Y-%m-%d %H:%M UTC')} · {evaluation.priority}\n"
-                        f"*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
+                        f"{icon} SLA {alert.level}: ticket #{ticket.id} {alert.target} "
+                        f"due {alert.due.strftime('%Y-%m-%d %H:%M UTC')} · {evaluation.priority} · "
+                        f"{evaluation.sla_policy or 'no policy'}\n*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
                     ),
                 },
             )
         )
-    return [action for action in planned if action.key not in state.planned]
+    return notices
+
+
+def _requested_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime) -> list[Action]:
+    """Notices the routing rules asked for (e.g. the product team is needed), once per kind."""
+    return [
+        Action(
+            ActionKind.NOTIFY,
+            f"notify:{kind}:{ticket.id}",
+            ticket_id=ticket.id,
+            params={
+                "kind": kind,
+                "text": (
+                    f":mega: {kind.replace('_', ' ').capitalize()}: ticket #{ticket.id} · {evaluation.priority} · "
+                    f"{ticket.organization or 'no organisation'}\n*{ticket.subject}*\n"
+                    + "\n".join(evaluation.reasons[-2:])
+                    + f"\n<{ticket.url}|Open the ticket>"
+                ),
+            },
+        )
+        for kind in evaluation.notify
+        if kind != "escalation" and rules.notifications.should_send(kind, now=now)
+    ]

@@ -64,6 +64,7 @@ class Executor:
             ActionKind.LINK_TICKET: self._link_ticket,
             ActionKind.NOTE_TICKET: self._note_ticket,
             ActionKind.NOTIFY: self._notify,
+            ActionKind.COMMENT_ISSUE: self._comment_issue,
         }
 
     def run_ready(self, *, limit: int = 20) -> int:
@@ -149,6 +150,11 @@ class Executor:
             status=p.get("status"),
         )
         return {"ticket_id": _ticket(action)}
+
+    def _comment_issue(self, action: Action, _attempts: int) -> dict[str, Any]:
+        key = self._issue_key(action)
+        comment_id = self._c.jira.add_comment(key, action.params["body"])
+        return {"issue_key": key, "comment_id": comment_id}
 
     def _notify(self, action: Action, _attempts: int) -> dict[str, Any]:
         values = self._placeholders(action)

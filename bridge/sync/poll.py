@@ -6,7 +6,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable
 
+from bridge.connectors.jira import JiraConnector
+from bridge.connectors.jira_json import issue_event
 from bridge.connectors.zendesk import ZendeskConnector
+from bridge.connectors.zendesk_json import parse_time
 from bridge.model import Event, EventSource, Ticket
 from bridge.store import Store
 
@@ -54,4 +57,35 @@ class ZendeskPoller:
                 break
         if new:
             log.info("zendesk poll: %d new events", new)
+        return new
+
+
+JIRA_CURSOR = "jira.updated"
+# JQL `updated >=` has minute precision and the search index lags recent writes:
+# look back this far every time; the inbox drops what was seen already.
+JIRA_OVERLAP = timedelta(minutes=2)
+
+
+class JiraPoller:
+    """Escalated issues (labelled by the bridge) updated since the last poll."""
+
+    def __init__(
+        self, *, store: Store, jira: JiraConnector, project: str, clock: Callable[[], datetime], first_start: datetime
+    ) -> None:
+        self._store = store
+        self._jira = jira
+        self._project = project
+        self._clock = clock
+        self._first_start = first_start
+
+    def poll_once(self) -> int:
+        stored = self._store.cursor(JIRA_CURSOR)
+        since = parse_time(stored) if stored else self._first_start
+        issues = self._jira.updated_since(self._project, since - JIRA_OVERLAP, label="escalation-bridge")
+        newest = max([since, *(issue.updated_at for issue in issues)])
+        new = self._store.inbox.add(
+            [issue_event(issue) for issue in issues], now=self._clock(), cursor=(JIRA_CURSOR, newest.isoformat())
+        )
+        if new:
+            log.info("jira poll: %d new events", new)
         return new

@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bridge.connectors.errors import PermanentError, RetriableError
+from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
-from bridge.model import EventSource
+from bridge.model import Event, EventSource
 from bridge.rules import Rules
 from bridge.store import Store, StoredEvent
+from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
 from bridge.sync.execute import backoff
 
@@ -25,16 +27,21 @@ class Processor:
         *,
         store: Store,
         zendesk: ZendeskConnector,
+        jira: JiraConnector,
         rules: Callable[[], Rules],
         clock: Callable[[], datetime],
         default_project: str,
+        decision_clock: Callable[[], datetime] | None = None,
         max_attempts: int = 8,
         lease: timedelta = LEASE,
     ) -> None:
         self._store = store
         self._zendesk = zendesk
+        self._jira = jira
         self._rules = rules  # a provider: the daemon swaps in reloaded rules between events
-        self._clock = clock
+        self._clock = clock  # real time: leases and retries
+        # The time rules and SLAs are judged at; the demo runs it faster than real time.
+        self._decision_clock = decision_clock or clock
         self._project = default_project
         self._max_attempts = max_attempts
         self._lease = lease
@@ -62,14 +69,29 @@ class Processor:
 
     def _process(self, stored: StoredEvent) -> None:
         event = stored.event
-        if event.source is not EventSource.ZENDESK:
+        if event.source is EventSource.ZENDESK:
+            self._process_ticket(stored, event)
+        elif event.source is EventSource.JIRA:
+            self._process_issue(stored, event)
+        else:
             self._store.inbox.done(stored.row_id)
-            return
+
+    def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
         ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
-        now = self._clock()
-        actions = decide(ticket, state, self._rules(), now=now, default_project=self._project)
-        note = ", ".join(a.key for a in actions) or "nothing to do"
-        self._store.commit_decision(stored, actions, ticket_id=ticket.id, note=note, now=now)
-        if actions:
-            log.info("ticket %s: planned %s", ticket.id, note)
+        decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
+        self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=self._clock())
+        if decision.actions:
+            log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
+
+    def _process_issue(self, stored: StoredEvent, event: Event) -> None:
+        links = self._store.links.for_issue(event.subject)
+        if not links:  # not an escalated issue: nothing of ours
+            self._store.inbox.done(stored.row_id)
+            return
+        issue = self._jira.issue(event.subject)
+        linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
+        decision = backsync(issue, linked, self._rules())
+        self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
+        if decision.actions:
+            log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))

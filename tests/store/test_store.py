@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bridge.model import Action, ActionKind, Event, EventSource
+from bridge.model import Action, ActionKind, Decision, Event, EventSource
 from bridge.store import open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -48,8 +48,8 @@ def test_actions_are_planned_once_and_wait_for_their_prerequisite(store_url: str
     note = Action(ActionKind.NOTE_TICKET, "note:1", ticket_id=1, after="create:1")
     store.inbox.add([event("e1")], now=NOW)
     [stored] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
-    assert store.commit_decision(stored, [create, note], ticket_id=1, note="planned", now=NOW) == 2
-    assert store.commit_decision(stored, [create, note], ticket_id=1, note="again", now=NOW) == 0
+    assert store.commit_decision(stored, Decision([create, note]), ticket_ids=[1], now=NOW) == 2
+    assert store.commit_decision(stored, Decision([create, note]), ticket_ids=[1], now=NOW) == 0
     assert store.ticket_state(1).planned == {"create:1", "note:1"}
 
     ready = store.actions.claim(now=NOW, limit=10, lease=LEASE)
@@ -64,7 +64,7 @@ def test_failed_actions_retry_later_and_dead_letters_can_be_revived(store_url: s
     store = open_store(store_url)
     store.inbox.add([event("e1")], now=NOW)
     [stored] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
-    store.commit_decision(stored, [Action(ActionKind.NOTIFY, "n:1", ticket_id=1)], ticket_id=1, note="", now=NOW)
+    store.commit_decision(stored, Decision([Action(ActionKind.NOTIFY, "n:1", ticket_id=1)]), ticket_ids=[1], now=NOW)
     store.actions.claim(now=NOW, limit=1, lease=LEASE)
     store.actions.failed("n:1", error="HTTP 503", retry_at=NOW + timedelta(minutes=1))
     assert store.actions.claim(now=NOW + timedelta(seconds=59), limit=1, lease=LEASE) == []
@@ -94,3 +94,14 @@ def test_history_keeps_the_order_things_happened(store_url: str) -> None:
     store.history.add(7, "done", "second", now=NOW + timedelta(seconds=1))
     assert [(e.what, e.detail) for e in store.history.of(7)] == [("event", "first"), ("done", "second")]
     assert store.history.of(8) == []
+
+
+def test_marks_are_kept_with_the_plan_and_replaced_by_later_ones(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1"), event("e2")], now=NOW)
+    first, second = store.inbox.claim(now=NOW, limit=2, lease=LEASE)
+    store.commit_decision(first, Decision([], {(5, "jira_status"): "In Progress"}), ticket_ids=[5], now=NOW)
+    assert store.ticket_state(5).marks == {"jira_status": "In Progress"}
+    store.commit_decision(second, Decision([], {(5, "jira_status"): "Done"}), ticket_ids=[5], now=NOW)
+    assert store.ticket_state(5).marks == {"jira_status": "Done"}
+    assert store.inbox.count("done") == 2

@@ -1,0 +1,61 @@
+"""Jira -> Zendesk: an issue's status and comments, applied to every linked ticket. Pure."""
+
+from __future__ import annotations
+
+from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
+from bridge.rules import Rules
+from bridge.sync.mirror import comments_to_zendesk
+
+STATUS_MARK = "jira_status"
+
+
+def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules) -> Decision:
+    """What every ticket linked to `issue` needs after a change on the issue.
+
+    Conflicts: the bridge applies a Jira status to a ticket only when the issue *moves*
+    to it (compared with the status last mirrored), so an agent's later change on the
+    ticket stands until development moves the issue again.
+    """
+    actions: list[Action] = []
+    marks: dict[tuple[int, str], str] = {}
+    mapping = rules.status_for_jira(issue.status)
+    for link, state in linked:
+        ticket_id = link.ticket_id
+        actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix)
+        previous = state.marks.get(STATUS_MARK)
+        if previous == issue.status:
+            continue
+        marks[(ticket_id, STATUS_MARK)] = issue.status
+        if mapping is None or previous is None and issue.status_category == "new":
+            continue  # an unmapped status, or the issue's first status: nothing for the agents yet
+        step = f"{previous or 'new'}->{issue.status}"
+        actions.append(
+            Action(
+                ActionKind.NOTE_TICKET,
+                f"status:{ticket_id}:{issue.key}:{step}:{len(state.planned)}",
+                ticket_id=ticket_id,
+                issue_key=issue.key,
+                params={
+                    "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
+                    "status": mapping.zendesk_status,
+                    "add_tags": [_stage_tag(mapping.stage)],
+                },
+            )
+        )
+        if mapping.public_reply:
+            actions.append(
+                Action(
+                    ActionKind.NOTE_TICKET,
+                    f"status_reply:{ticket_id}:{issue.key}:{step}:{len(state.planned)}",
+                    ticket_id=ticket_id,
+                    issue_key=issue.key,
+                    params={"note": mapping.public_reply, "public": True},
+                )
+            )
+    planned = {key for _, state in linked for key in state.planned}
+    return Decision([a for a in actions if a.key not in planned], marks)
+
+
+def _stage_tag(stage: str) -> str:
+    """`Fix in Place Awaiting Release` -> `stage_fix_in_place_awaiting_release` (Zendesk tag form)."""
+    return "stage_" + "_".join("".join(ch if ch.isalnum() else " " for ch in stage.lower()).split())

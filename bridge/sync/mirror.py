@@ -1,0 +1,54 @@
+"""Comment mirroring between a ticket and its issue. Pure; echo-free by construction.
+
+A comment the bridge wrote carries its marker (`Comment.by_bridge`) and is never mirrored;
+only comments made after the link exists travel, so attaching a ticket to an older issue
+does not replay its history.
+"""
+
+from __future__ import annotations
+
+from bridge.model import Action, ActionKind, Comment, Issue, Link, Ticket
+
+
+def _quote(comment: Comment, where: str) -> str:
+    return f"{where} by {comment.author or 'someone'}:\n\n{comment.body.strip()}"
+
+
+def comments_to_jira(ticket: Ticket, link: Link) -> list[Action]:
+    """Public replies on the ticket (agents' and the requester's) become issue comments."""
+    return [
+        Action(
+            ActionKind.COMMENT_ISSUE,
+            f"comment_to_jira:{ticket.id}:{comment.id}",
+            ticket_id=ticket.id,
+            issue_key=link.issue_key,
+            params={"body": _quote(comment, f"Public reply on Zendesk #{ticket.id}")},
+        )
+        for comment in ticket.comments
+        if comment.public and not comment.by_bridge and comment.created_at > link.created_at
+    ]
+
+
+def comments_to_zendesk(issue: Issue, link: Link, *, public_prefix: str) -> list[Action]:
+    """Developers' comments become internal notes; one starting with `public_prefix` goes to the requester."""
+    actions = []
+    for comment in issue.comments:
+        if comment.by_bridge or comment.created_at <= link.created_at:
+            continue
+        body = comment.body.strip()
+        public = bool(public_prefix) and body.startswith(public_prefix)
+        if public:
+            body = body.removeprefix(public_prefix).strip()
+            note = body  # the requester reads the developer's words, not our framing
+        else:
+            note = _quote(Comment(comment.id, body, False, comment.author, comment.created_at), f"Developer comment on {issue.key}")
+        actions.append(
+            Action(
+                ActionKind.NOTE_TICKET,
+                f"comment_to_zendesk:{link.ticket_id}:{issue.key}:{comment.id}",
+                ticket_id=link.ticket_id,
+                issue_key=issue.key,
+                params={"note": note, "public": public},
+            )
+        )
+    return actions

@@ -1,0 +1,145 @@
+"""The pure core, with plain data and the shipped rules.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bridge.model import ActionKind, Comment, Issue, Link, Ticket, TicketState
+from bridge.rules import Rules, load_rules
+from bridge.sync.backsync import backsync
+from bridge.sync.decide import decide
+from bridge.sync.escalate import issue_key_from_tags, issue_tag
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc)  # a Tuesday, inside office hours
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules(ROOT / "rules.yaml")
+
+
+def ticket(**changes: object) -> Ticket:
+    base = Ticket(
+        id=101,
+        subject="Checkout fails with error 500",
+        description="Customers cannot pay since this morning.",
+        status="open",
+        priority="high",
+        type="incident",
+        tags=frozenset({"tier4"}),
+        created_at=NOW - timedelta(minutes=20),
+        updated_at=NOW - timedelta(minutes=1),
+        requester_email="dana@acme.example",
+        requester_name="Dana Smith",
+        organization="Acme Corp",
+        url="https://acme.zendesk.com/agent/tickets/101",
+        comments=(
+            Comment("1", "Customers cannot pay since this morning.", True, "dana@acme.example", NOW - timedelta(minutes=20)),
+            Comment("2", "Repro: add item, pay by card -> HTTP 500. Workaround: PayPal.", False, "agent@help.example", NOW - timedelta(minutes=10)),
+        ),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def keys(decision) -> list[str]:  # type: ignore[no-untyped-def]
+    return [a.key for a in decision.actions]
+
+
+def test_a_tier4_ticket_escalates_with_everything_tiers_1_to_3_wrote(rules: Rules) -> None:
+    decision = decide(ticket(), TicketState(), rules, now=NOW, default_project="SUP")
+    create = decision.actions[0]
+    assert create.kind is ActionKind.CREATE_ISSUE
+    assert create.params["project"] == "SUP"
+    assert create.params["summary"] == "[ZD#101] Checkout fails with error 500"
+    assert create.params["priority"] == "High"
+    text = "\n".join(body for _, body in create.params["sections"])
+    assert "Dana Smith <dana@acme.example>" in text and "Acme Corp" in text
+    assert "Workaround: PayPal" in text  # the internal note travels
+    assert "Response due:" in text
+    followers = decision.actions[1:]
+    assert {a.kind for a in followers} == {ActionKind.LINK_TICKET, ActionKind.NOTE_TICKET, ActionKind.NOTIFY}
+    assert all(a.after == create.key for a in followers)
+    note = next(a for a in followers if a.kind is ActionKind.NOTE_TICKET)
+    assert note.params["status"] == "hold" and "{issue_tag}" in note.params["add_tags"]
+
+
+def test_nothing_is_planned_twice(rules: Rules) -> None:
+    first = decide(ticket(), TicketState(), rules, now=NOW, default_project="SUP")
+    again = decide(ticket(), TicketState(planned=frozenset(keys(first))), rules, now=NOW, default_project="SUP")
+    assert again.actions == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"tags": frozenset()},
+        {"status": "solved"},
+        {"tags": frozenset({"tier4", "jira_sup-7"})},  # the store was lost, the ticket remembers
+    ],
+    ids=["not-tier4", "solved", "already-escalated-per-tags"],
+)
+def test_no_escalation(rules: Rules, changes: dict) -> None:  # type: ignore[type-arg]
+    decision = decide(ticket(**changes), TicketState(), rules, now=NOW, default_project="SUP")
+    assert not [a for a in decision.actions if a.kind is ActionKind.CREATE_ISSUE]
+
+
+def test_a_linked_tickets_public_replies_go_to_jira_but_not_the_bridges_own(rules: Rules) -> None:
+    link = Link(101, "SUP-7", NOW - timedelta(minutes=5))
+    comments = ticket().comments + (
+        Comment("3", "We deployed a fix candidate, please retry.", True, "agent@help.example", NOW - timedelta(minutes=2)),
+        Comment("4", "Escalated to development as SUP-7 [escalation-bridge]", False, "bridge", NOW - timedelta(minutes=4), by_bridge=True),
+        Comment("5", "Mirrored developer reply [escalation-bridge]", True, "bridge", NOW - timedelta(minutes=1), by_bridge=True),
+    )
+    decision = decide(ticket(comments=comments), TicketState(link=link), rules, now=NOW, default_project="SUP")
+    mirrored = [a for a in decision.actions if a.kind is ActionKind.COMMENT_ISSUE]
+    assert [a.key for a in mirrored] == ["comment_to_jira:101:3"]
+    assert "please retry" in mirrored[0].params["body"]
+
+
+def test_issue_tags_round_trip() -> None:
+    assert issue_tag("SUP-12") == "jira_sup-12"
+    assert issue_key_from_tags(frozenset({"vip", "jira_sup-12"})) == "SUP-12"
+    assert issue_key_from_tags(frozenset({"jira_escalated", "jira_integration"})) is None
+
+
+def issue(status: str, category: str = "indeterminate", comments: tuple[Comment, ...] = ()) -> Issue:
+    return Issue("SUP-7", "s", status, category, frozenset(), NOW, comments=comments)
+
+
+def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
+    links = [Link(101, "SUP-7", NOW - timedelta(hours=1)), Link(102, "SUP-7", NOW - timedelta(hours=1))]
+    first = backsync(issue("To Do", "new"), [(l, TicketState(link=l)) for l in links], rules)
+    assert first.actions == [] and first.marks == {(101, "jira_status"): "To Do", (102, "jira_status"): "To Do"}
+
+    seen = {"jira_status": "To Do"}
+    moved = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
+    assert [(a.ticket_id, a.params["status"]) for a in moved.actions] == [(101, "hold"), (102, "hold")]
+    assert "Raised with Development" in moved.actions[0].params["note"]
+
+    done = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules)
+    assert [a.params.get("public", False) for a in done.actions] == [False, True]  # note, then the reply asking to confirm
+    assert done.actions[0].params["status"] == "pending"
+
+    unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks={"jira_status": "Done"}))], rules)
+    assert unchanged.actions == [] and unchanged.marks == {}
+
+
+def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules) -> None:
+    link = Link(101, "SUP-7", NOW - timedelta(hours=1))
+    comments = (
+        Comment("10", "Root cause: a null currency code.", True, "dev@corp.example", NOW - timedelta(minutes=30)),
+        Comment("11", "[public] A fix ships tonight.", True, "dev@corp.example", NOW - timedelta(minutes=20)),
+        Comment("12", "Reply from Zendesk [escalation-bridge]", True, "bridge", NOW - timedelta(minutes=10), by_bridge=True),
+        Comment("9", "Old comment before the link", True, "dev@corp.example", NOW - timedelta(hours=2)),
+    )
+    decision = backsync(issue("To Do", "new", comments), [(link, TicketState(link=link, marks={"jira_status": "To Do"}))], rules)
+    notes = [(a.params["public"], a.params["note"]) for a in decision.actions]
+    assert notes == [
+        (False, "Developer comment on SUP-7 by dev@corp.example:\n\nRoot cause: a null currency code."),
+        (True, "A fix ships tonight."),
+    ]
