@@ -151,6 +151,23 @@ class BusinessCalendar:
             if extra > _MAX_DAYS:
                 raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
 
+    def add_each(self, start: int, amounts: Sequence[int | None]) -> list[int | None]:
+        """`add` for several amounts from one start (None stays None): one lookup of `start`."""
+        table = self._cover(start)
+        base = table.working_at(start)
+        last = table.cum[-1]
+        result: list[int | None] = []
+        for amount in amounts:
+            if amount is None:
+                result.append(None)
+            elif amount <= 0:
+                result.append(start)
+            elif base + amount <= last:
+                result.append(table.moment_of(base + amount))
+            else:
+                result.append(self.add(start, amount))
+        return result
+
     def add_paused(self, start: int, amount: int, pauses: Sequence[tuple[int, int]]) -> int:
         """Like `add`, but time inside the pauses (sorted, disjoint) does not count."""
         moment, left = start, amount

@@ -22,7 +22,7 @@ class Context:
 
     __slots__ = (
         "ticket", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
-        "linked_issue_status", "_text", "_replied", "sla_state",
+        "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe",
     )
 
     def __init__(self, ticket: Ticket, *, now_us: int, linked_issue_status: str | None) -> None:
@@ -37,9 +37,15 @@ class Context:
         self.linked_issue_status = linked_issue_status.casefold() if linked_issue_status else None
         self._text: str | None = None
         self._replied: bool | None = None
-        # Set by the evaluator: a callable giving "breach" / "warning" / None on demand,
-        # so tickets whose rules never ask about the SLA never compute it twice.
-        self.sla_state: Callable[[], str | None] = lambda: None
+        self.pauses: list[tuple[int, int]] = []
+        self.engine: Any = None
+        # Set by the evaluator: gives "breach" / "warning" / None on demand, so tickets whose
+        # rules never ask about the SLA never compute it twice. A plain function, not a
+        # closure over this context: a reference cycle per ticket would keep the GC busy.
+        self.sla_probe: Callable[[Context], str | None] = _no_sla
+
+    def sla_state(self) -> str | None:
+        return self.sla_probe(self)
 
     @property
     def text(self) -> str:
@@ -59,6 +65,10 @@ class Context:
         return self._replied
 
 
+def _no_sla(ctx: Context) -> str | None:
+    return None
+
+
 def _fold(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(value.casefold() for value in values)
 
@@ -73,10 +83,22 @@ def compile_condition(cond: Condition) -> Predicate:
     checks = _checks(cond)
     if not checks:
         return lambda ctx: True
+    return _conjunction(checks)
+
+
+def _conjunction(checks: list[Predicate]) -> Predicate:
+    # Nested closures short-circuit without a generator per call: this is the hot path.
     if len(checks) == 1:
         return checks[0]
-    checks_t = tuple(checks)
-    return lambda ctx: all(check(ctx) for check in checks_t)
+    first, rest = checks[0], _conjunction(checks[1:])
+    return lambda ctx: first(ctx) and rest(ctx)
+
+
+def _disjunction(options: list[Predicate]) -> Predicate:
+    if len(options) == 1:
+        return options[0]
+    first, rest = options[0], _disjunction(options[1:])
+    return lambda ctx: first(ctx) or rest(ctx)
 
 
 def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per key
@@ -118,8 +140,9 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
     for field_id, values in cond.fields.items():
         add(_field_check(field_id, _fold(values)))
     if cond.text_contains:
-        needles = tuple(_fold(cond.text_contains))
-        add(lambda ctx: any(needle in ctx.text for needle in needles))
+        # One alternation searched in C beats a Python loop over the phrases.
+        phrases = re.compile("|".join(re.escape(n) for n in sorted(_fold(cond.text_contains))))
+        add(lambda ctx: phrases.search(ctx.text) is not None)
     if cond.text_regex is not None:
         pattern = re.compile(cond.text_regex, re.IGNORECASE)
         add(lambda ctx: pattern.search(f"{ctx.ticket.subject}\n{ctx.ticket.description}") is not None)
@@ -139,8 +162,7 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
         wanted = ("breach",) if cond.sla == "breach" else ("breach", "warning")
         add(lambda ctx: ctx.sla_state() in wanted)
     if cond.any:
-        options = tuple(compile_condition(option) for option in cond.any)
-        add(lambda ctx: any(option(ctx) for option in options))
+        add(_disjunction([compile_condition(option) for option in cond.any]))
     for part in cond.all:
         add(compile_condition(part))
     if cond.not_ is not None:

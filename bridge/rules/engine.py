@@ -37,7 +37,8 @@ class CompiledPolicy:
     name: str
     match: Predicate
     calendar: BusinessCalendar
-    targets: tuple[tuple[str, int | None], ...]  # (target, working microseconds or None)
+    names: tuple[str, ...]  # the targets: response, review, resolution
+    amounts: tuple[int | None, ...]  # working microseconds per target; None: no target
     warn_at: float
     pause: Predicate
     stops: tuple[Predicate, ...]  # one per target, same order
@@ -60,6 +61,8 @@ class Engine:
     default_priority: str
     rules: tuple[CompiledRule, ...]
     policies: tuple[CompiledPolicy, ...]
+    # (type, priority, tier) -> first matching policy, when every policy tests only those.
+    policy_index: Mapping[tuple[str, str, int], CompiledPolicy | None] | None
     escalate_tier: int | None
     escalate_tags: frozenset[str]
     escalate_on_breach_tier: int | None
@@ -134,6 +137,7 @@ def compile_rules(rules: Rules) -> Engine:
             priority_by_word.setdefault(word.casefold(), name)
     type_by_tag = {tag: name for name, t in rules.types.items() for tag in t.tags}
     tiers = rules.tiers
+    policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
     return Engine(
         type_by_zendesk=MappingProxyType({z.casefold(): n for n, t in rules.types.items() for z in t.zendesk}),
         type_by_tag=MappingProxyType(type_by_tag),
@@ -149,7 +153,8 @@ def compile_rules(rules: Rules) -> Engine:
         default_type=rules.defaults.type,
         default_priority=rules.defaults.priority,
         rules=tuple(_compile_rule(rule) for rule in rules.routing),
-        policies=tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies),
+        policies=policies,
+        policy_index=_policy_index(rules, policies),
         escalate_tier=rules.escalation.when.tier_reached,
         escalate_tags=frozenset(rules.escalation.when.tags_any),
         escalate_on_breach_tier=rules.escalation.when.sla_breach_at_tier,
@@ -183,16 +188,46 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         name=policy.name,
         match=compile_condition(policy.when),
         calendar=calendar,
-        targets=tuple((t, working_us(getattr(policy.targets, t), calendar)) for t in TARGETS),
+        names=TARGETS,
+        amounts=tuple(working_us(getattr(policy.targets, t), calendar) for t in TARGETS),
         warn_at=policy.warn_at if policy.warn_at is not None else rules.sla.warn_at,
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
     )
 
 
+_INDEXABLE = frozenset({"type", "priority", "tier"})
+
+
+def _policy_index(
+    rules: Rules, policies: tuple[CompiledPolicy, ...]
+) -> Mapping[tuple[str, str, int], CompiledPolicy | None] | None:
+    """Precompute policy selection when it depends only on type, priority and tier."""
+    for policy in rules.sla.policies:
+        if set(policy.when.model_dump(exclude_defaults=True)) - _INDEXABLE:
+            return None
+    index: dict[tuple[str, str, int], CompiledPolicy | None] = {}
+    for kind in rules.types:
+        for priority in rules.priorities:
+            for tier in rules.tiers:
+                probe = _Probe(kind, priority, tier)
+                index[(kind, priority, tier)] = next((p for p in policies if p.match(probe)), None)  # type: ignore[arg-type]
+    return MappingProxyType(index)
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    type: str
+    priority: str
+    tier: int
+
+
 def engine_of(rules: Rules) -> Engine:
     """The compiled form, built on first use and kept on the (frozen) rules object."""
-    engine = rules._engine
+    # Read the private slot directly: pydantic's __getattr__ for private attributes is slow,
+    # and this runs once per evaluated ticket.
+    private = rules.__pydantic_private__
+    engine = private.get("_engine") if private else None
     if engine is None:
         engine = compile_rules(rules)
         rules._engine = engine

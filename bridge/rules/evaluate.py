@@ -18,6 +18,7 @@ from bridge.rules.result import Escalation, Evaluation, SlaAlert
 from bridge.rules.schema import Rules
 from bridge.rules.sla import clocks, worst_state
 
+_MISSING = object()
 _NO_DUE = MappingProxyType({"response": None, "review": None, "resolution": None})
 
 
@@ -36,8 +37,9 @@ def evaluate(
     _classify(engine, ctx, reasons)
     # The tier the ticket's group stands for: moving up from it moves the ticket to that tier's group.
     group_tier = engine.tier_by_group.get((ticket.group or "").casefold(), engine.default_tier)
-    pauses = merge_pauses(paused, now=now) if paused else []
-    ctx.sla_state = lambda: _sla_state(engine, ctx, pauses)
+    pauses = ctx.pauses = merge_pauses(paused, now=now) if paused else []
+    ctx.engine = engine
+    ctx.sla_probe = _sla_state
 
     matched: list[str] = []
     added: list[str] = []
@@ -166,16 +168,21 @@ def _priority(engine: Engine, ctx: Context) -> tuple[str, str]:
 
 
 def _policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
+    index = engine.policy_index
+    if index is not None:
+        found = index.get((ctx.type, ctx.priority, ctx.tier), _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
     for policy in engine.policies:
         if policy.match(ctx):
             return policy
     return None
 
 
-def _sla_state(engine: Engine, ctx: Context, pauses: list[tuple[int, int]]) -> str | None:
+def _sla_state(ctx: Context) -> str | None:
     """For routing conditions on `sla:`: the SLA state under the classification so far."""
-    policy = _policy(engine, ctx)
-    return None if policy is None else worst_state(clocks(policy, ctx, pauses)[1])
+    policy = _policy(ctx.engine, ctx)
+    return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses)[1])
 
 
 def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...]) -> str | None:

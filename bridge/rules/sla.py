@@ -28,11 +28,15 @@ def clocks(
     due: dict[str, object] = {}
     alerts: list[SlaAlert] = []
     elapsed = -1  # measured once, only if some clock is running
-    for (target, amount), stopped in zip(policy.targets, policy.stops):
-        if amount is None:
+    amounts = policy.amounts
+    if pauses:
+        moments = [None if a is None else calendar.add_paused(start, a, pauses) for a in amounts]
+    else:
+        moments = calendar.add_each(start, amounts)
+    for target, amount, moment, stopped in zip(policy.names, amounts, moments, policy.stops):
+        if amount is None or moment is None:
             due[target] = None
             continue
-        moment = calendar.add_paused(start, amount, pauses) if pauses else calendar.add(start, amount)
         due[target] = from_us(moment)
         if paused or stopped(ctx):
             continue
