@@ -40,3 +40,32 @@ def make_ticket(**changes: Any) -> Ticket:
 def reply(author: str, at: datetime, *, public: bool = True) -> Comment:
     return Comment(id=f"c-{author}-{at.isoformat()}", body="Looking into it", public=public, author=author, created_at=at)
 
+
+
+BASE = """\
+defaults: {type: Technical Support, priority: P3}
+tiers:
+  1: {name: Help desk, group: Desk}
+  2: {name: Support, group: Support, tags: [tier2]}
+  3: {name: Engineers, group: Engineers, tags: [tier3]}
+  4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}
+calendars:
+  office:
+    timezone: GMT
+    hours: {mon-fri: "08:00-16:00"}
+priorities:
+  P1: {label: Highest, zendesk: urgent, jira: Highest, words: [severe]}
+  P2: {label: High, zendesk: high, jira: High, words: [major]}
+  P3: {label: Medium, zendesk: normal, jira: Medium, words: [minor]}
+  P4: {label: Low, zendesk: low, jira: Low}
+types:
+  Technical Support: {zendesk: [incident, problem]}
+  Support Query: {zendesk: [question]}
+  Service Task: {zendesk: [task], tags: [service_task]}
+fields: {type: "777", priority: "888"}
+sla:
+  policies:
+    - name: all
+      calendar: office
+      targets: {response: 1h, review: 4h, resolution: 2d}
+"""
