@@ -138,6 +138,35 @@ def run(
 
 
 @app.command()
+def demo(
+    once: bool = typer.Option(False, "--once", help="Exit after the scripted day (0 when everything converged)."),
+    speed: float = typer.Option(60.0, min=1.0, help="How many simulated seconds pass per real second."),
+    timeout: float = typer.Option(180.0, help="Real seconds to wait for everything to converge."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log every step on stderr."),
+) -> None:
+    """Sandbox + daemon + a scripted stream of realistic tickets on an accelerated clock."""
+    from bridge.demo.run import Demo
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    settings = _settings()
+    _rules_holder(settings)  # refuse to start on a broken rules file, with its problems
+    show = Console()
+    show.print(f"[bold]escalation bridge demo[/bold] · rules from {settings.rules} · {speed:g}× speed")
+    session = Demo(rules=settings.rules, speed=speed, console=show)
+    try:
+        converged = session.run(once=once, timeout=timeout)
+        show.print(session.summary())
+    finally:
+        session.stop()
+    if once and not converged:
+        _fail("the scripted day did not converge in time", code=1)
+
+
+@app.command()
 def sandbox(
     zendesk_port: int = typer.Option(8701, help="Zendesk emulator port (0: any free port)."),
     jira_port: int = typer.Option(8702, help="Jira emulator port (0: any free port)."),

@@ -1,0 +1,211 @@
+"""Runs the demo: sandbox + daemon + the scripted day, with a live view and a summary."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+
+from bridge.config import Settings
+from bridge.demo.actors import Actors
+from bridge.demo.clock import SimulatedClock, next_working_morning
+from bridge.demo.scenario import STEPS, TICKETS, ScriptedTicket, Step
+from bridge.model import ActionKind
+from bridge.runtime.daemon import Daemon
+from bridge.runtime.rules_watch import RulesHolder
+from bridge.sandbox import Sandbox
+from bridge.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DemoState:
+    tickets: dict[str, int] = field(default_factory=dict)  # scenario ref -> Zendesk id
+    done_steps: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def settings_for(info: dict[str, Any], *, store_url: str, rules: Path, zendesk_secret: str, jira_secret: str) -> Settings:
+    return Settings(
+        zendesk_url=info["zendesk"]["url"],
+        zendesk_email=info["zendesk"]["email"],
+        zendesk_token=SecretStr(info["zendesk"]["token"]),
+        zendesk_webhook_secret=SecretStr(zendesk_secret),
+        jira_url=info["jira"]["url"],
+        jira_email=info["jira"]["email"],
+        jira_token=SecretStr(info["jira"]["token"]),
+        jira_project=info["jira"]["project"],
+        jira_webhook_secret=SecretStr(jira_secret),
+        slack_base_url=info["slack"]["url"],
+        slack_token=SecretStr(info["slack"]["token"]),
+        slack_manager_channel=info["slack"]["manager_channel"],
+        ca_bundle=Path(info["ca_bundle"]) if info.get("ca_bundle") else None,
+        store_url=store_url,
+        rules=rules,
+        http_port=0,
+        poll_interval_seconds=2,
+        _env_file=None,  # type: ignore[call-arg]  # the demo never reads a real .env
+    )
+
+
+class Demo:
+    def __init__(self, *, rules: Path, speed: float, console: Console) -> None:
+        self.console = console
+        self.clock = SimulatedClock(start=next_working_morning(datetime.now(timezone.utc)), speed=speed)
+        self.started = self.clock.now()
+        self.workdir = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
+        self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=self.workdir, clock=self.clock.epoch)
+        self.sandbox.start()
+        info = self.sandbox.info()
+        zendesk_secret, jira_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        settings = settings_for(
+            info, store_url=f"sqlite:///{self.workdir / 'bridge.db'}", rules=rules,
+            zendesk_secret=zendesk_secret, jira_secret=jira_secret,
+        )
+        self.daemon = Daemon(settings, rules=RulesHolder(rules), clock=self.clock.now)
+        self.daemon.start()
+        self.sandbox.add_zendesk_webhook(f"{self.daemon.http.url}/webhooks/zendesk", zendesk_secret)
+        self.sandbox.add_jira_webhook(f"{self.daemon.http.url}/webhooks/jira", jira_secret)
+        self.actors = Actors(info)
+        self.state = DemoState()
+
+    @property
+    def store(self) -> Store:
+        return self.daemon.store
+
+    def run(self, *, once: bool, timeout: float) -> bool:
+        """The scripted day; with `once`, returns whether every expectation held."""
+        script: list[ScriptedTicket | Step] = sorted([*TICKETS, *STEPS], key=lambda item: item.at)
+        deadline = time.monotonic() + timeout
+        with Live(self.view(), console=self.console, refresh_per_second=4, transient=False) as live:
+            for item in script:
+                while self.clock.now() < self.started + item.at:
+                    live.update(self.view())
+                    time.sleep(0.1)  # pacing the scripted day against the simulated clock
+                self.perform(item, deadline)
+                live.update(self.view())
+            while time.monotonic() < deadline and not self.converged():
+                live.update(self.view())
+                time.sleep(0.2)
+            live.update(self.view())
+            if not once:
+                self.console.print("[bold]The scripted day is over; the bridge keeps running. Ctrl-C to stop.[/bold]")
+                try:
+                    while True:
+                        live.update(self.view())
+                        time.sleep(0.5)
+                except KeyboardInterrupt:
+                    pass
+        return self.converged()
+
+    def perform(self, item: ScriptedTicket | Step, deadline: float) -> None:
+        if isinstance(item, ScriptedTicket):
+            self.state.tickets[item.ref] = self.actors.open_ticket(item)
+            return
+        ticket_id = self.state.tickets[item.ref]
+        if item.action == "agent_reply":
+            self.actors.agent_reply(ticket_id, item.text)
+        elif item.action == "agent_escalate":
+            self.actors.agent_escalate(ticket_id, item.text)
+        else:
+            key = self.wait_for_issue(ticket_id, deadline)
+            if key is None:
+                self.state.problems.append(f"{item.ref}: no Jira issue to act on")
+                return
+            if item.action == "dev_transition":
+                self.wait_for_done(f"link_ticket:{ticket_id}", deadline)
+                self.actors.dev_transition(key, item.extra["to"])
+            else:
+                self.actors.dev_comment(key, item.text)
+        self.state.done_steps.append(f"{item.action} {item.ref}")
+
+    def wait_for_issue(self, ticket_id: int, deadline: float) -> str | None:
+        while time.monotonic() < deadline:
+            link = self.store.links.for_ticket(ticket_id)
+            if link is not None:
+                return link.issue_key
+            time.sleep(0.1)
+        return None
+
+    def wait_for_done(self, key: str, deadline: float) -> None:
+        while time.monotonic() < deadline and self.store.actions.result(key) is None:
+            time.sleep(0.1)
+
+    def converged(self) -> bool:
+        """Every escalation made, and the last developer step mirrored back to its ticket."""
+        for scripted in TICKETS:
+            ticket_id = self.state.tickets.get(scripted.ref)
+            linked = ticket_id is not None and self.store.links.for_ticket(ticket_id) is not None
+            if ticket_id is None or linked != scripted.expect_escalation:
+                return False
+        counts = self.store.actions.counts()
+        if counts.get("pending", 0):
+            return False
+        checkout = self.state.tickets["checkout"]
+        return any(
+            a.action.key.startswith(f"status_reply:{checkout}:") for a in self.store.actions.with_status("done")
+        )
+
+    def view(self) -> Group:
+        table = Table(title=f"escalation bridge demo · simulated time {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
+        for column in ("ticket", "subject", "Jira", "notices", "mirrored →Jira / ←Zendesk", "last event"):
+            table.add_column(column)
+        done = self.store.actions.with_status("done", limit=10_000)
+        for scripted in TICKETS:
+            ticket_id = self.state.tickets.get(scripted.ref)
+            if ticket_id is None:
+                table.add_row("…", scripted.subject, "", "", "", "not yet written")
+                continue
+            mine = [a.action for a in done if a.action.ticket_id == ticket_id]
+            link = self.store.links.for_ticket(ticket_id)
+            history = self.store.history.of(ticket_id)
+            table.add_row(
+                f"#{ticket_id}",
+                scripted.subject[:48],
+                link.issue_key if link else "—",
+                str(sum(a.kind is ActionKind.NOTIFY for a in mine)),
+                f"{sum(a.kind is ActionKind.COMMENT_ISSUE for a in mine)} / "
+                f"{sum(a.key.startswith(('comment_to_zendesk', 'status')) for a in mine)}",
+                (history[-1].what if history else ""),
+            )
+        counts = self.store.actions.counts()
+        footer = Table.grid(padding=(0, 2))
+        footer.add_row(
+            f"actions done {counts.get('done', 0)}", f"pending {counts.get('pending', 0)}",
+            f"dead letters {counts.get('dead', 0)}", f"inbox pending {self.store.inbox.count('pending')}",
+        )
+        return Group(table, footer)
+
+    def summary(self) -> Table:
+        table = Table(title="demo summary", show_header=False)
+        done = self.store.actions.with_status("done", limit=10_000)
+        by_kind: dict[str, int] = {}
+        for stored in done:
+            by_kind[stored.action.kind.value] = by_kind.get(stored.action.kind.value, 0) + 1
+        table.add_row("tickets written", str(len(self.state.tickets)))
+        table.add_row("escalated to Jira", ", ".join(
+            f"#{tid} → {link.issue_key}" for tid in self.state.tickets.values()
+            if (link := self.store.links.for_ticket(tid)) is not None
+        ) or "none")
+        for kind, count in sorted(by_kind.items()):
+            table.add_row(f"actions done: {kind}", str(count))
+        table.add_row("dead letters", str(len(self.store.actions.with_status("dead"))))
+        table.add_row("steps by people", str(len(self.state.done_steps)))
+        for problem in self.state.problems:
+            table.add_row("[red]problem[/red]", problem)
+        return table
+
+    def stop(self) -> None:
+        self.daemon.stop()
+        self.sandbox.stop()

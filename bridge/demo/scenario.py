@@ -1,0 +1,100 @@
+"""The demo's scripted support day: customers write in, agents work, developers fix.
+
+The actors here are the people on the other side of the APIs, so they use the vendor
+clients directly (zenpy, jira), as a customer's mail client or a developer's browser would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+ACME = ("Acme Corp", "acme.example")
+GLOBEX = ("Globex", "globex.example")
+INITECH = ("Initech", "initech.example")
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    email: str
+    organization: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ScriptedTicket:
+    ref: str
+    at: timedelta  # simulated time after the demo starts
+    requester: Customer
+    subject: str
+    description: str
+    priority: str
+    type: str
+    tags: tuple[str, ...] = ()
+    internal_notes: tuple[str, ...] = ()
+    expect_escalation: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    """Something a person does later: an agent or a developer."""
+
+    at: timedelta
+    ref: str  # the ticket it is about
+    action: str  # "agent_reply" | "agent_escalate" | "dev_transition" | "dev_comment"
+    text: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+DANA = Customer("Dana Smith", "dana@acme.example", ACME)
+LEE = Customer("Lee Park", "lee@acme.example", ACME)
+SAM = Customer("Sam Okafor", "sam@globex.example", GLOBEX)
+RIO = Customer("Rio Tanaka", "rio@initech.example", INITECH)
+
+TICKETS: tuple[ScriptedTicket, ...] = (
+    ScriptedTicket(
+        "checkout", timedelta(minutes=0), DANA,
+        "Checkout fails with HTTP 500 for card payments",
+        "Since 08:40 every card payment in our web shop fails with HTTP 500. Customers cannot buy anything. "
+        "PayPal still works.",
+        "urgent", "incident", tags=("tier4",),
+        internal_notes=(
+            "T2: reproduced on staging. Steps: add any item, pay by Visa test card -> 500.\n"
+            "Error in the gateway log: NullPointerException at CurrencyMapper.map(CurrencyMapper.java:88).\n"
+            "Recent change: tenant switched default currency to CHF yesterday.\n"
+            "Workaround offered: PayPal.",
+        ),
+        expect_escalation=True,
+    ),
+    ScriptedTicket(
+        "export", timedelta(minutes=2), SAM,
+        "How do I export invoices to CSV?",
+        "Where can I export all invoices of last quarter as CSV for our accountant?",
+        "normal", "question",
+    ),
+    ScriptedTicket(
+        "reports", timedelta(minutes=4), RIO,
+        "Report builder times out for ranges over 90 days",
+        "Any sales report over more than 90 days spins for a minute and then shows 'Request timed out'.",
+        "high", "problem",
+        internal_notes=("T1: confirmed with a 120-day range; 60 days works. Cleared cache, no change.",),
+        expect_escalation=True,
+    ),
+    ScriptedTicket(
+        "typo", timedelta(minutes=5), SAM,
+        "Typo on the billing page",
+        "The billing page says 'Recieved' instead of 'Received'.",
+        "low", "task",
+    ),
+)
+
+STEPS: tuple[Step, ...] = (
+    Step(timedelta(minutes=10), "checkout", "agent_reply",
+         "We have raised this with our engineers as a priority 1 issue and will update you within the hour."),
+    Step(timedelta(minutes=15), "reports", "agent_escalate",
+         "T3: query plan shows a full scan on sales_lines for long ranges; needs an index. Escalating."),
+    Step(timedelta(minutes=25), "checkout", "dev_transition", extra={"to": "In Progress"}),
+    Step(timedelta(minutes=35), "checkout", "dev_comment", "Root cause: CHF missing from the currency table after yesterday's migration."),
+    Step(timedelta(minutes=45), "checkout", "dev_comment", "[public] A fix is deployed to production; card payments work again."),
+    Step(timedelta(minutes=50), "checkout", "dev_transition", extra={"to": "Done"}),
+)
