@@ -147,7 +147,17 @@ def _problem(name: str, marks: Marks, loc: Loc, message: str, key: bool) -> Prob
 
 
 def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[Problem]:
-    for item in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    # A misspelt required key shows up twice (unknown + missing): report only the typo.
+    suggested = {
+        (tuple(item["loc"][:-1]), close)
+        for item in errors
+        if item["type"] == "extra_forbidden"
+        for close in difflib.get_close_matches(str(item["loc"][-1]), _keys_at(tuple(item["loc"][:-1])), n=1, cutoff=0.6)
+    }
+    for item in errors:
+        if item["type"] == "missing" and (tuple(item["loc"][:-1]), item["loc"][-1]) in suggested:
+            continue
         loc = tuple(part for part in item["loc"] if part != "[key]")
         on_key = "[key]" in item["loc"]
         kind = item["type"]

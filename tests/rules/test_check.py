@@ -1,0 +1,118 @@
+"""`rules check`: every kind of problem, reported at the position of what is wrong."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.rules import RulesError, load_rules
+
+from .helpers import BASE
+
+
+def position(text: str, marker: str) -> tuple[int, int]:
+    """1-based line and column where `marker` (unique in `text`) starts."""
+    assert text.count(marker) == 1, marker
+    before = text[: text.index(marker)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+def only_problem(write_rules, text: str) -> tuple[int | None, int | None, str]:
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    problems = caught.value.problems
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0].line, problems[0].col, problems[0].message
+
+
+def replaced(old: str, new: str) -> str:
+    assert BASE.count(old) == 1, old
+    return BASE.replace(old, new)
+
+
+# (file text, marker where the problem is reported, expected message)
+CASES = [
+    (replaced("timezone: GMT", "timezone: GMT\n    time_zone: x"), "time_zone", "unknown key 'time_zone'; did you mean 'timezone'?"),
+    (replaced("timezone: GMT", "timezone: GMT\n    opening: x"), "opening", "unknown key 'opening'; expected one of: timezone, hours, holidays, day_length"),
+    (replaced("{name: Support,", "{nam: Support,"), "nam: Support", "unknown key 'nam'; did you mean 'name'?"),
+    (BASE + "rooting: []\n", "rooting", "unknown key 'rooting'; did you mean 'routing'?"),
+    (BASE + "escalation: {when: {tier_reachd: 4}}\n", "tier_reachd", "unknown key 'tier_reachd'; did you mean 'tier_reached'?"),
+    (replaced("timezone: GMT", "timezone: Europe/Lodnon"), "Europe/Lodnon", "unknown time zone 'Europe/Lodnon'; did you mean 'Europe/London'?"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: England}"),
+     "England", "unknown holiday country 'England'"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: GB, subdivision: EN}"),
+     "EN}", "unknown subdivision 'EN'; did you mean 'ENG'?"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\", wed: [\"12:00-18:00\"]}"),
+     "\"12:00-18:00\"", "wed: hours 12:00-18:00 overlap 08:00-16:00"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon: [\"08:00-12:00\", \"11:00-13:00\"]}"),
+     "\"11:00-13:00\"", "mon: hours 11:00-13:00 overlap 08:00-12:00"),
+    (replaced("\"08:00-16:00\"", "\"16:00-08:00\""), "\"16:00-08:00\"",
+     "calendars.office.hours.mon-fri.0: '16:00-08:00': the span must end after it starts, at 24:00 at the latest"),
+    (replaced("\"08:00-16:00\"", "[8:00-16:00]"), "8:00-16:00",
+     "calendars.office.hours.mon-fri.0: '8:00-16:00' is not a span of hours: write e.g. \"08:00-16:00\""),
+    (replaced("mon-fri:", "mon-fry:"), "mon-fry", "key 'mon-fry' in calendars.office.hours: 'mon-fry' is not a day or day range: write e.g. mon, mon-fri or sat,sun"),
+    (replaced("response: 1h", "response: 60"), "60", "sla.policies.0.targets.response: 60 has no unit: write e.g. 60m, 60h or 60d"),
+    (replaced("review: 4h", "review: 4 hours"), "4 hours", "sla.policies.0.targets.review: '4 hours' is not a duration: write e.g. 30m, 4h, 2d, 1d 4h or none"),
+    (replaced("calendar: office", "calendar: ofice"), "ofice", "unknown calendar 'ofice'; did you mean 'office'?"),
+    (replaced("priority: P3}", "priority: P5}"), "P5", "unknown priority 'P5'; known: P1, P2, P3, P4"),
+    (replaced("type: Technical Support,", "type: Tech Support,"), "Tech Support", "unknown type 'Tech Support'; did you mean 'Technical Support'?"),
+    (replaced("{type: Technical Support,", "{tier: 5, type: Technical Support,"), "5,", "unknown tier 5; known: 1, 2, 3, 4"),
+    (replaced("zendesk: urgent", "zendesk: critical"), "critical", "unknown Zendesk priority 'critical'; known: urgent, high, normal, low"),
+    (replaced("words: [major]", "words: [Severe]"), "Severe", "'Severe' already means P1"),
+    (replaced("zendesk: [question]", "zendesk: [question, incident]"), "incident]", "Zendesk type 'incident' is already mapped to 'Technical Support'"),
+    (replaced("zendesk: [task]", "zendesk: [chore]"), "chore", "unknown Zendesk ticket type 'chore'; known: incident, problem, question, task"),
+    (BASE + "routing:\n  - {name: a, when: {priority: P9}}\n", "P9", "unknown priority 'P9'; known: P1, P2, P3, P4"),
+    (BASE + "routing:\n  - {name: a, then: {tier: 7}}\n", "7}", "unknown tier 7; known: 1, 2, 3, 4"),
+    (BASE + "routing:\n  - {name: a, then: {notify: [manger]}}\n", "manger", "unknown notice kind 'manger'"),
+    (BASE + "routing:\n  - {name: a, when: {text_regex: 'a(b'}}\n", "'a(b'", "not a valid regular expression: missing ), unterminated subpattern at position 1"),
+    (BASE + "routing:\n  - {name: a, when: {tags_all: [x], tags_none: [x]}}\n", "{tags_all", "can never match: the same tag is required and excluded"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: [y]}}\n  - {name: a, when: {tags_any: [x]}}\n", "a, when: {tags_any: [x]", "another routing rule is already named 'a'"),
+    (BASE + "routing:\n  - {name: catch-all}\n  - {name: never, when: {tags_any: [x]}}\n", "{name: never",
+     "unreachable: rule 'catch-all' above always matches first"),
+    (BASE + "routing:\n  - {name: vip, when: {tags_any: [vip, gold]}}\n  - {name: narrower, when: {tags_all: [vip, x], priority: P1}}\n",
+     "{name: narrower", "unreachable: rule 'vip' above always matches first"),
+    (BASE + "routing:\n  - {name: p12, when: {priority: [P1, P2]}}\n  - {name: p1, when: {priority: P1, type: Service Task}}\n",
+     "{name: p1,", "unreachable: rule 'p12' above always matches first"),
+    (BASE.replace("    - name: all\n", "    - name: catch\n      calendar: office\n      targets: {}\n    - name: all\n"),
+     "name: all", "unreachable: SLA policy 'catch' above always matches first"),
+    (replaced("    - name: all\n", "    - name: all\n      when: {sla: breach}\n"), "sla: breach",
+     "an SLA condition cannot decide the SLA itself (policy, pause or stop)"),
+    (BASE + "escalation: {stage_after: Raised}\nstages: [Raised with Development]\n", "Raised}",
+     "unknown stage 'Raised'; known: Raised with Development"),
+    (BASE + "escalation: {zendesk_status_after: onhold}\n", "onhold", "unknown Zendesk status 'onhold'; did you mean 'hold'?"),
+    (BASE + "escalation: {issue_types: {Bugs: Bug}}\n", "Bug}", "unknown type 'Bugs'; known: Technical Support, Support Query, Service Task"),
+    (BASE + "jira_status_map: {Done: {stage: Signed off, zendesk_status: solved}}\nstages: [Client Sign Off]\n", "Signed off",
+     "unknown stage 'Signed off'; known: Client Sign Off"),
+    (BASE + "notifications: {stale_calendar: offise}\n", "offise", "unknown calendar 'offise'; did you mean 'office'?"),
+    (BASE + "notifications: {quiet_hours: {hours: \"20:00-07:00\", except: [sla_breech]}}\n", "sla_breech",
+     "unknown notice kind 'sla_breech'; did you mean 'sla_breach'?"),
+    (BASE + "notifications: {events: {escalations: true}}\n", "escalations", "unknown key 'escalations'; did you mean 'escalation'?"),
+    (BASE + "comments: {}\ncomments: {public_prefix: x}\n", "comments: {public", "duplicate key 'comments'"),
+]
+
+
+@pytest.mark.parametrize(("text", "marker", "message"), CASES)
+def test_problem_is_reported_where_it_is(write_rules, text: str, marker: str, message: str) -> None:
+    line, col, found = only_problem(write_rules, text)
+    assert found.startswith(message)
+    assert (line, col) == position(text, marker)
+
+
+def test_misspelt_required_key_is_reported_once(write_rules) -> None:
+    text = BASE.replace("types:\n", "typos:\n")
+    assert only_problem(write_rules, text) == (*position(text, "typos"), "unknown key 'typos'; did you mean 'types'?")
+
+
+def test_missing_section_is_reported_at_the_top(write_rules) -> None:
+    text = BASE.replace("defaults: {type: Technical Support, priority: P3}\n", "")
+    assert only_problem(write_rules, text) == (1, 1, "missing key 'defaults'")
+
+
+def test_empty_file(write_rules) -> None:
+    line, col, message = only_problem(write_rules, "")
+    assert message == "the rules file must be a mapping of sections"
+
+
+def test_yaml_syntax_error(write_rules) -> None:
+    line, col, message = only_problem(write_rules, BASE + "routing: [\n  - name: x\n")
+    assert message.startswith("YAML syntax error")
+    assert line is not None and line > BASE.count("\n")
