@@ -106,8 +106,9 @@ def cursor_page(request: Request, items: list[Any], *, default_size: int = MAX_P
     after_cursor = base64.b64encode(str(start + len(page)).encode()).decode() if page else None
     before_cursor = base64.b64encode(str(start).encode()).decode() if page else None
     params = {k: v for k, v in request.query_params.items() if k != "page[after]"}
+    # Zendesk sends links.next even on the last page; clients must look at meta.has_more.
     next_url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}?" + urlencode(
-        {**params, "page[after]": after_cursor}) if has_more else None
+        {**params, "page[after]": after_cursor}) if after_cursor else None
     prev_url = f"{request.url.scheme}://{request.url.netloc}{request.url.path}?" + urlencode(
         {**params, "page[before]": before_cursor}) if before_cursor else None
     return page, {"meta": {"has_more": has_more, "after_cursor": after_cursor, "before_cursor": before_cursor},

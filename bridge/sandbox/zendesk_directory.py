@@ -71,6 +71,18 @@ class Directory:
         self.users[user["id"]] = user
         return user
 
+    def import_user(self, raw: dict[str, Any]) -> dict[str, Any]:
+        user = {key: copy.deepcopy(raw.get(key)) for key in USER_KEY_ORDER if key != "url"}
+        self.users[user["id"]] = user
+        self.ids.advance_past(user["id"])
+        return user
+
+    def import_org(self, raw: dict[str, Any]) -> dict[str, Any]:
+        org = {key: copy.deepcopy(raw.get(key)) for key in ORG_KEYS if key != "url"}
+        self.orgs[org["id"]] = org
+        self.ids.advance_past(org["id"])
+        return org
+
     def find_or_create_user(self, data: dict[str, Any]) -> dict[str, Any]:
         email = data.get("email")
         found = self.user_by_email(email) if email else None

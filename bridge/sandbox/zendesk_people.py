@@ -20,7 +20,8 @@ def _id(request: Request) -> int:
 
 async def me(request: Request, state: S) -> Response:
     with state.lock:
-        return json_response({"user": state.directory.user_json(state.agent, base_url(request))})
+        user = state.directory.user_json(state.agent, base_url(request))
+        return json_response({"user": {**user, "authenticity_token": state.authenticity_token}})
 
 
 async def show_user(request: Request, state: S) -> Response:

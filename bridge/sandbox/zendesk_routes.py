@@ -70,11 +70,12 @@ async def list_tickets(request: R, state: S) -> Response:
     base = base_url(request)
     with state.lock:
         tickets = sorted(state.live_tickets(), key=lambda t: t["id"])
-        if "page[size]" in request.query_params:
-            page, paging = cursor_page(request, tickets)
-        else:
-            page, paging = offset_page(request, tickets)
-        body = {"tickets": [state.ticket_json(t, base) for t in page], **paging,
+        cursor = "page[size]" in request.query_params
+        page, paging = cursor_page(request, tickets) if cursor else offset_page(request, tickets)
+        rows = [state.ticket_json(t, base) for t in page]
+        if cursor:  # recorded: the cursor-paged list leaves out the `fields` duplicate
+            rows = [{k: v for k, v in row.items() if k != "fields"} for row in rows]
+        body = {"tickets": rows, **paging,
                 **sideload(state, base, includes(request), page)}
     return json_response(body)
 

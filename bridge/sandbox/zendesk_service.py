@@ -97,11 +97,20 @@ class ZendeskService:
         self.state.load(data)
 
     def seed(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Create organisations, users, groups, ticket fields and tickets from plain data."""
+        """Create organisations, users, groups, ticket fields and tickets from plain data.
+
+        `organizations`/`users`/`groups`/`tickets` are create-request bodies; `raw_*` are
+        objects exactly as Zendesk returns them (ids kept), e.g. recorded payloads."""
         state = self.state
         out: dict[str, list[int]] = {"organizations": [], "users": [], "groups": [], "tickets": []}
         with state.lock:
             d = state.directory
+            for raw in data.get("raw_organizations", []):  # objects exactly as the API returns them
+                out["organizations"].append(d.import_org(raw)["id"])
+            for raw in data.get("raw_users", []):
+                out["users"].append(d.import_user(raw)["id"])
+            for raw in data.get("raw_tickets", []):
+                out["tickets"].append(state.import_ticket(raw, raw.get("comments", []))["id"])
             for org in data.get("organizations", []):
                 out["organizations"].append(d.create_org(org)["id"])
             for user in data.get("users", []):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import copy
+import secrets
 import threading
+from datetime import datetime
 from typing import Any, Callable
 
 from bridge.sandbox.common import Clock, Sequence, iso_z
@@ -19,6 +21,12 @@ from bridge.sandbox.zendesk_shapes import (API_VIA, AUDIT_METADATA, BRAND_ID, CO
                                            CUSTOM_STATUS_IDS, FORM_ID, NOT_FOUND, TICKET_KEYS,
                                            html_body, record_invalid)
 from bridge.sandbox.zendesk_tickets import apply_ticket_changes
+
+def _epoch(stamp: Any) -> float:
+    if not stamp:
+        return 0.0
+    return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).timestamp()
+
 
 Publisher = Callable[[list[dict[str, Any]]], None]
 
@@ -52,6 +60,7 @@ class ZendeskState:
         self.ticket_fields: dict[int, dict[str, Any]] = {}
         self.publish: Publisher = lambda _events: None
         self.agent = self.directory.create_user({"name": agent_name, "email": agent_email, "role": "admin"})
+        self.authenticity_token = secrets.token_urlsafe(48)  # only /users/me.json carries it
 
     # ---- reads -------------------------------------------------------------------
     def ticket(self, ticket_id: int, *, include_deleted: bool = False) -> dict[str, Any]:
@@ -173,6 +182,15 @@ class ZendeskState:
         record["_deleted"] = False
         record["_seq"] = self.change_seq()
         record["_ts"] = int(self.clock())
+
+    def import_ticket(self, raw: dict[str, Any], comments: list[dict[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+        """Store a ticket exactly as Zendesk returned it (recorded payloads, demo seeds)."""
+        record = {key: copy.deepcopy(raw.get(key)) for key in TICKET_KEYS if key != "url"}
+        record.update(_deleted=False, _seq=self.change_seq(), _ts=int(_epoch(raw.get("updated_at"))))
+        self.tickets[record["id"]] = record
+        self.comments[record["id"]] = [{key: copy.deepcopy(c.get(key)) for key in COMMENT_KEYS} for c in comments]
+        self.ticket_ids.advance_past(record["id"])
+        return record
 
     # ---- incremental export --------------------------------------------------------------
     def incremental_page(self, *, start_time: int | None, cursor: str | None,
