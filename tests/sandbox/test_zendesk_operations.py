@@ -1,0 +1,104 @@
+"""zenpy performs the rest of the Zendesk operations the bridge may use."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from zenpy import Zenpy
+from zenpy.lib.api_objects import Comment, CustomField, Ticket, User
+from zenpy.lib.exception import APIException, RecordNotFoundException
+
+from bridge.sandbox import Sandbox
+
+
+def _create(zenpy: Zenpy, subject: str = "Login fails", email: str = "ana@acme.example", **fields: object) -> Ticket:
+    return zenpy.tickets.create(Ticket(subject=subject, comment=Comment(body=f"{subject}: details"),
+                                       requester=User(name=email.split("@")[0], email=email), **fields)).ticket
+
+
+def test_show_many_and_update_many_with_job_status(zenpy: Zenpy) -> None:
+    a, b = _create(zenpy, "A"), _create(zenpy, "B")
+    assert {t.id for t in zenpy.tickets(ids=[a.id, b.id])} == {a.id, b.id}
+    a.status, b.status = "pending", "pending"
+    job = zenpy.tickets.update([a, b])
+    done = zenpy.job_status(id=job.id)
+    assert done.status == "completed" and [r.success for r in done.results] == [True, True]
+    assert {t.status for t in zenpy.tickets(ids=[a.id, b.id])} == {"pending"}
+
+
+def test_delete_then_restore(zenpy: Zenpy, sandbox: Sandbox) -> None:
+    ticket = _create(zenpy)
+    zenpy.tickets.delete(ticket)
+    with pytest.raises(RecordNotFoundException):
+        zenpy.tickets(id=ticket.id)
+    # the incremental export reports it as deleted, as Zendesk does
+    exported = list(zenpy.tickets.incremental(start_time=0, paginate_by_time=False))
+    assert [(t.id, t.status) for t in exported] == [(ticket.id, "deleted")]
+    zenpy.tickets._put(f"{zenpy.tickets._build_url(zenpy.tickets.endpoint(id=ticket.id))}".replace(
+        f"/tickets/{ticket.id}.json", f"/deleted_tickets/{ticket.id}/restore.json"), payload={})
+    assert zenpy.tickets(id=ticket.id).id == ticket.id
+
+
+def test_search_tickets_with_common_filters(zenpy: Zenpy) -> None:
+    a = _create(zenpy, "Checkout crash", tags=["tier4"], priority="urgent")
+    _create(zenpy, "Password reset", email="bo@other.example", tags=["tier1"])
+    zenpy.tickets.update(Ticket(id=a.id, status="open"))
+    assert [t.id for t in zenpy.search(type="ticket", tags="tier4")] == [a.id]
+    assert [t.id for t in zenpy.search("crash", type="ticket")] == [a.id]
+    assert [t.id for t in zenpy.search(type="ticket", status="open", priority="urgent")] == [a.id]
+    assert [t.id for t in zenpy.search(type="ticket", requester="ana@acme.example")] == [a.id]
+    assert len(list(zenpy.search(type="ticket", status_less_than="solved"))) == 2
+    assert [t.id for t in zenpy.search(type="ticket", organization="Acme")] == [a.id]
+    assert zenpy.search(type="ticket", tags="tier1", status="open").count == 0
+
+
+def test_custom_fields_ccs_and_followers(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy, custom_fields=[CustomField(id=360000200001, value="billing")])
+    assert ticket.custom_fields == [{"id": 360000200001, "value": "billing"}]
+    cc = zenpy.users.create(User(name="Cleo", email="cleo@acme.example"))
+    zenpy.tickets.update(Ticket(id=ticket.id, email_ccs=[{"user_id": cc.id, "action": "put"}],
+                                followers=[{"user_email": "dev@acme.example", "action": "put"}]))
+    shown = zenpy.tickets(id=ticket.id)
+    follower = zenpy.users.search(query="dev@acme.example").next()
+    assert shown.email_cc_ids == [cc.id] and shown.follower_ids == [follower.id]
+    assert set(shown.collaborator_ids) == {cc.id, follower.id}
+    with pytest.raises(APIException) as invalid:
+        zenpy.tickets.update(Ticket(id=ticket.id, custom_fields=[{"id": 1, "value": "x"}]))
+    assert invalid.value.response.status_code == 422
+
+
+def test_tags_endpoints(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy, tags=["a"])
+    zenpy.tickets.add_tags(ticket.id, ["b", "c"])
+    zenpy.tickets.delete_tags(ticket.id, ["a"])
+    assert sorted(zenpy.tickets.tags(ticket.id)) == ["b", "c"]
+
+
+def test_ticket_events_export(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy)
+    zenpy.tickets.update(Ticket(id=ticket.id, status="open", comment=Comment(body="note", public=False)))
+    events = list(zenpy.tickets.events(start_time=int(time.time()) - 60))
+    assert [e.ticket_id for e in events] == [ticket.id, ticket.id]
+    changes = [c for c in events[1].child_events if c["event_type"] == "Change"]
+    assert changes == [{**changes[0], "status": "open", "previous_value": "new"}]
+    comments = [c for c in events[1].child_events if c["event_type"] == "Comment"]
+    assert comments[0]["body"] == "note" and comments[0]["public"] is False
+
+
+def test_closed_ticket_rejects_updates(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy)
+    zenpy.tickets.update(Ticket(id=ticket.id, status="closed"))
+    with pytest.raises(APIException) as closed:
+        zenpy.tickets.update(Ticket(id=ticket.id, subject="again"))
+    assert closed.value.response.status_code == 422
+    assert closed.value.response.json()["details"]["status"][0]["description"] == "Status: closed prevents ticket update"
+
+
+def test_assigning_opens_and_solving_assigns(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy)
+    me = zenpy.users.me()
+    assert zenpy.tickets.update(Ticket(id=ticket.id, assignee_id=me.id)).ticket.status == "open"
+    other = _create(zenpy, "Other")
+    solved = zenpy.tickets.update(Ticket(id=other.id, status="solved")).ticket
+    assert solved.assignee_id == me.id
