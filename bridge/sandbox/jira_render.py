@@ -63,7 +63,6 @@ def issue_fields(base: str, issue: dict[str, Any], *, project: dict[str, Any], u
     user = (lambda acc: user_json(base, users[acc]) if acc else None)
     comments = [comment_json(base, issue["id"], c, users) for c in issue["comments"]]
     out: dict[str, Any] = {
-        "statuscategorychangedate": iso_jira(f["status_changed"]),
         "issuetype": issuetype_json(base, f["issuetype"]), "timespent": None,
         "project": project_json(base, project), "fixVersions": [], "aggregatetimespent": None,
         "resolution": resolution_json(base, f["resolution"]) if f["resolution"] else None,
@@ -78,8 +77,7 @@ def issue_fields(base: str, issue: dict[str, Any], *, project: dict[str, Any], u
         "creator": user(f["reporter"]), "subtasks": [], "reporter": user(f["reporter"]),
         "aggregateprogress": {"progress": 0, "total": 0}, "environment": f["environment"], "duedate": f["duedate"],
         "progress": {"progress": 0, "total": 0},
-        "comment": {"comments": comments, "self": f"{base}/rest/api/2/issue/{issue['id']}/comment",
-                    "maxResults": len(comments), "total": len(comments), "startAt": 0},
+        "comment": {"comments": comments, "maxResults": len(comments), "total": len(comments), "startAt": 0},
         "votes": {"self": f"{base}/rest/api/2/issue/{issue['key']}/votes", "votes": 0, "hasVoted": False},
         "worklog": {"startAt": 0, "maxResults": 20, "total": 0, "worklogs": []},
     }

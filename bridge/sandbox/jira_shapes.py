@@ -79,7 +79,7 @@ def issuetype_json(base: str, name: str) -> dict[str, Any]:
     tid, description, avatar = ISSUE_TYPES[name]
     return {"self": f"{base}/rest/api/2/issuetype/{tid}", "id": tid, "description": description,
             "iconUrl": f"{base}/secure/viewavatar?size=xsmall&avatarId={avatar}&avatarType=issuetype",
-            "name": name, "subtask": False, "avatarId": avatar, "hierarchyLevel": 0}
+            "name": name, "subtask": False, "avatarId": avatar}
 
 
 def priority_json(base: str, name: str) -> dict[str, Any]:

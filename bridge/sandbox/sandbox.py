@@ -113,6 +113,11 @@ class Sandbox:
     def add_jira_webhook(self, url: str, secret: str) -> None:
         self.jira.add_webhook(url, secret)
 
+    def clear_webhooks(self) -> None:
+        """Unregister every webhook target (queued deliveries to them are dropped)."""
+        self.zendesk.hub.close()
+        self.jira.hub.close()
+
     def deliveries(self, service: str) -> list[dict[str, Any]]:
         return self.service(service).deliveries()
 

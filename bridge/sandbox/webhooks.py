@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 Signer = Callable[[bytes, str], dict[str, str]]
 
 ATTEMPTS = 3  # Zendesk and Jira both retry failed deliveries a few times
-BACKOFF_S = (0.2, 1.0)
+BACKOFF_S = (0.1, 0.5)
 TIMEOUT_S = 5.0  # Jira's documented connect timeout is 5 s
 
 
@@ -59,10 +59,11 @@ class WebhookTarget:
         self.log: deque[dict[str, Any]] = deque(maxlen=500)
         self._queue: queue.Queue[Delivery | None] = queue.Queue()
         self._client = httpx.Client(timeout=TIMEOUT_S, verify=verify, trust_env=False)
-        self._thread = threading.Thread(target=self._work, name=f"webhook:{url}", daemon=True)
-        self._thread.start()
         self.pending = 0
         self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._work, name=f"webhook:{url}", daemon=True)
+        self._thread.start()
 
     def enqueue(self, delivery: Delivery) -> None:
         with self._lock:
@@ -75,7 +76,8 @@ class WebhookTarget:
             if item is None:
                 return
             try:
-                self._deliver(item)
+                if not self._closed.is_set():
+                    self._deliver(item)
             finally:
                 with self._lock:
                     self.pending -= 1
@@ -95,11 +97,12 @@ class WebhookTarget:
                              "error": error, "at": time.time()})
             if status is not None and status < 500 and status != 429:
                 return
-            if attempt < ATTEMPTS - 1:
-                time.sleep(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)])
+            if attempt < ATTEMPTS - 1 and self._closed.wait(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]):
+                return  # closed while backing off
         log.warning("webhook %s to %s failed after %d attempts", item.event_id, self.url, ATTEMPTS)
 
     def close(self) -> None:
+        self._closed.set()
         self._queue.put(None)
         self._thread.join(timeout=2)
         self._client.close()

@@ -95,7 +95,7 @@ def webhook_events(before: dict[str, Any] | None, after: dict[str, Any], *, acto
             lost = [str(i) for i in before[field] if i not in after[field]]
             if gained or lost:
                 bodies.append((kind, {"added": gained, "removed": lost}))
-    if comment is not None:
+    if comment is not None and before is not None:  # a new ticket's first comment is its description
         bodies.append(("ticket.comment_added", {"comment": {
             "id": str(comment["id"]), "body": comment["body"], "is_public": comment["public"],
             "author": {"id": str(comment["author_id"]),

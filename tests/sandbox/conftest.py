@@ -28,6 +28,7 @@ def clean(sandbox: Sandbox) -> Iterator[None]:
     sandbox.reset_counters()
     yield
     sandbox.clear_faults()
+    sandbox.clear_webhooks()
 
 
 @pytest.fixture

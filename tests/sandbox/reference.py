@@ -45,4 +45,4 @@ def assert_same_shape(ours: dict[str, Any], theirs: dict[str, Any], *, where: st
         if a is not None and b is not None:
             assert kind(a) == kind(b), f"{where}.{key}: ours {kind(a)} ({a!r}), recorded {kind(b)} ({b!r})"
         if key in nested and isinstance(a, dict) and isinstance(b, dict):
-            assert_same_shape(a, b, where=f"{where}.{key}")
+            assert_same_shape(a, b, where=f"{where}.{key}", ignore=ignore)
