@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import NoReturn, Optional
 
@@ -206,10 +207,70 @@ def sync_once(
         _fail(str(exc))
     daemon = Daemon(settings, rules=rules, dry_run=dry_run)
     try:
+        if dry_run:
+            preview = daemon.preview_once()
+            out.print(f"dry run: {preview.tickets_read} changed tickets read, {len(preview.would)} actions would be taken")
+            for action in preview.would:
+                out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
+            return
         done = daemon.sync_once()
     finally:
         daemon.store.close()
     out.print(f"sync done: {done} events and actions processed")
+
+
+@app.command()
+def backfill(
+    since: datetime = typer.Option(..., "--since", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Tickets changed since this date (UTC)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Process existing tickets changed since a date, with a progress bar; resumes where it stopped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from bridge.runtime.daemon import Daemon
+    from bridge.sync.backfill import backfill as run_backfill
+
+    _configure_logging(verbose)
+    settings = _settings()
+    rules = _rules_holder(settings)
+    try:
+        require(settings, *REMOTE_SETTINGS)
+    except SettingsError as exc:
+        _fail(str(exc))
+    since = since.replace(tzinfo=timezone.utc)
+    daemon = Daemon(settings, rules=rules, dry_run=dry_run)
+    zendesk = daemon.connectors.zendesk
+    if dry_run:
+        from bridge.sync.preview import preview_changes
+
+        preview, _ = preview_changes(
+            store=daemon.store, zendesk=zendesk, rules=rules.current(), now=daemon.decision_clock(),
+            default_project=settings.jira_project, cursor=None, start_time=int(since.timestamp()),
+        )
+        out.print(f"dry run: {preview.tickets_read} tickets read, {len(preview.would)} actions would be taken")
+        for action in preview.would:
+            out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
+        daemon.store.close()
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err) as progress:
+            total = zendesk.count_updated_since(int(since.timestamp()))
+            reading = progress.add_task("reading tickets", total=total)
+            new = run_backfill(
+                store=daemon.store, zendesk=zendesk, since=since, clock=daemon.clock,
+                on_page=lambda n: progress.advance(reading, n),
+            )
+            pending = daemon.store.inbox.count("pending")
+            processing = progress.add_task("processing", total=pending)
+            while daemon.processor.run_ready(limit=20):
+                progress.update(processing, completed=pending - daemon.store.inbox.count("pending"))
+            progress.update(processing, completed=pending)
+            daemon.drain()
+    finally:
+        daemon.store.close()
+    out.print(f"backfill done: {new} new ticket changes since {since:%Y-%m-%d %H:%M} UTC")
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import urlsplit
@@ -66,7 +67,13 @@ class ZendeskConnector:
         self._session = session
         self._timeout = timeout
         self._client = Zenpy(
-            subdomain=subdomain, domain=domain, email=email, token=token, session=session, timeout=timeout
+            subdomain=subdomain,
+            domain=domain,
+            email=email,
+            token=token,
+            session=session,
+            timeout=timeout,
+            disable_cache=True,  # its object cache would hand back tickets up to 30 s stale
         )
 
     # --- reading -------------------------------------------------------------------
@@ -86,6 +93,16 @@ class ZendeskConnector:
             cursor=body.get("after_cursor") or cursor,
             end_of_stream=bool(body.get("end_of_stream", True)),
         )
+
+    def count_updated_since(self, since: int) -> int | None:
+        """How many tickets changed since `since` (epoch seconds), for a progress bar; None if unknown."""
+        stamp = datetime.fromtimestamp(since, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            body = self._call(lambda: self._get_json("/api/v2/search/count.json", {"query": f"type:ticket updated>={stamp}"}))
+        except ApiError:
+            return None  # only cosmetic: the backfill itself does not depend on it
+        count = body.get("count")
+        return int(count) if isinstance(count, int) else None
 
     def ticket(self, ticket_id: int) -> Ticket:
         """The ticket with its requester, organisation, group and every comment."""

@@ -23,7 +23,9 @@ class Actors:
         session.verify = info["ca_bundle"] or True
         session.trust_env = False
         subdomain, domain = split_host(z["url"])
-        self.zendesk = Zenpy(subdomain=subdomain, domain=domain, email=z["email"], token=z["token"], session=session)
+        self.zendesk = Zenpy(
+            subdomain=subdomain, domain=domain, email=z["email"], token=z["token"], session=session, disable_cache=True
+        )
         j = info["jira"]
         self.jira = JIRA(server=j["url"], basic_auth=(j["email"], j["token"]))
         self._organizations: dict[str, int] = {}

@@ -22,7 +22,8 @@ from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
 from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
-from bridge.sync.poll import JiraPoller, ZendeskPoller
+from bridge.sync.poll import ZENDESK_CURSOR, JiraPoller, ZendeskPoller
+from bridge.sync.preview import Preview, preview_changes
 from bridge.sync.process import Processor
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,6 @@ class Daemon:
             manager_channel=settings.slack_manager_channel,
             clock=clock,
             max_attempts=settings.max_attempts,
-            dry_run=dry_run,
         )
         started = clock()
         self.poller = ZendeskPoller(
@@ -104,6 +104,8 @@ class Daemon:
             Worker([self.processor.run_ready, self.executor.run_ready], name=f"worker-{n}")
             for n in range(settings.workers)
         ]
+        self.dry_run = dry_run
+        self._preview_cursor: str | None = None
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._started = False
         webhooks = webhook_router(
@@ -128,12 +130,29 @@ class Daemon:
     def sync_once(self) -> int:
         """Poll, then process and execute until nothing is ready; returns events taken + actions run."""
         self.poll()
+        return self.drain()
+
+    def drain(self) -> int:
+        """Process and execute until nothing is ready (retries scheduled for later stay queued)."""
         total = 0
         while True:
             done = self.processor.run_ready() + self.executor.run_ready()
             total += done
             if not done:
                 return total
+
+    def preview_once(self) -> Preview:
+        """Dry run: what the changes since the last real (or previewed) poll would cause."""
+        preview, self._preview_cursor = preview_changes(
+            store=self.store,
+            zendesk=self.connectors.zendesk,
+            rules=self.rules.current(),
+            now=self.decision_clock(),
+            default_project=self.settings.jira_project,
+            cursor=self._preview_cursor or self.store.cursor(ZENDESK_CURSOR),
+            start_time=int((self.clock() - timedelta(minutes=5)).timestamp()),
+        )
+        return preview
 
     def poll(self) -> int:
         """Both pollers; returns how many new events they stored."""
@@ -159,8 +178,17 @@ class Daemon:
     # --- the long-running daemon ------------------------------------------------------
 
     def start(self) -> None:
-        self.http.start()
         interval = self.settings.poll_interval_seconds
+        if self.dry_run:  # read-only: no webhook server (it would store events), no workers
+            self.scheduler.add_job(
+                self.preview_once, "interval", seconds=interval, id="preview", max_instances=1, coalesce=True,
+                next_run_time=datetime.now(timezone.utc),
+            )
+            self.scheduler.start()
+            self._started = True
+            log.info("dry run: previewing changes every %ss; nothing will be changed", interval)
+            return
+        self.http.start()
         self.scheduler.add_job(
             self.poll, "interval", seconds=interval, id="poll", max_instances=1, coalesce=True,
             next_run_time=datetime.now(timezone.utc),
@@ -177,9 +205,10 @@ class Daemon:
     def stop(self) -> None:
         self._started = False
         self.scheduler.shutdown(wait=False)
-        for worker in self.workers:
-            worker.stop()
-        self.http.stop()
+        if not self.dry_run:
+            for worker in self.workers:
+                worker.stop()
+            self.http.stop()
         self.store.close()
 
     def run_forever(self) -> None:

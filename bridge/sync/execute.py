@@ -50,7 +50,6 @@ class Executor:
         clock: Callable[[], datetime],
         max_attempts: int = 8,
         lease: timedelta = LEASE,
-        dry_run: bool = False,
     ) -> None:
         self._store = store
         self._c = connectors
@@ -58,7 +57,6 @@ class Executor:
         self._clock = clock
         self._max_attempts = max_attempts
         self._lease = lease
-        self._dry_run = dry_run
         self._handlers: dict[ActionKind, Callable[[Action, int], dict[str, Any]]] = {
             ActionKind.CREATE_ISSUE: self._create_issue,
             ActionKind.LINK_TICKET: self._link_ticket,
@@ -78,11 +76,7 @@ class Executor:
         action = stored.action
         now = self._clock()
         try:
-            if self._dry_run:
-                log.info("dry run: would %s (%s)", action.kind.value, action.key)
-                result: dict[str, Any] = {"dry_run": True}
-            else:
-                result = self._handlers[action.kind](action, stored.attempts)
+            result = self._handlers[action.kind](action, stored.attempts)
         except (RetriableError, AuthError) as exc:
             # An auth failure needs an operator, not a dead letter per action: keep retrying slowly.
             retry_after = getattr(exc, "retry_after", None)

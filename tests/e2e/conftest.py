@@ -1,0 +1,22 @@
+"""Fixtures for end-to-end tests."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.harness import Running, start_daemon
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Running]:
+    running = start_daemon(tmp_path)
+    yield running
+    running.process.terminate()
+    try:
+        running.process.wait(15)
+    except subprocess.TimeoutExpired:
+        running.process.kill()

@@ -1,0 +1,112 @@
+"""The daemon as a real subprocess against its built-in sandbox, and real clients to look at it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import requests
+from jira import JIRA
+from slack_sdk import WebClient
+from zenpy import Zenpy
+
+from bridge.connectors.zendesk import split_host
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def eventually(probe: Callable[[], T | None], *, timeout: float = 30.0, what: str = "condition") -> T:
+    """Poll `probe` until it returns something truthy, or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(0.1)  # polling interval of the probe, not a wait for a result
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last seen: {last!r}")
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    info: dict[str, Any]
+    env: dict[str, str]
+    log: Path
+
+    def zendesk(self) -> Zenpy:
+        session = requests.Session()
+        session.verify = self.info["ca_bundle"]
+        session.trust_env = False
+        subdomain, domain = split_host(self.info["zendesk"]["url"])
+        z = self.info["zendesk"]
+        return Zenpy(
+            subdomain=subdomain, domain=domain, email=z["email"], token=z["token"], session=session, disable_cache=True
+        )
+
+    def jira(self) -> JIRA:
+        j = self.info["jira"]
+        return JIRA(server=j["url"], basic_auth=(j["email"], j["token"]))
+
+    def slack(self) -> WebClient:
+        s = self.info["slack"]
+        return WebClient(token=s["token"], base_url=s["url"])
+
+    def bridge(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Another `bridge` command against the same sandbox and store."""
+        env = self.env | sandbox_env(self.info)
+        return subprocess.run(
+            [sys.executable, "-m", "bridge.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
+
+
+def sandbox_env(info: dict[str, Any]) -> dict[str, str]:
+    return {
+        "BRIDGE_ZENDESK_URL": info["zendesk"]["url"],
+        "BRIDGE_ZENDESK_EMAIL": info["zendesk"]["email"],
+        "BRIDGE_ZENDESK_TOKEN": info["zendesk"]["token"],
+        "BRIDGE_JIRA_URL": info["jira"]["url"],
+        "BRIDGE_JIRA_EMAIL": info["jira"]["email"],
+        "BRIDGE_JIRA_TOKEN": info["jira"]["token"],
+        "BRIDGE_JIRA_PROJECT": info["jira"]["project"],
+        "BRIDGE_SLACK_BASE_URL": info["slack"]["url"],
+        "BRIDGE_SLACK_TOKEN": info["slack"]["token"],
+        "BRIDGE_SLACK_MANAGER_CHANNEL": info["slack"]["manager_channel"],
+        "BRIDGE_CA_BUNDLE": info["ca_bundle"] or "",
+    }
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env |= {
+        "BRIDGE_STORE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+        "BRIDGE_RULES": str(ROOT / "rules.yaml"),
+        "BRIDGE_HTTP_PORT": "0",
+        "BRIDGE_POLL_INTERVAL_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return env
+
+
+def start_daemon(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Running:
+    env = env or base_env(tmp_path)
+    log = tmp_path / "daemon.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "run", "--sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0", *extra],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # blocks until the sandbox is up and has printed its line
+    if not line:
+        process.wait(10)
+        raise AssertionError(f"daemon exited ({process.returncode}) before printing the sandbox line:\n{log.read_text()}")
+    return Running(process=process, info=json.loads(line), env=env, log=log)
+
+
