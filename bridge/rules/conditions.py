@@ -21,12 +21,13 @@ class Context:
     """What conditions see: the ticket plus the classification made so far."""
 
     __slots__ = (
-        "ticket", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
+        "ticket", "status", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
         "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe",
     )
 
     def __init__(self, ticket: Ticket, *, now_us: int, linked_issue_status: str | None) -> None:
         self.ticket = ticket
+        self.status = ticket.status.casefold()
         self.now_us = now_us
         self.created_us = to_us(ticket.created_at)
         self.tags: frozenset[str] | set[str] = ticket.tags
@@ -124,7 +125,7 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
         add(lambda ctx: ctx.tier in tiers)
     if cond.status:
         statuses = _fold(cond.status)
-        add(lambda ctx: ctx.ticket.status.casefold() in statuses)
+        add(lambda ctx: ctx.status in statuses)
     if cond.zendesk_type:
         ztypes = _fold(cond.zendesk_type)
         add(lambda ctx: (ctx.ticket.type or "").casefold() in ztypes)

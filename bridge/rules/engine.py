@@ -13,7 +13,7 @@ import holidays as holidays_lib
 
 from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition
-from bridge.rules.result import TARGETS
+from bridge.rules.result import TARGETS, Evaluation, SlaAlert, fast_constructor
 from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
 
 
@@ -28,7 +28,7 @@ class CompiledRule:
     add_tags: tuple[str, ...]
     escalate: bool
     notify: tuple[str, ...]
-    reason: str | None
+    reason: str  # the rule's own sentence, or "Routing rule 'x' matched."
     go_on: bool  # `continue: true`
 
 
@@ -42,15 +42,16 @@ class CompiledPolicy:
     warn_at: float
     pause: Predicate
     stops: tuple[Predicate, ...]  # one per target, same order
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
 class Engine:
-    type_by_zendesk: Mapping[str, str]
+    type_by_zendesk: Mapping[str, tuple[str, str]]  # casefolded Zendesk type -> (type, reason)
     type_by_tag: Mapping[str, str]
     type_by_name: Mapping[str, str]
     type_field: str | None
-    priority_by_zendesk: Mapping[str, str]
+    priority_by_zendesk: Mapping[str, tuple[str, str]]  # casefolded -> (priority, reason)
     priority_by_word: Mapping[str, str]  # names, labels and words, casefolded
     priority_rank: Mapping[str, int]  # P1 -> 0: the most severe wins
     priority_field: str | None
@@ -59,6 +60,9 @@ class Engine:
     default_tier: int
     default_type: str
     default_priority: str
+    default_type_reason: str
+    default_priority_reason: str
+    default_tier_reason: str
     rules: tuple[CompiledRule, ...]
     policies: tuple[CompiledPolicy, ...]
     # (type, priority, tier) -> first matching policy, when every policy tests only those.
@@ -68,6 +72,8 @@ class Engine:
     escalate_on_breach_tier: int | None
     top_tier: int
     calendars: Mapping[str, BusinessCalendar]
+    new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
+    new_alert: Callable[..., SlaAlert]
 
 
 def week_spans(calendar: Calendar) -> WeekSpans:
@@ -139,11 +145,15 @@ def compile_rules(rules: Rules) -> Engine:
     tiers = rules.tiers
     policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
     return Engine(
-        type_by_zendesk=MappingProxyType({z.casefold(): n for n, t in rules.types.items() for z in t.zendesk}),
+        type_by_zendesk=MappingProxyType({
+            z.casefold(): (n, f"Type {n}: Zendesk type {z!r}.") for n, t in rules.types.items() for z in t.zendesk
+        }),
         type_by_tag=MappingProxyType(type_by_tag),
         type_by_name=MappingProxyType({n.casefold(): n for n in rules.types}),
         type_field=rules.fields.type,
-        priority_by_zendesk=MappingProxyType({p.zendesk.casefold(): n for n, p in rules.priorities.items()}),
+        priority_by_zendesk=MappingProxyType({
+            p.zendesk.casefold(): (n, f"Priority {n}: Zendesk priority {p.zendesk!r}.") for n, p in rules.priorities.items()
+        }),
         priority_by_word=MappingProxyType(priority_by_word),
         priority_rank=MappingProxyType({name: rank for rank, name in enumerate(sorted(rules.priorities))}),
         priority_field=rules.fields.priority,
@@ -152,6 +162,9 @@ def compile_rules(rules: Rules) -> Engine:
         default_tier=rules.defaults.tier,
         default_type=rules.defaults.type,
         default_priority=rules.defaults.priority,
+        default_type_reason=f"Type {rules.defaults.type}: the default.",
+        default_priority_reason=f"Priority {rules.defaults.priority}: the default.",
+        default_tier_reason=f"Tier {rules.defaults.tier}: the default.",
         rules=tuple(_compile_rule(rule) for rule in rules.routing),
         policies=policies,
         policy_index=_policy_index(rules, policies),
@@ -160,6 +173,8 @@ def compile_rules(rules: Rules) -> Engine:
         escalate_on_breach_tier=rules.escalation.when.sla_breach_at_tier,
         top_tier=max(tiers),
         calendars=MappingProxyType(calendars),
+        new_evaluation=fast_constructor(Evaluation),
+        new_alert=fast_constructor(SlaAlert),
     )
 
 
@@ -175,7 +190,7 @@ def _compile_rule(rule: Any) -> CompiledRule:
         add_tags=then.add_tags,
         escalate=then.escalate,
         notify=then.notify,
-        reason=then.reason,
+        reason=then.reason or f"Routing rule {rule.name!r} matched.",
         go_on=rule.continue_,
     )
 
@@ -193,6 +208,7 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         warn_at=policy.warn_at if policy.warn_at is not None else rules.sla.warn_at,
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
+        reason=f"SLA policy {policy.name!r} on calendar {policy.calendar!r}.",
     )
 
 

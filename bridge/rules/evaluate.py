@@ -12,6 +12,7 @@ from types import MappingProxyType
 
 from bridge.model import Ticket
 from bridge.rules.calendar import merge_pauses, to_us
+from bridge.rules.classify import classify
 from bridge.rules.conditions import Context
 from bridge.rules.engine import CompiledPolicy, Engine, engine_of
 from bridge.rules.result import Escalation, Evaluation, SlaAlert
@@ -34,7 +35,7 @@ def evaluate(
     engine = engine_of(rules)
     ctx = Context(ticket, now_us=to_us(now), linked_issue_status=linked_issue_status)
     reasons: list[str] = []
-    _classify(engine, ctx, reasons)
+    classify(engine, ctx, reasons)
     # The tier the ticket's group stands for: moving up from it moves the ticket to that tier's group.
     group_tier = engine.tier_by_group.get((ticket.group or "").casefold(), engine.default_tier)
     pauses = ctx.pauses = merge_pauses(paused, now=now) if paused else []
@@ -50,7 +51,7 @@ def evaluate(
         if not rule.match(ctx):
             continue
         matched.append(rule.name)
-        reasons.append(rule.reason or f"Routing rule {rule.name!r} matched.")
+        reasons.append(rule.reason)
         if rule.tier is not None:
             ctx.tier = rule.tier
         if rule.priority is not None:
@@ -75,7 +76,7 @@ def evaluate(
         reasons.append("No SLA policy applies.")
     else:
         due, alerts, is_paused = clocks(policy, ctx, pauses)
-        reasons.append(f"SLA policy {policy.name!r} on calendar {policy.calendar.name!r}.")
+        reasons.append(policy.reason)
         if is_paused:
             reasons.append("SLA clocks are paused now.")
 
@@ -88,83 +89,22 @@ def evaluate(
         notify.insert(0, "escalation")
     if group is None and ctx.tier > group_tier:
         group = rules.tiers[ctx.tier].group
-    return Evaluation(
-        tier=ctx.tier,
-        priority=ctx.priority,
-        type=ctx.type,
-        sla_policy=policy.name if policy else None,
-        due=due,  # type: ignore[arg-type]
-        escalate=escalate,
-        rules=tuple(matched),
-        reasons=tuple(reasons),
-        add_tags=tuple(added),
-        set_group=group if group != ticket.group else None,
-        notify=tuple(dict.fromkeys(kind for kind in notify if rules.notifications.enabled(kind))),
-        sla_alerts=alerts,
-        paused=is_paused,
+    kinds = tuple(dict.fromkeys(k for k in notify if rules.notifications.enabled(k))) if notify else ()
+    return engine.new_evaluation(  # Evaluation's fields, in order
+        ctx.tier,
+        ctx.priority,
+        ctx.type,
+        policy.name if policy else None,
+        due,
+        escalate,
+        tuple(matched),
+        tuple(reasons),
+        tuple(added),
+        group if group != ticket.group else None,
+        kinds,
+        alerts,
+        is_paused,
     )
-
-
-def _classify(engine: Engine, ctx: Context, reasons: list[str]) -> None:
-    """Type, priority and tier from the ticket itself, before any routing rule."""
-    ticket = ctx.ticket
-    fields = ticket.custom_fields
-    ztype = (ticket.type or "").casefold()
-    name = None
-    if engine.type_field is not None and fields.get(engine.type_field) is not None:
-        name = engine.type_by_name.get(str(fields[engine.type_field]).casefold())
-        how = f"field {engine.type_field}"
-    if name is None:
-        for tag in ticket.tags:
-            name = engine.type_by_tag.get(tag)
-            if name is not None:
-                how = f"tag {tag!r}"
-                break
-    if name is None and ztype in engine.type_by_zendesk:
-        name, how = engine.type_by_zendesk[ztype], f"Zendesk type {ticket.type!r}"
-    if name is None:
-        name, how = engine.default_type, "the default"
-    ctx.type = name
-    reasons.append(f"Type {name}: {how}.")
-
-    prio, how = _priority(engine, ctx)
-    ctx.priority = prio
-    reasons.append(f"Priority {prio}: {how}.")
-
-    tier, how = engine.default_tier, "the default"
-    for number, tags in engine.tier_by_tag:
-        if not tags.isdisjoint(ticket.tags):
-            tier, how = number, f"tagged {sorted(tags & ticket.tags)[0]!r}"
-            break
-    else:
-        by_group = engine.tier_by_group.get((ticket.group or "").casefold())
-        if by_group is not None:
-            tier, how = by_group, f"group {ticket.group!r}"
-    ctx.tier = tier
-    reasons.append(f"Tier {tier}: {how}.")
-
-
-def _priority(engine: Engine, ctx: Context) -> tuple[str, str]:
-    ticket = ctx.ticket
-    field = engine.priority_field
-    if field is not None and ticket.custom_fields.get(field) is not None:
-        value = str(ticket.custom_fields[field])
-        found = engine.priority_by_word.get(value.casefold())
-        if found is not None:
-            return found, f"field {field} says {value!r}"
-    best: str | None = None
-    best_tag = ""
-    words = engine.priority_by_word
-    for tag in ticket.tags:
-        found = words.get(tag)
-        if found is not None and (best is None or engine.priority_rank[found] < engine.priority_rank[best]):
-            best, best_tag = found, tag
-    if best is not None:
-        return best, f"tagged {best_tag!r}"
-    zprio = (ticket.priority or "").casefold()
-    if zprio in engine.priority_by_zendesk:
-        return engine.priority_by_zendesk[zprio], f"Zendesk priority {ticket.priority!r}"
-    return engine.default_priority, "the default"
 
 
 def _policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:

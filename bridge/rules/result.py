@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -61,3 +61,21 @@ class Evaluation:
     notify: tuple[str, ...]
     sla_alerts: tuple[SlaAlert, ...]
     paused: bool
+
+
+def fast_constructor(cls: type) -> Callable[..., Any]:
+    """A positional constructor for a frozen slots dataclass that skips its frozen __init__.
+
+    The generated __init__ of a frozen dataclass sets each field through
+    object.__setattr__, which costs ~3 µs for Evaluation; `evaluate` runs tens of
+    thousands of times a second, so it fills the slots through their descriptors in
+    straight-line code instead (generated, as dataclasses itself generates __init__).
+    Only for values already of the declared types: no defaults, no __post_init__.
+    """
+    names = [f.name for f in fields(cls)]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    namespace.update({f"set_{n}": getattr(cls, n).__set__ for n in names})
+    body = "".join(f"    set_{n}(obj, {n})\n" for n in names)
+    source = f"def construct({', '.join(names)}):\n    obj = new(cls)\n{body}    return obj\n"
+    exec(source, namespace)  # noqa: S102 - source built from field names only
+    return namespace["construct"]  # type: ignore[no-any-return]

@@ -27,6 +27,7 @@ def clocks(
     paused = policy.pause(ctx)
     due: dict[str, object] = {}
     alerts: list[SlaAlert] = []
+    new_alert = ctx.engine.new_alert
     elapsed = -1  # measured once, only if some clock is running
     amounts = policy.amounts
     if pauses:
@@ -41,14 +42,14 @@ def clocks(
         if paused or stopped(ctx):
             continue
         if now >= moment:
-            alerts.append(SlaAlert(target, "breach", due[target]))  # type: ignore[arg-type]
+            alerts.append(new_alert(target, "breach", due[target]))
             continue
         if elapsed < 0:
             elapsed = (
                 calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
             )
         if elapsed >= amount * policy.warn_at:
-            alerts.append(SlaAlert(target, "warning", due[target]))  # type: ignore[arg-type]
+            alerts.append(new_alert(target, "warning", due[target]))
     return due, tuple(alerts), paused
 
 
