@@ -72,6 +72,8 @@ class Engine:
     escalate_on_breach_tier: int | None
     top_tier: int
     calendars: Mapping[str, BusinessCalendar]
+    stale_calendar: BusinessCalendar | None  # None: stale_after is wall-clock time
+    stale_after_us: int | None  # None: never stale
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
 
@@ -144,6 +146,7 @@ def compile_rules(rules: Rules) -> Engine:
     type_by_tag = {tag: name for name, t in rules.types.items() for tag in t.tags}
     tiers = rules.tiers
     policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
+    stale_calendar = calendars.get(rules.notifications.stale_calendar or "")
     return Engine(
         type_by_zendesk=MappingProxyType({
             z.casefold(): (n, f"Type {n}: Zendesk type {z!r}.") for n, t in rules.types.items() for z in t.zendesk
@@ -173,6 +176,8 @@ def compile_rules(rules: Rules) -> Engine:
         escalate_on_breach_tier=rules.escalation.when.sla_breach_at_tier,
         top_tier=max(tiers),
         calendars=MappingProxyType(calendars),
+        stale_calendar=stale_calendar,
+        stale_after_us=_stale_after(rules.notifications.stale_after, stale_calendar),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
     )
@@ -210,6 +215,15 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
         reason=f"SLA policy {policy.name!r} on calendar {policy.calendar!r}.",
     )
+
+
+def _stale_after(text: str, calendar: BusinessCalendar | None) -> int | None:
+    if text == "none":
+        return None
+    if calendar is not None:
+        return working_us(text, calendar)
+    days, seconds = duration_parts(text)
+    return int(days * 86400 * US) + seconds * US
 
 
 _INDEXABLE = frozenset({"type", "priority", "tier"})

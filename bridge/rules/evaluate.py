@@ -89,6 +89,10 @@ def evaluate(
         notify.insert(0, "escalation")
     if group is None and ctx.tier > group_tier:
         group = rules.tiers[ctx.tier].group
+    stale = _stale(engine, ctx)
+    if stale:
+        reasons.append(f"No update since {ticket.updated_at.isoformat()}: the ticket is stale.")
+        notify.append("stale")
     kinds = tuple(dict.fromkeys(k for k in notify if rules.notifications.enabled(k))) if notify else ()
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier,
@@ -104,6 +108,7 @@ def evaluate(
         kinds,
         alerts,
         is_paused,
+        stale,
     )
 
 
@@ -123,6 +128,18 @@ def _sla_state(ctx: Context) -> str | None:
     """For routing conditions on `sla:`: the SLA state under the classification so far."""
     policy = _policy(ctx.engine, ctx)
     return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses)[1])
+
+
+def _stale(engine: Engine, ctx: Context) -> bool:
+    """Open and not updated for `stale_after` (working time on `stale_calendar`, if set)."""
+    after = engine.stale_after_us
+    if after is None or ctx.status in ("solved", "closed"):
+        return False
+    updated = to_us(ctx.ticket.updated_at)
+    if ctx.now_us - updated < after:
+        return False  # working time never exceeds wall-clock time
+    calendar = engine.stale_calendar
+    return calendar is None or calendar.working_between(updated, ctx.now_us) >= after
 
 
 def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...]) -> str | None:

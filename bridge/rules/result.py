@@ -61,6 +61,7 @@ class Evaluation:
     notify: tuple[str, ...]
     sla_alerts: tuple[SlaAlert, ...]
     paused: bool
+    stale: bool = False  # open, and no update for `notifications.stale_after`
 
 
 def fast_constructor(cls: type) -> Callable[..., Any]:

@@ -219,3 +219,29 @@ def test_disabled_notice_kinds_are_not_asked_for(write_rules) -> None:
     ev = evaluate(make_ticket(tags={"tier4"}), rules, now=MONDAY_9)
     assert ev.escalate is not None
     assert ev.notify == ()
+
+
+# -- stale tickets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("updated", "now", "status", "stale"),
+    [
+        # shipped: 2 working days on gmt-office (16 working hours)
+        (utc(2026, 11, 23, 9), utc(2026, 11, 25, 8, 59), "open", False),
+        (utc(2026, 11, 23, 9), utc(2026, 11, 25, 9), "open", True),
+        (utc(2026, 11, 27, 9), utc(2026, 11, 30, 15), "open", False),  # the weekend does not count
+        (utc(2026, 11, 27, 9), utc(2026, 12, 1, 9), "pending", True),
+        (utc(2026, 11, 23, 9), utc(2026, 12, 25, 9), "solved", False),
+    ],
+)
+def test_stale_after_working_time(shipped: Rules, updated, now, status: str, stale: bool) -> None:
+    ev = evaluate(make_ticket(updated_at=updated, status=status), shipped, now=now)
+    assert ev.stale is stale
+    assert ("stale" in ev.notify) is stale
+
+
+def test_stale_in_wall_clock_time_without_a_calendar(write_rules) -> None:
+    rules = load_rules(write_rules(BASE + "notifications: {stale_after: 1d}\n"))
+    ticket = make_ticket(updated_at=utc(2026, 11, 28, 9))  # Saturday
+    assert evaluate(ticket, rules, now=utc(2026, 11, 29, 9)).stale
