@@ -61,7 +61,8 @@ class SlackState:
         channel: dict[str, Any] = {"id": channel_id, "created": now, "is_archived": False, "is_im": is_im,
                                    "is_org_shared": False, "context_team_id": TEAM_ID, "updated": now * 1000}
         if is_im:
-            channel.update(user=user, is_user_deleted=False, priority=0)
+            channel.update(user=user, is_open=True, last_read="0000000000.000000", latest=None,
+                           unread_count=0, unread_count_display=0, priority=0)
         else:
             channel.update(name=name, is_channel=True, is_group=False, is_private=False, is_mpim=False,
                            is_general=False, is_member=True, name_normalized=name, creator=BOT_USER,
