@@ -133,12 +133,16 @@ def load_rules(path: str | Path) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as error:
         problems.extend(_from_pydantic(name, marks, error))
-        raise RulesError(problems) from None
+        raise RulesError(_in_file_order(problems)) from None
     problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in check_rules(rules))
     if problems:
-        raise RulesError(sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
+        raise RulesError(_in_file_order(problems))
     engine_of(rules)  # compile now, so a daemon never starts on rules that cannot run
     return rules
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0))
 
 
 def _problem(name: str, marks: Marks, loc: Loc, message: str, key: bool) -> Problem:

@@ -85,3 +85,24 @@ def test_schema_describes_rules_yaml() -> None:
     assert {"tiers", "calendars", "sla", "routing", "escalation"} <= set(schema["properties"])
     assert schema["additionalProperties"] is False
     json.dumps(schema)
+
+
+def test_problems_are_listed_in_file_order(write_rules) -> None:
+    text = (SHIPPED.read_text().replace("    timezone: GMT ", "    timezon: GMT ", 1)
+            .replace('      mon-fri: ["08:00-16:00"]\n', "      mon-fri: [8:00-16:00]\n", 1))
+    result = runner.invoke(rules_app, ["check", str(write_rules(text))])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    positions = [tuple(int(n) for n in line.split(":")[1:3]) for line in lines]
+    assert positions == sorted(positions)
+    assert "did you mean 'timezone'" in lines[0]
+
+
+def test_schema_command_prints_json(capsys) -> None:
+    from bridge.rules.cli import schema_command
+
+    schema_command()
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["title"] == "rules.yaml"
+    assert "calendars" in printed["properties"]
