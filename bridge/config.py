@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     ca_bundle: Path | None = None
 
     poll_interval_seconds: float = Field(default=30.0, gt=0)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0)
     workers: int = Field(default=4, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1)
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024)

@@ -131,6 +131,8 @@ class TicketState:
     planned: frozenset[str] = field(default_factory=frozenset)  # keys of actions already planned
     # What has been mirrored already, e.g. {"jira_status": "In Progress"}; written with the plan.
     marks: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    # Intervals the SLA clocks were paused (awaiting the client …); the last may be open.
+    pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,3 +142,5 @@ class Decision:
     actions: list[Action] = field(default_factory=list)
     # (ticket id, mark name) -> value, e.g. (42, "jira_status") -> "In Progress".
     marks: Mapping[tuple[int, str], str] = field(default_factory=lambda: EMPTY)
+    # SLA clock pause changes: (ticket id, "open" | "close", when).
+    pauses: tuple[tuple[int, str, datetime], ...] = ()

@@ -55,6 +55,7 @@ def settings_for(info: dict[str, Any], *, store_url: str, rules: Path, zendesk_s
         rules=rules,
         http_port=0,
         poll_interval_seconds=2,
+        sweep_interval_seconds=1,
         _env_file=None,  # type: ignore[call-arg]  # the demo never reads a real .env
     )
 

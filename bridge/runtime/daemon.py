@@ -24,6 +24,7 @@ from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
 from bridge.sync.poll import ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
+from bridge.sync.sweep import sweep
 from bridge.sync.process import Processor
 
 log = logging.getLogger(__name__)
@@ -171,6 +172,20 @@ class Daemon:
             self.wake()
         return new
 
+    def sweep(self) -> int:
+        """Judge every open ticket at the decision clock's now (SLA warnings, breaches …)."""
+        try:
+            planned = sweep(
+                store=self.store, rules=self.rules.current(), now=self.decision_clock(),
+                default_project=self.settings.jira_project, clock=self.clock,
+            )
+        except Exception:  # noqa: BLE001 — the next tick tries again
+            log.exception("sweep failed")
+            return 0
+        if planned:
+            self.wake()
+        return planned
+
     def wake(self) -> None:
         for worker in self.workers:
             worker.wake()
@@ -192,6 +207,10 @@ class Daemon:
         self.scheduler.add_job(
             self.poll, "interval", seconds=interval, id="poll", max_instances=1, coalesce=True,
             next_run_time=datetime.now(timezone.utc),
+        )
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=self.settings.sweep_interval_seconds, id="sweep", max_instances=1,
+            coalesce=True,
         )
         self.scheduler.add_job(
             self.rules.reload_if_changed, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True

@@ -1,4 +1,4 @@
-"""The durable store: inbox, action log, links, cursors and history, on SQLite or PostgreSQL."""
+"""The durable store: inbox, action log, links, cursors, snapshots and history, on SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ from typing import Iterable
 
 from sqlalchemy import Engine, delete, select
 
-from bridge.model import Decision, TicketState
+from bridge.model import Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import read_cursor
-from bridge.store.db import make_engine
+from bridge.store.db import make_engine, utc
 from bridge.store.history import History, record
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
-from bridge.store.tables import events, marks
+from bridge.store.tables import actions, events, links, marks
+from bridge.store.tickets import Snapshots, apply_pause, pauses_of, save_snapshot
 
 __all__ = ["Store", "StoredAction", "StoredEvent", "open_store"]
 
@@ -28,38 +29,65 @@ class Store:
         self.actions = ActionLog(engine)
         self.links = Links(engine)
         self.history = History(engine)
+        self.snapshots = Snapshots(engine)
 
     def cursor(self, name: str) -> str | None:
         return read_cursor(self.engine, name)
 
     def ticket_state(self, ticket_id: int) -> TicketState:
+        return self.ticket_states([ticket_id])[ticket_id]
+
+    def ticket_states(self, ticket_ids: list[int]) -> dict[int, TicketState]:
+        """What the store knows of each ticket, in four queries however many tickets."""
+        planned: dict[int, set[str]] = {t: set() for t in ticket_ids}
+        noted: dict[int, dict[str, str]] = {t: {} for t in ticket_ids}
+        linked: dict[int, Link] = {}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(marks.c.name, marks.c.value).where(marks.c.ticket_id == ticket_id)).all()
-        return TicketState(
-            link=self.links.for_ticket(ticket_id),
-            planned=self.actions.planned_keys(ticket_id),
-            marks={name: value for name, value in rows},
-        )
+            for ticket_id, key in conn.execute(
+                select(actions.c.ticket_id, actions.c.key).where(actions.c.ticket_id.in_(ticket_ids))
+            ):
+                planned[ticket_id].add(key)
+            for ticket_id, name, value in conn.execute(
+                select(marks.c.ticket_id, marks.c.name, marks.c.value).where(marks.c.ticket_id.in_(ticket_ids))
+            ):
+                noted[ticket_id][name] = value
+            for row in conn.execute(select(links).where(links.c.ticket_id.in_(ticket_ids))):
+                linked[row.ticket_id] = Link(row.ticket_id, row.issue_key, utc(row.created_at))  # type: ignore[arg-type]
+            paused = pauses_of(conn, ticket_ids)
+        return {
+            t: TicketState(
+                link=linked.get(t), planned=frozenset(planned[t]), marks=noted[t], pauses=paused.get(t, ())
+            )
+            for t in ticket_ids
+        }
 
     def commit_decision(
         self,
-        event: StoredEvent,
+        event: StoredEvent | None,
         decision: Decision,
         *,
         ticket_ids: Iterable[int],
         now: datetime,
+        snapshot: Ticket | None = None,
     ) -> int:
-        """Plan the actions, keep the marks and close the event in ONE transaction:
-        a crash leaves either all of it or none."""
+        """Plan the actions, keep marks, pauses and the ticket's snapshot, and close the event,
+        in ONE transaction: a crash leaves either all of it or none."""
         with self.engine.begin() as conn:
             new = plan(conn, decision.actions, now=now)
             for (ticket_id, name), value in decision.marks.items():
                 conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
                 conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
-            conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
+            for ticket_id, change, at in decision.pauses:
+                apply_pause(conn, ticket_id, change, at)
+            if snapshot is not None:
+                save_snapshot(conn, snapshot)
+            if event is not None:
+                conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
+            what = f"event {event.event.kind}" if event is not None else "timer"
             for ticket_id in ticket_ids:
                 planned = [a.key for a in decision.actions if a.ticket_id == ticket_id]
-                record(conn, ticket_id, f"event {event.event.kind}", ", ".join(planned) or "nothing to do", now=now)
+                if planned or event is not None:
+                    record(conn, ticket_id, what, ", ".join(planned) or "nothing to do", now=now)
         return new
 
     def close(self) -> None:

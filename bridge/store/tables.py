@@ -107,3 +107,25 @@ marks = Table(
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# The last known state of every ticket the bridge has seen, so timers (SLA sweeps, stale
+# tickets) can judge open tickets without calling Zendesk.
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("open", Integer, nullable=False),  # 1 while not solved/closed
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("snapshot", Text, nullable=False),
+)
+Index("ix_tickets_open", tickets.c.open, tickets.c.id)
+
+# SLA clock pauses per ticket (awaiting the client …); `ended` is NULL while paused.
+pauses = Table(
+    "pauses",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", BigInteger, nullable=False, index=True),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("ended", DateTime(timezone=True), nullable=True),
+)

@@ -19,7 +19,9 @@ def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before."""
-    evaluation = evaluate(ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"))
+    evaluation = evaluate(
+        ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
+    )
     planned: list[Action] = []
     linked = state.link is not None or issue_key_from_tags(ticket.tags) is not None
     open_ticket = ticket.status not in CLOSED_STATUSES
@@ -32,7 +34,23 @@ def decide(
     if open_ticket:
         planned += _sla_notices(ticket, evaluation, rules, now=now)
         planned += _requested_notices(ticket, evaluation, rules, now=now)
-    return Decision([action for action in planned if action.key not in state.planned])
+    return Decision(
+        [action for action in planned if action.key not in state.planned],
+        pauses=_pause_change(ticket, state, paused=evaluation.paused),
+    )
+
+
+def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[tuple[int, str, datetime], ...]:
+    """Open a pause when the clock stops (e.g. awaiting the client), close it when it runs again.
+
+    The change is dated at the ticket's last update: that is when its status changed.
+    """
+    is_open = bool(state.pauses) and state.pauses[-1][1] is None
+    if paused and not is_open:
+        return ((ticket.id, "open", ticket.updated_at),)
+    if not paused and is_open:
+        return ((ticket.id, "close", ticket.updated_at),)
+    return ()
 
 
 def _sla_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime) -> list[Action]:

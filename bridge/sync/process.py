@@ -80,7 +80,7 @@ class Processor:
         ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
-        self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=self._clock())
+        self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=self._clock(), snapshot=ticket)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
 

@@ -1,0 +1,34 @@
+"""The timer: judges every open ticket against the rules at `now`, with no API call.
+
+Events only arrive when something changes; an SLA clock runs out or a ticket goes stale
+when nothing does. The sweep re-runs `decide` on the stored snapshots, so warnings,
+breaches and time-triggered escalations are planned exactly like event-driven ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+
+from bridge.rules import Rules
+from bridge.store import Store
+from bridge.sync.decide import decide
+
+log = logging.getLogger(__name__)
+
+
+def sweep(
+    *, store: Store, rules: Rules, now: datetime, default_project: str, clock: Callable[[], datetime], batch: int = 1000
+) -> int:
+    """Plan what open tickets need now; returns how many actions were newly planned."""
+    planned = 0
+    for tickets in store.snapshots.open_tickets(batch=batch):
+        states = store.ticket_states([t.id for t in tickets])
+        for ticket in tickets:
+            decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
+            if decision.actions or decision.pauses:
+                planned += store.commit_decision(None, decision, ticket_ids=[ticket.id], now=clock())
+    if planned:
+        log.info("sweep: %d actions planned", planned)
+    return planned
