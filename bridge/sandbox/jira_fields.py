@@ -95,6 +95,8 @@ def _literal(value: Value, query: "Query") -> Any:
         return query.me
     if not value.quoted and value.upper() in ("EMPTY", "NULL"):
         return None
+    if value.lower() == "unresolved":  # `resolution = Unresolved` means no resolution
+        return None
     return str(value)
 
 
