@@ -13,7 +13,7 @@ import holidays as holidays_lib
 
 from bridge.rules.engine import expand_days, week_spans
 from bridge.rules.reach import shadowing
-from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, Rules
+from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules
 
 Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
 ZENDESK_TYPES = ("incident", "problem", "question", "task")
@@ -161,8 +161,9 @@ def _routing(rules: Rules) -> Iterator[Found]:
         yield ("routing", later), message, False
 
 
-def _changes(rule: object) -> bool:
-    then = rule.then  # type: ignore[attr-defined]
+def _changes(rule: RoutingRule) -> bool:
+    """Whether the rule can change what later rules see."""
+    then = rule.then
     return any(v is not None for v in (then.tier, then.group, then.priority, then.type)) or bool(then.add_tags)
 
 

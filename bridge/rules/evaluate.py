@@ -14,12 +14,12 @@ from bridge.model import Ticket
 from bridge.rules.calendar import merge_pauses, to_us
 from bridge.rules.classify import classify
 from bridge.rules.conditions import Context
-from bridge.rules.engine import CompiledPolicy, Engine, engine_of
+from bridge.rules.route import route
+from bridge.rules.engine import Engine, engine_of
 from bridge.rules.result import Escalation, Evaluation, SlaAlert
 from bridge.rules.schema import Rules
-from bridge.rules.sla import clocks, worst_state
+from bridge.rules.sla import clocks, select_policy, worst_state
 
-_MISSING = object()
 _NO_DUE = MappingProxyType({"response": None, "review": None, "resolution": None})
 
 
@@ -42,35 +42,8 @@ def evaluate(
     ctx.engine = engine
     ctx.sla_probe = _sla_state
 
-    matched: list[str] = []
-    added: list[str] = []
-    notify: list[str] = []
-    group: str | None = None
-    rule_escalates: str | None = None
-    for rule in engine.rules:
-        if not rule.match(ctx):
-            continue
-        matched.append(rule.name)
-        reasons.append(rule.reason)
-        if rule.tier is not None:
-            ctx.tier = rule.tier
-        if rule.priority is not None:
-            ctx.priority = rule.priority
-        if rule.type is not None:
-            ctx.type = rule.type
-        if rule.group is not None:
-            group = ctx.group = rule.group
-        if rule.add_tags:
-            new = [tag for tag in rule.add_tags if tag not in ctx.tags and tag not in added]
-            added.extend(new)
-            ctx.tags = ctx.tags | set(new)
-        notify.extend(rule.notify)
-        if rule.escalate and rule_escalates is None:
-            rule_escalates = f"routing rule {rule.name!r} asks to escalate"
-        if not rule.go_on:
-            break
-
-    policy = _policy(engine, ctx)
+    matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
+    policy = select_policy(engine, ctx)
     if policy is None:
         due, alerts, is_paused = _NO_DUE, (), False
         reasons.append("No SLA policy applies.")
@@ -112,24 +85,6 @@ def evaluate(
     )
 
 
-def _policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
-    index = engine.policy_index
-    if index is not None:
-        found = index.get((ctx.type, ctx.priority, ctx.tier), _MISSING)
-        if found is not _MISSING:
-            return found  # type: ignore[return-value]
-    for policy in engine.policies:
-        if policy.match(ctx):
-            return policy
-    return None
-
-
-def _sla_state(ctx: Context) -> str | None:
-    """For routing conditions on `sla:`: the SLA state under the classification so far."""
-    policy = _policy(ctx.engine, ctx)
-    return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses)[1])
-
-
 def _stale(engine: Engine, ctx: Context) -> bool:
     """Open and not updated for `stale_after` (working time on `stale_calendar`, if set)."""
     after = engine.stale_after_us
@@ -169,3 +124,9 @@ def _escalation(rules: Rules, ctx: Context, why: str) -> Escalation:
         stage_after=policy.stage_after,
         fields=MappingProxyType(dict(policy.fields)),
     )
+
+
+def _sla_state(ctx: Context) -> str | None:
+    """For routing conditions on `sla:`: the SLA state under the classification so far."""
+    policy = select_policy(ctx.engine, ctx)
+    return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses)[1])

@@ -27,6 +27,14 @@ def _one_or_many(value: Any) -> Any:
     return (value,) if isinstance(value, (str, int)) and not isinstance(value, bool) else value
 
 
+def _texts(value: Any) -> Any:
+    """One or many texts; numbers (custom field values, ids) are taken as their text."""
+    value = _one_or_many(value)
+    if isinstance(value, (list, tuple)):
+        return tuple(_field_id(item) for item in value)
+    return value
+
+
 def _duration(value: str) -> str:
     text = value.strip().lower()
     if text == "none":
@@ -95,7 +103,13 @@ def duration_parts(text: str) -> tuple[float, int]:
     return days, int(round(seconds))
 
 
-StrList = Annotated[tuple[str, ...], BeforeValidator(_one_or_many)]
+def _field_id(value: Any) -> Any:
+    # Zendesk custom field ids are numbers; admins write them quoted or not.
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+FieldId = Annotated[str, BeforeValidator(_field_id)]
+StrList = Annotated[tuple[str, ...], BeforeValidator(_texts)]
 IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many)]
 Duration = Annotated[
     str,
@@ -159,8 +173,8 @@ class Defaults(Strict):
 class Fields(Strict):
     """Zendesk custom field ids whose value names a type or a priority/severity word."""
 
-    type: str | None = None
-    priority: str | None = None
+    type: FieldId | None = None
+    priority: FieldId | None = None
 
 
 class Condition(Strict):
@@ -177,7 +191,7 @@ class Condition(Strict):
     organization: StrList = ()
     requester_domain: StrList = ()
     group: StrList = ()
-    fields: dict[str, StrList] = Field(default_factory=dict, description="custom field id -> any of values")
+    fields: dict[FieldId, StrList] = Field(default_factory=dict, description="custom field id -> any of values")
     text_contains: StrList = Field((), description="subject or description contains any (case-insensitive)")
     text_regex: str | None = None
     age_over: Duration | None = Field(None, description="wall-clock time since the ticket was created")

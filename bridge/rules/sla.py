@@ -6,8 +6,21 @@ from collections.abc import Sequence
 
 from bridge.rules.calendar import from_us
 from bridge.rules.conditions import Context
-from bridge.rules.engine import CompiledPolicy
+from bridge.rules.engine import CompiledPolicy, Engine
 from bridge.rules.result import SlaAlert
+
+
+def select_policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
+    """The first SLA policy whose condition holds; a table lookup when policies allow it."""
+    index = engine.policy_index
+    if index is not None:
+        key = (ctx.type, ctx.priority, ctx.tier)
+        if key in index:
+            return index[key]
+    for policy in engine.policies:
+        if policy.match(ctx):
+            return policy
+    return None
 
 
 def clocks(

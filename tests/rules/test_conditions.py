@@ -80,3 +80,9 @@ def test_condition(write_rules, condition: str, changes: dict[str, Any], linked:
     rules = load_rules(write_rules(BASE + f"routing:\n  - name: hit\n    when: {condition}\n"))
     ev = evaluate(make_ticket(**changes), rules, now=NOW, linked_issue_status=linked)
     assert (ev.rules == ("hit",)) is matches
+
+
+def test_custom_field_ids_and_values_may_be_unquoted_numbers(write_rules) -> None:
+    rules = load_rules(write_rules(BASE + "routing:\n  - name: hit\n    when: {fields: {555: [3, 4]}}\n"))
+    assert evaluate(make_ticket(custom_fields={"555": 4}), rules, now=NOW).rules == ("hit",)
+    assert evaluate(make_ticket(custom_fields={"555": 5}), rules, now=NOW).rules == ()
