@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
-from bridge.sandbox.jira_jql import DATE_FIELDS, JqlError, Value, parse_time
+from bridge.sandbox.jira_jql_tokens import DATE_FIELDS, JqlError, Value, parse_time
 from bridge.sandbox.jira_shapes import (CATEGORIES, CUSTOM_FIELDS, ISSUE_TYPES, PRIORITIES, RESOLUTIONS,
                                         STATUSES)
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from bridge.sandbox.common import json_response
 from bridge.sandbox.jira_jql import Query
-from bridge.sandbox.jira_routes import MAX_FULL_PAGE, base_of, body_of, listing
+from bridge.sandbox.jira_api import MAX_FULL_PAGE, base_of, body_of, listing
 from bridge.sandbox.jira_shapes import errors
 from bridge.sandbox.jira_state import JiraApiError, JiraState
 

@@ -9,10 +9,11 @@ import threading
 from typing import Any, Callable
 
 from bridge.sandbox.common import Clock, Sequence, iso_jira
-from bridge.sandbox.jira_render import comment_json, issue_fields, issue_json, link_json, project_json
+from bridge.sandbox.jira_render import (comment_json, issue_fields, issue_json, link_json, project_json,
+                                        select_fields)
 from bridge.sandbox.jira_shapes import (CUSTOM_FIELDS, ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS,
-                                        STATUSES, TRANSITIONS, WORKFLOW, errors, user_json)
-from bridge.sandbox.jira_webhooks import comment_event, issue_event, link_event
+                                        TRANSITIONS, WORKFLOW, errors, user_json)
+from bridge.sandbox.jira_webhooks import changelog_items, comment_event, issue_event, link_event
 
 Publisher = Callable[[list[tuple[str, dict[str, Any]]]], None]
 SETTABLE = {"summary", "description", "issuetype", "project", "priority", "labels", "assignee", "reporter",
@@ -66,7 +67,6 @@ class JiraState:
 
     def render(self, issue: dict[str, Any], *, fields: list[str] | None = None, expand: str = "",
                properties: list[str] | None = None, base: str | None = None) -> dict[str, Any]:
-        from bridge.sandbox.jira_render import select_fields
         base = base or self.base
         full = issue_fields(base, issue, project=self.project, users=self.users, links=self.issue_links(issue),
                             issues=self.issues)
@@ -134,7 +134,7 @@ class JiraState:
                  "properties": {}, "watchers": [actor],
                  "fields": {"summary": "", "description": None, "issuetype": "Task", "priority": "Medium", "labels": [],
                             "status": "To Do", "resolution": None, "resolutiondate": None, "assignee": None,
-                            "reporter": actor, "created": now, "updated": now, "status_changed": now,
+                            "reporter": actor, "created": now, "updated": now,
                             "duedate": None, "environment": None, "custom": {}}}
         self._set_fields(issue, fields)
         self.project["next_number"] += 1
@@ -143,7 +143,6 @@ class JiraState:
         return issue
 
     def _history(self, issue: dict[str, Any], actor: str, before: dict[str, Any]) -> list[dict[str, Any]]:
-        from bridge.sandbox.jira_webhooks import changelog_items
         items = changelog_items(before, issue["fields"])
         if items:
             issue["changelog"].append({"id": str(self.ids()), "author": actor, "created": self.clock(), "items": items})
@@ -194,8 +193,6 @@ class JiraState:
         f = issue["fields"]
         target = TRANSITIONS[str(transition_id)][1]
         now = self.clock()
-        if STATUSES[target][1] != STATUSES[f["status"]][1]:
-            f["status_changed"] = now
         f["status"] = target
         fields = dict(fields)
         resolution = fields.pop("resolution", None)

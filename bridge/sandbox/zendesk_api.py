@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from bridge.sandbox.common import empty_response, json_response
+from bridge.sandbox.common import json_response
 from bridge.sandbox.zendesk_directory import ZendeskApiError
 from bridge.sandbox.zendesk_search import TicketSearch
 from bridge.sandbox.zendesk_state import ZendeskState
@@ -75,12 +74,12 @@ def includes(request: Request) -> set[str]:
     return {part.strip() for part in request.query_params.get("include", "").split(",") if part.strip()}
 
 
-def sideload(state: ZendeskState, base: str, wanted: set[str], tickets: list[dict[str, Any]],
-             extra_user_ids: set[int] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def sideload(state: ZendeskState, base: str, wanted: set[str], tickets: list[dict[str, Any]]) -> dict[str, Any]:
+    """`include=users,organizations,groups`: the objects the tickets refer to, once each."""
     out: dict[str, Any] = {}
     d = state.directory
     if "users" in wanted:
-        ids = set(extra_user_ids)
+        ids: set[int] = set()
         for t in tickets:
             ids.update(i for i in (t["requester_id"], t["submitter_id"], t["assignee_id"]) if i)
             ids.update(t["collaborator_ids"])

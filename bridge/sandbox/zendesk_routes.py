@@ -14,6 +14,7 @@ from bridge.sandbox.common import empty_response, json_response
 from bridge.sandbox.zendesk_api import (EXPORT_PAGE, ZendeskBackend, base_url, cursor_page, endpoint,
                                         ids_param, includes, offset_page, read_json, search_engine, sideload)
 from bridge.sandbox.zendesk_directory import ZendeskApiError
+from bridge.sandbox.zendesk_people import people_routes
 from bridge.sandbox.zendesk_shapes import NOT_FOUND
 from bridge.sandbox.zendesk_state import ZendeskState
 
@@ -247,7 +248,6 @@ async def search_export(request: R, state: S) -> Response:
 
 
 def route_table() -> list[tuple[str, Any, list[str]]]:
-    from bridge.sandbox.zendesk_people import people_routes
     p = "/api/v2"
     return [
         (f"{p}/tickets.json", create_ticket, ["POST"]),
