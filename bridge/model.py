@@ -27,6 +27,7 @@ class Comment:
     # Set by the connector when the comment carries the bridge's own marker, so a
     # comment the bridge wrote is never mirrored back (no echo).
     by_bridge: bool = False
+    attachments: tuple[tuple[str, str], ...] = ()  # (file name, URL)
 
 
 @dataclass(frozen=True, slots=True)

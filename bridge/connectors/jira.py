@@ -112,8 +112,12 @@ class JiraConnector:
         issue_type: str,
         priority: str | None,
         labels: Iterable[str],
+        due: str | None = None,
+        extra_fields: dict[str, Any] | None = None,
     ) -> str:
+        """Create the issue; `extra_fields` (custom fields from rules.yaml) go in as given."""
         fields: dict[str, Any] = {
+            **(extra_fields or {}),
             "project": {"key": project},
             "summary": summary[:250],  # Jira rejects summaries over 255 characters
             "description": description,
@@ -122,6 +126,8 @@ class JiraConnector:
         }
         if priority:
             fields["priority"] = {"name": priority}
+        if due:
+            fields["duedate"] = due  # the resolution target, YYYY-MM-DD
         created = self._call(lambda: self.client.create_issue(fields=fields))
         return created.key
 

@@ -48,6 +48,11 @@ def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str
         author=str(author.get("email") or author.get("name") or raw.get("author_id") or ""),
         created_at=parse_time(raw.get("created_at")),
         by_bridge=BRIDGE_MARKER in body,
+        attachments=tuple(
+            (str(a.get("file_name") or "attachment"), str(a.get("content_url") or a.get("url") or ""))
+            for a in raw.get("attachments") or ()
+            if isinstance(a, Mapping) and not a.get("deleted")
+        ),
     )
 
 

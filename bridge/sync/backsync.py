@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules
+from bridge.sync.escalate import stage_tag
 from bridge.sync.mirror import comments_to_zendesk
 
 STATUS_MARK = "jira_status"
@@ -38,7 +39,7 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
                 params={
                     "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
                     "status": mapping.zendesk_status,
-                    "add_tags": [_stage_tag(mapping.stage)],
+                    "add_tags": [stage_tag(mapping.stage)],
                 },
             )
         )
@@ -55,7 +56,3 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks)
 
-
-def _stage_tag(stage: str) -> str:
-    """`Fix in Place Awaiting Release` -> `stage_fix_in_place_awaiting_release` (Zendesk tag form)."""
-    return "stage_" + "_".join("".join(ch if ch.isalnum() else " " for ch in stage.lower()).split())

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules, evaluate
-from bridge.sync.escalate import escalation_actions, issue_key_from_tags
+from bridge.sync.escalate import attach_actions, escalation_actions, issue_key_from_tags
 from bridge.sync.mirror import comments_to_jira
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
@@ -23,9 +23,14 @@ def decide(
         ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
     )
     planned: list[Action] = []
-    linked = state.link is not None or issue_key_from_tags(ticket.tags) is not None
+    tagged_key = issue_key_from_tags(ticket.tags)
     open_ticket = ticket.status not in CLOSED_STATUSES
-    if evaluation.escalate is not None and not linked and open_ticket:
+    if state.link is None and tagged_key is not None:
+        status_after, stage_after = rules_escalation_defaults(rules)
+        planned += attach_actions(
+            ticket, tagged_key, status_after=status_after if open_ticket else None, stage_after=stage_after
+        )
+    elif evaluation.escalate is not None and state.link is None and open_ticket:
         planned += escalation_actions(ticket, evaluation, evaluation.escalate, default_project=default_project)
         if not rules.notifications.should_send("escalation", now=now):
             planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
@@ -98,3 +103,8 @@ def _requested_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, 
         for kind in evaluation.notify
         if kind != "escalation" and rules.notifications.should_send(kind, now=now)
     ]
+
+
+def rules_escalation_defaults(rules: Rules) -> tuple[str | None, str | None]:
+    """The Zendesk status and stage an escalated ticket moves to, per the rules."""
+    return rules.escalation.zendesk_status_after, rules.escalation.stage_after

@@ -52,7 +52,15 @@ def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, st
         sections.append(("Internal notes (troubleshooting, steps, errors, workarounds)", _thread(notes)))
     if replies:
         sections.append(("Conversation with the requester", _thread(replies)))
+    attachments = [f"{name}: {url}" for c in ticket.comments for name, url in c.attachments]
+    if attachments:
+        sections.append(("Attachments (in Zendesk)", "\n".join(attachments)))
     return sections
+
+
+def stage_tag(stage: str) -> str:
+    """`Fix in Place Awaiting Release` -> `stage_fix_in_place_awaiting_release` (Zendesk tag form)."""
+    return "stage_" + "_".join("".join(ch if ch.isalnum() else " " for ch in stage.lower()).split())
 
 
 def _thread(comments) -> str:  # type: ignore[no-untyped-def]
@@ -65,6 +73,8 @@ def escalation_actions(
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = f"create_issue:{ticket.id}"
     labels = ["escalation-bridge", *escalation.labels]
+    resolution_due = evaluation.due.get("resolution")
+    after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [
         Action(
             ActionKind.CREATE_ISSUE,
@@ -77,6 +87,8 @@ def escalation_actions(
                 "issue_type": escalation.issue_type,
                 "priority": escalation.jira_priority,
                 "labels": labels,
+                "due": resolution_due.date().isoformat() if resolution_due else None,
+                "fields": dict(escalation.fields),
             },
         ),
         Action(
@@ -92,7 +104,7 @@ def escalation_actions(
             ticket_id=ticket.id,
             params={
                 "note": "Escalated to development as {issue_key}: {issue_url}\nReason: " + escalation.reason,
-                "add_tags": [ESCALATED_TAG, "{issue_tag}"],
+                "add_tags": after_tags,
                 "status": escalation.zendesk_status_after,
             },
             after=create_key,
@@ -110,5 +122,49 @@ def escalation_actions(
                 ),
             },
             after=create_key,
+        ),
+    ]
+
+
+def attach_actions(ticket: Ticket, issue_key: str, *, status_after: str | None, stage_after: str | None) -> list[Action]:
+    """An agent pointed the ticket at an existing issue (tag `jira_<key>`): many tickets, one issue.
+
+    The issue lists the ticket (label, remote link, a comment); the ticket gets the same
+    treatment as an escalated one. Also how a lost store re-learns a link from the ticket.
+    """
+    link_key = f"attach:{ticket.id}:{issue_key}"
+    return [
+        Action(
+            ActionKind.LINK_TICKET,
+            link_key,
+            ticket_id=ticket.id,
+            issue_key=issue_key,
+            params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}", "attach": True},
+        ),
+        Action(
+            ActionKind.COMMENT_ISSUE,
+            f"attach_comment:{ticket.id}:{issue_key}",
+            ticket_id=ticket.id,
+            issue_key=issue_key,
+            params={
+                "body": (
+                    f"Zendesk ticket #{ticket.id} is about this issue too: {ticket.subject}\n"
+                    f"Requester: {ticket.requester_name or '?'} <{ticket.requester_email or '?'}>, "
+                    f"{ticket.organization or 'no organisation'}\n{ticket.url}"
+                )
+            },
+            after=link_key,
+        ),
+        Action(
+            ActionKind.NOTE_TICKET,
+            f"note_attached:{ticket.id}:{issue_key}",
+            ticket_id=ticket.id,
+            issue_key=issue_key,
+            params={
+                "note": "Linked to development issue {issue_key}: {issue_url}. Updates on it will appear here.",
+                "add_tags": [ESCALATED_TAG] + ([stage_tag(stage_after)] if stage_after else []),
+                "status": status_after,
+            },
+            after=link_key,
         ),
     ]

@@ -124,12 +124,20 @@ class Executor:
                 issue_type=p["issue_type"],
                 priority=p.get("priority"),
                 labels=[*p.get("labels", ()), ticket_label(ticket_id)],
+                due=p.get("due"),
+                extra_fields=p.get("fields") or {},
             )
         self._store.links.add(ticket_id, key, now=self._clock())
         return {"issue_key": key, "found": "search" if found else "created"}
 
     def _link_ticket(self, action: Action, _attempts: int) -> dict[str, Any]:
-        key = self._issue_key(action)
+        """The issue points back at the ticket; when attaching, the link is recorded here first."""
+        ticket_id = _ticket(action)
+        if action.params.get("attach"):
+            key = self._store.links.add(ticket_id, action.issue_key or "", now=self._clock()).issue_key
+            self._c.jira.add_labels(key, [ticket_label(ticket_id)])
+        else:
+            key = self._issue_key(action)
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
         return {"issue_key": key}
 

@@ -79,7 +79,7 @@ def test_nothing_is_planned_twice(rules: Rules) -> None:
     [
         {"tags": frozenset()},
         {"status": "solved"},
-        {"tags": frozenset({"tier4", "jira_sup-7"})},  # the store was lost, the ticket remembers
+        {"tags": frozenset({"tier4", "jira_sup-7"})},  # points at an existing issue: attach, not create
     ],
     ids=["not-tier4", "solved", "already-escalated-per-tags"],
 )
@@ -143,3 +143,27 @@ def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules
         (False, "Developer comment on SUP-7 by dev@corp.example:\n\nRoot cause: a null currency code."),
         (True, "A fix ships tonight."),
     ]
+
+
+def test_a_ticket_tagged_with_an_existing_issue_is_attached_to_it_not_escalated_again(rules: Rules) -> None:
+    decision = decide(ticket(tags=frozenset({"jira_sup-7"})), TicketState(), rules, now=NOW, default_project="SUP")
+    kinds = [(a.kind, a.issue_key) for a in decision.actions if a.kind is not ActionKind.NOTIFY]
+    assert kinds == [
+        (ActionKind.LINK_TICKET, "SUP-7"), (ActionKind.COMMENT_ISSUE, "SUP-7"), (ActionKind.NOTE_TICKET, "SUP-7")
+    ]
+    comment = decision.actions[1]
+    assert "#101" in comment.params["body"] and "Acme Corp" in comment.params["body"]
+    solved = decide(ticket(tags=frozenset({"jira_sup-7"}), status="solved"), TicketState(), rules, now=NOW, default_project="SUP")
+    assert all(a.params.get("status") is None for a in solved.actions)  # relinked, never reopened
+
+
+def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rules: Rules) -> None:
+    with_file = replace(
+        ticket().comments[1], attachments=(("gateway.log", "https://acme.zendesk.com/attachments/token/x/?name=gateway.log"),)
+    )
+    t = ticket(comments=(ticket().comments[0], with_file))
+    create, _, note, _ = decide(t, TicketState(), rules, now=NOW, default_project="SUP").actions
+    sections = dict(create.params["sections"])
+    assert "gateway.log: https://acme.zendesk.com/attachments/token/x/?name=gateway.log" in sections["Attachments (in Zendesk)"]
+    assert create.params["due"] == "2026-03-05"  # P2 technical: 2 working days of 8 hours from Tue 09:40
+    assert "stage_raised_with_development" in note.params["add_tags"]
