@@ -32,6 +32,8 @@ def evaluate(
     paused: Sequence[tuple[datetime, datetime | None]] = (),
 ) -> Evaluation:
     """Classify and route `ticket` as of `now`; `paused` are the recorded SLA pause intervals."""
+    if now.tzinfo is None:
+        raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
     engine = engine_of(rules)
     ctx = Context(ticket, now_us=to_us(now), linked_issue_status=linked_issue_status)
     reasons: list[str] = []

@@ -245,3 +245,10 @@ def test_stale_in_wall_clock_time_without_a_calendar(write_rules) -> None:
     rules = load_rules(write_rules(BASE + "notifications: {stale_after: 1d}\n"))
     ticket = make_ticket(updated_at=utc(2026, 11, 28, 9))  # Saturday
     assert evaluate(ticket, rules, now=utc(2026, 11, 29, 9)).stale
+
+
+def test_naive_now_is_refused(base: Rules) -> None:
+    from datetime import datetime
+
+    with pytest.raises(ValueError, match="aware"):
+        evaluate(make_ticket(), base, now=datetime(2026, 11, 23, 9))
