@@ -113,10 +113,17 @@ class ServiceGuard:
             self.faults = replace(self.faults, **changes)
             return self.faults
 
+    def set_default_rate_limit(self, per_minute: int | None) -> None:
+        """The limit `clear_faults` returns to."""
+        with self._lock:
+            self.default_rate_limit = per_minute
+            self.limiter = RateLimiter(per_minute)
+
     def clear_faults(self) -> None:
         with self._lock:
             self.faults = FaultConfig()
-            self.limiter = RateLimiter(self.default_rate_limit)
+            if self.limiter.per_minute != self.default_rate_limit:  # same limit: keep its window
+                self.limiter = RateLimiter(self.default_rate_limit)
 
     def decide(self, endpoint: str, now: float | None = None) -> Decision:
         now = time.monotonic() if now is None else now

@@ -49,7 +49,7 @@ class Sandbox:
         self.slack = SlackService(clock=clock, latency_ms=latency_ms)
         for name in SERVICES:
             if limits.get(name):
-                self.service(name).guard.configure(rate_limit=limits[name])
+                self.service(name).guard.set_default_rate_limit(limits[name])
         self._server: ServerThread | None = None
         self.ca_file: Path | None = None
 

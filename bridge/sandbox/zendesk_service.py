@@ -18,7 +18,7 @@ from bridge.sandbox.webhooks import WebhookHub, zendesk_signature
 from bridge.sandbox.zendesk_routes import routes
 from bridge.sandbox.zendesk_state import ZendeskState
 
-# Enterprise plan: 700 requests/minute
+# Enterprise plan: 700 requests/minute (reported in headers; enforced only when a limit is set)
 # https://developer.zendesk.com/api-reference/introduction/rate-limits/
 RATE_LIMIT_PER_MINUTE = 700
 DEFAULT_TICKET_FIELDS = (
@@ -40,8 +40,8 @@ def render_error(decision: Decision) -> Response:
 
 
 def rate_headers(limit: int, remaining: int) -> dict[str, str]:
-    if not limit:
-        return {"X-Zendesk-API-Version": "v2"}
+    if not limit:  # no limit set: report a full Enterprise budget, so proactive clients never wait
+        limit, remaining = RATE_LIMIT_PER_MINUTE, RATE_LIMIT_PER_MINUTE
     return {"X-Rate-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
             "ratelimit-limit": str(limit), "ratelimit-remaining": str(remaining), "ratelimit-reset": "60",
             "X-Zendesk-API-Version": "v2"}
@@ -54,7 +54,7 @@ class ZendeskService:
         self.token = secrets.token_urlsafe(24)
         self.clock = clock
         self._swap = threading.Lock()
-        self.guard = ServiceGuard("zendesk", base_latency_ms=latency_ms, default_rate_limit=RATE_LIMIT_PER_MINUTE)
+        self.guard = ServiceGuard("zendesk", base_latency_ms=latency_ms)
         self.hub = WebhookHub(self._sign)
         self.webhook_verify: Any = ca_file or True
         self.state = self._fresh_state()

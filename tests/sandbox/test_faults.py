@@ -133,3 +133,22 @@ def test_clearing_faults_restores_service(sandbox: Sandbox, jira: JIRA) -> None:
     assert jira.myself()["emailAddress"]
     with pytest.raises(TypeError):
         sandbox.faults("jira", eror_rate=1.0)
+
+
+def test_constructor_rate_limit_survives_clear_faults(tmp_path: object) -> None:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, rate_limits={"jira": 2}) as sb:
+        info = sb.info()
+        auth = (info["jira"]["email"], info["jira"]["token"])
+        url = info["jira"]["url"] + "/rest/api/2/myself"
+        assert [requests.get(url, auth=auth).status_code for _ in range(3)] == [200, 200, 429]
+        sb.clear_faults()
+        assert requests.get(url, auth=auth).status_code == 429
+        assert sb.stats("jira")["rate_limit_per_minute"] == 2
+
+
+def test_zendesk_reports_a_budget_even_without_a_limit(info: dict) -> None:
+    session = requests.Session()
+    session.verify, session.trust_env = info["ca_bundle"], False
+    response = session.get(f"{info['zendesk']['url']}/api/v2/users/me.json",
+                           auth=(f"{info['zendesk']['email']}/token", info["zendesk"]["token"]))
+    assert response.headers["X-Rate-Limit"] == "700" and response.headers["X-Rate-Limit-Remaining"] == "700"
