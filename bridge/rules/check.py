@@ -8,6 +8,8 @@ import difflib
 import re
 import zoneinfo
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import holidays as holidays_lib
 
@@ -21,19 +23,44 @@ ZENDESK_PRIORITIES = ("urgent", "high", "normal", "low")
 ZENDESK_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 
 
-def check_rules(rules: Rules) -> list[Found]:
-    """Every problem of a rules file that validated as to shape."""
-    return [
-        *_defaults(rules),
-        *_calendars(rules),
-        *_priorities(rules),
-        *_types(rules),
-        *_routing(rules),
-        *_sla(rules),
-        *_escalation(rules),
-        *_status_map(rules),
-        *_notifications(rules),
-    ]
+def check_rules(rules: Rules, *, broken: frozenset[str] = frozenset()) -> list[Found]:
+    """Every problem of a rules file whose sections have the right shape.
+
+    `broken` names sections that failed validation (their problems are already reported);
+    checks that read them are skipped, so one typo does not hide, or fake, other problems.
+    """
+    names = Names.of(rules, broken)
+    checks = (
+        (_defaults, "defaults"),
+        (_tiers, "tiers"),
+        (_calendars, "calendars"),
+        (_priorities, "priorities"),
+        (_types, "types"),
+        (_routing, "routing"),
+        (_sla, "sla"),
+        (_escalation, "escalation"),
+        (_status_map, "jira_status_map"),
+        (_notifications, "notifications"),
+    )
+    return [found for check, section in checks if section not in broken for found in check(rules, names)]
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What references may name; None where that section is broken (its references go unchecked)."""
+
+    types: list[str] | None
+    priorities: list[str] | None
+    tiers: list[int] | None
+    calendars: list[str] | None
+    stages: list[str] | None
+
+    @classmethod
+    def of(cls, rules: Rules, broken: frozenset[str]) -> Names:
+        def names(section: str) -> list[Any] | None:
+            return None if section in broken else list(getattr(rules, section))
+
+        return cls(names("types"), names("priorities"), names("tiers"), names("calendars"), names("stages"))
 
 
 def _unknown(what: str, name: object, known: list[str]) -> str:
@@ -42,26 +69,29 @@ def _unknown(what: str, name: object, known: list[str]) -> str:
     return f"unknown {what} {name!r}{hint}"
 
 
-def _ref(path: tuple[object, ...], what: str, name: object, known: list[str]) -> Iterator[Found]:
-    if name is not None and name not in known:
+def _ref(path: tuple[object, ...], what: str, name: object, known: list[str] | None) -> Iterator[Found]:
+    if known is not None and name is not None and name not in known:
         yield path, _unknown(what, name, known), False
 
 
-def _defaults(rules: Rules) -> Iterator[Found]:
-    yield from _ref(("defaults", "type"), "type", rules.defaults.type, list(rules.types))
-    yield from _ref(("defaults", "priority"), "priority", rules.defaults.priority, list(rules.priorities))
-    yield from _ref_tier(("defaults", "tier"), rules.defaults.tier, rules)
+def _defaults(rules: Rules, names: Names) -> Iterator[Found]:
+    yield from _ref(("defaults", "type"), "type", rules.defaults.type, names.types)
+    yield from _ref(("defaults", "priority"), "priority", rules.defaults.priority, names.priorities)
+    yield from _ref_tier(("defaults", "tier"), rules.defaults.tier, names)
+
+
+def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
     for number in rules.tiers:
         if number < 1:
             yield ("tiers", number), f"tier numbers start at 1, not {number}", True
 
 
-def _ref_tier(path: tuple[object, ...], tier: int | None, rules: Rules) -> Iterator[Found]:
-    if tier is not None and tier not in rules.tiers:
-        yield path, f"unknown tier {tier}; known: {', '.join(map(str, sorted(rules.tiers)))}", False
+def _ref_tier(path: tuple[object, ...], tier: int | None, names: Names) -> Iterator[Found]:
+    if names.tiers is not None and tier is not None and tier not in names.tiers:
+        yield path, f"unknown tier {tier}; known: {', '.join(map(str, sorted(names.tiers)))}", False
 
 
-def _calendars(rules: Rules) -> Iterator[Found]:
+def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
     zones = sorted(zoneinfo.available_timezones())
     countries = holidays_lib.list_supported_countries()
     for name, cal in rules.calendars.items():
@@ -94,7 +124,7 @@ def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> It
                 seen.setdefault(day, []).append((start, end, span))
 
 
-def _priorities(rules: Rules) -> Iterator[Found]:
+def _priorities(rules: Rules, names: Names) -> Iterator[Found]:
     owner: dict[str, str] = {}
     for name, prio in rules.priorities.items():
         here = ("priorities", name)
@@ -107,7 +137,7 @@ def _priorities(rules: Rules) -> Iterator[Found]:
                 yield where, f"{word!r} already means {taken}", False
 
 
-def _types(rules: Rules) -> Iterator[Found]:
+def _types(rules: Rules, names: Names) -> Iterator[Found]:
     owner: dict[str, str] = {}
     for name, kind in rules.types.items():
         for index, ztype in enumerate(kind.zendesk):
@@ -118,13 +148,13 @@ def _types(rules: Rules) -> Iterator[Found]:
                 yield where, f"Zendesk type {ztype!r} is already mapped to {owner[ztype]!r}", False
 
 
-def _condition(path: tuple[object, ...], cond: Condition, rules: Rules, *, sla_ok: bool) -> Iterator[Found]:
+def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_ok: bool) -> Iterator[Found]:
     for index, name in enumerate(cond.type):
-        yield from _ref((*path, "type", index), "type", name, list(rules.types))
+        yield from _ref((*path, "type", index), "type", name, names.types)
     for index, name in enumerate(cond.priority):
-        yield from _ref((*path, "priority", index), "priority", name, list(rules.priorities))
+        yield from _ref((*path, "priority", index), "priority", name, names.priorities)
     for index, tier in enumerate(cond.tier):
-        yield from _ref_tier((*path, "tier", index), tier, rules)
+        yield from _ref_tier((*path, "tier", index), tier, names)
     if cond.text_regex is not None:
         try:
             re.compile(cond.text_regex)
@@ -136,24 +166,24 @@ def _condition(path: tuple[object, ...], cond: Condition, rules: Rules, *, sla_o
         yield path, "can never match: the same tag is required and excluded", False
     for key in ("any", "all"):
         for index, part in enumerate(getattr(cond, key)):
-            yield from _condition((*path, key, index), part, rules, sla_ok=sla_ok)
+            yield from _condition((*path, key, index), part, names, sla_ok=sla_ok)
     if cond.not_ is not None:
-        yield from _condition((*path, "not"), cond.not_, rules, sla_ok=sla_ok)
+        yield from _condition((*path, "not"), cond.not_, names, sla_ok=sla_ok)
 
 
-def _routing(rules: Rules) -> Iterator[Found]:
-    names: set[str] = set()
+def _routing(rules: Rules, names: Names) -> Iterator[Found]:
+    seen: set[str] = set()
     kinds = list(NotifyEvents.model_fields)
     for index, rule in enumerate(rules.routing):
         here = ("routing", index)
-        if rule.name in names:
+        if rule.name in seen:
             yield (*here, "name"), f"another routing rule is already named {rule.name!r}", False
-        names.add(rule.name)
-        yield from _condition((*here, "when"), rule.when, rules, sla_ok=True)
+        seen.add(rule.name)
+        yield from _condition((*here, "when"), rule.when, names, sla_ok=True)
         then = rule.then
-        yield from _ref_tier((*here, "then", "tier"), then.tier, rules)
-        yield from _ref((*here, "then", "priority"), "priority", then.priority, list(rules.priorities))
-        yield from _ref((*here, "then", "type"), "type", then.type, list(rules.types))
+        yield from _ref_tier((*here, "then", "tier"), then.tier, names)
+        yield from _ref((*here, "then", "priority"), "priority", then.priority, names.priorities)
+        yield from _ref((*here, "then", "type"), "type", then.type, names.types)
         for position, kind in enumerate(then.notify):
             yield from _ref((*here, "then", "notify", position), "notice kind", kind, kinds)
     for later, earlier in shadowing([(r.when, r.continue_, _changes(r)) for r in rules.routing]):
@@ -167,52 +197,52 @@ def _changes(rule: RoutingRule) -> bool:
     return any(v is not None for v in (then.tier, then.group, then.priority, then.type)) or bool(then.add_tags)
 
 
-def _sla(rules: Rules) -> Iterator[Found]:
+def _sla(rules: Rules, names: Names) -> Iterator[Found]:
     sla = rules.sla
-    yield from _condition(("sla", "pause_when"), sla.pause_when, rules, sla_ok=False)
+    yield from _condition(("sla", "pause_when"), sla.pause_when, names, sla_ok=False)
     for target in ("response", "review", "resolution"):
-        yield from _condition(("sla", "stop_when", target), getattr(sla.stop_when, target), rules, sla_ok=False)
-    names: set[str] = set()
+        yield from _condition(("sla", "stop_when", target), getattr(sla.stop_when, target), names, sla_ok=False)
+    seen: set[str] = set()
     for index, policy in enumerate(sla.policies):
         here = ("sla", "policies", index)
-        if policy.name in names:
+        if policy.name in seen:
             yield (*here, "name"), f"another SLA policy is already named {policy.name!r}", False
-        names.add(policy.name)
-        yield from _ref((*here, "calendar"), "calendar", policy.calendar, list(rules.calendars))
-        yield from _condition((*here, "when"), policy.when, rules, sla_ok=False)
+        seen.add(policy.name)
+        yield from _ref((*here, "calendar"), "calendar", policy.calendar, names.calendars)
+        yield from _condition((*here, "when"), policy.when, names, sla_ok=False)
         if policy.pause_when is not None:
-            yield from _condition((*here, "pause_when"), policy.pause_when, rules, sla_ok=False)
+            yield from _condition((*here, "pause_when"), policy.pause_when, names, sla_ok=False)
     for later, earlier in shadowing([(p.when, False, False) for p in sla.policies]):
         message = f"unreachable: SLA policy {sla.policies[earlier].name!r} above always matches first"
         yield ("sla", "policies", later), message, False
 
 
-def _escalation(rules: Rules) -> Iterator[Found]:
+def _escalation(rules: Rules, names: Names) -> Iterator[Found]:
     policy = rules.escalation
-    yield from _ref_tier(("escalation", "when", "tier_reached"), policy.when.tier_reached, rules)
-    yield from _ref_tier(("escalation", "when", "sla_breach_at_tier"), policy.when.sla_breach_at_tier, rules)
+    yield from _ref_tier(("escalation", "when", "tier_reached"), policy.when.tier_reached, names)
+    yield from _ref_tier(("escalation", "when", "sla_breach_at_tier"), policy.when.sla_breach_at_tier, names)
     for name in policy.issue_types:
-        yield from _ref(("escalation", "issue_types", name), "type", name, list(rules.types))
-    if rules.stages:
-        yield from _ref(("escalation", "stage_after"), "stage", policy.stage_after, list(rules.stages))
+        yield from _ref(("escalation", "issue_types", name), "type", name, names.types)
+    if names.stages:
+        yield from _ref(("escalation", "stage_after"), "stage", policy.stage_after, names.stages)
     if policy.zendesk_status_after is not None:
         statuses = list(ZENDESK_STATUSES)
         yield from _ref(("escalation", "zendesk_status_after"), "Zendesk status", policy.zendesk_status_after, statuses)
 
 
-def _status_map(rules: Rules) -> Iterator[Found]:
+def _status_map(rules: Rules, names: Names) -> Iterator[Found]:
     for name, entry in rules.jira_status_map.items():
         here = ("jira_status_map", name)
-        if rules.stages:
-            yield from _ref((*here, "stage"), "stage", entry.stage, list(rules.stages))
+        if names.stages:
+            yield from _ref((*here, "stage"), "stage", entry.stage, names.stages)
         if entry.zendesk_status is not None:
             statuses = list(ZENDESK_STATUSES)
             yield from _ref((*here, "zendesk_status"), "Zendesk status", entry.zendesk_status, statuses)
 
 
-def _notifications(rules: Rules) -> Iterator[Found]:
+def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     notes = rules.notifications
-    yield from _ref(("notifications", "stale_calendar"), "calendar", notes.stale_calendar, list(rules.calendars))
+    yield from _ref(("notifications", "stale_calendar"), "calendar", notes.stale_calendar, names.calendars)
     quiet = notes.quiet_hours
     if quiet is not None:
         zones = sorted(zoneinfo.available_timezones())

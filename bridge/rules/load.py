@@ -13,10 +13,10 @@ import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from bridge.rules.schema import Rules
 
@@ -133,12 +133,35 @@ def load_rules(path: str | Path) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as error:
         problems.extend(_from_pydantic(name, marks, error))
+        partial, broken = _valid_sections(data, error)
+        found = check_rules(partial, broken=broken)
+        problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in found)
         raise RulesError(_in_file_order(problems)) from None
     problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in check_rules(rules))
     if problems:
         raise RulesError(_in_file_order(problems))
     engine_of(rules)  # compile now, so a daemon never starts on rules that cannot run
     return rules
+
+
+def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules, frozenset[str]]:
+    """The sections that validated, as a Rules object, and the names of those that did not."""
+    broken = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
+    if any(not item["loc"] for item in error.errors()):
+        broken |= set(Rules.model_fields)
+    fields = {(f.alias or n): n for n, f in Rules.model_fields.items()}
+    good: dict[str, Any] = {}
+    for key, field_name in fields.items():
+        if key in broken:
+            continue
+        field = Rules.model_fields[field_name]
+        if key not in data:
+            if field.is_required():
+                broken.add(key)
+            continue
+        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        good[field_name] = TypeAdapter(annotation).validate_python(data[key])
+    return Rules.model_construct(**good), frozenset(broken)
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

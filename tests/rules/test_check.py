@@ -116,3 +116,24 @@ def test_yaml_syntax_error(write_rules) -> None:
     line, col, message = only_problem(write_rules, BASE + "routing: [\n  - name: x\n")
     assert message.startswith("YAML syntax error")
     assert line is not None and line > BASE.count("\n")
+
+
+def test_shape_and_reference_problems_are_reported_together(write_rules) -> None:
+    text = (replaced("{name: Support,", "{nam: Support,")
+            + "routing:\n  - {name: a, when: {priority: P7}}\nnotifications: {stale_calendar: offise}\n")
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    messages = [p.message for p in caught.value.problems]
+    assert messages == [
+        "unknown key 'nam'; did you mean 'name'?",
+        "unknown priority 'P7'; known: P1, P2, P3, P4",
+        "unknown calendar 'offise'; did you mean 'office'?",
+    ]
+
+
+def test_references_into_a_broken_section_are_not_guessed(write_rules) -> None:
+    # tiers is broken: a tier reference elsewhere must not be called unknown
+    text = replaced("{name: Support,", "{nam: Support,") + "routing:\n  - {name: a, then: {tier: 2}}\n"
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    assert [p.message for p in caught.value.problems] == ["unknown key 'nam'; did you mean 'name'?"]
