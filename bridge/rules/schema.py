@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema
 
 from bridge.rules.result import StatusMapping
 
@@ -83,9 +83,12 @@ def _days_key(value: str) -> str:
 
 
 def _percent(value: Any) -> float:
-    if isinstance(value, str) and value.strip().endswith("%"):
-        value = float(value.strip()[:-1]) / 100
-    number = float(value)
+    try:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            value = float(value.strip()[:-1]) / 100
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a percentage: write e.g. 75%") from None
     if not 0 < number < 1:
         raise ValueError("a warning threshold is between 0% and 100%, e.g. 75%")
     return number
@@ -108,9 +111,14 @@ def _field_id(value: Any) -> Any:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def _one_or_list(item: dict[str, Any]) -> WithJsonSchema:
+    # What editors should accept: one value or a list of them (see _one_or_many).
+    return WithJsonSchema({"anyOf": [item, {"type": "array", "items": item}]})
+
+
 FieldId = Annotated[str, BeforeValidator(_field_id)]
-StrList = Annotated[tuple[str, ...], BeforeValidator(_texts)]
-IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many)]
+StrList = Annotated[tuple[str, ...], BeforeValidator(_texts), _one_or_list({"type": ["string", "integer"]})]
+IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,
     BeforeValidator(_reject_number),
@@ -146,7 +154,14 @@ class Calendar(Strict):
     """Working hours in a time zone; SLA targets count only this time."""
 
     timezone: str
-    hours: dict[DaysKey, Annotated[tuple[Span, ...], BeforeValidator(_one_or_many)]]
+    hours: dict[
+        DaysKey,
+        Annotated[
+            tuple[Span, ...],
+            BeforeValidator(_one_or_many),
+            _one_or_list({"type": "string", "pattern": SPAN_RE.pattern}),
+        ],
+    ]
     holidays: HolidaySource = HolidaySource()
     day_length: Duration | None = Field(None, description="length of a working day; default: the longest day")
 
