@@ -25,6 +25,7 @@ class AdminTarget(Protocol):
     def seed(self, data: dict[str, Any]) -> dict[str, Any]: ...
     def dump(self) -> dict[str, Any]: ...
     def deliveries(self) -> list[dict[str, Any]]: ...
+    def webhook_targets(self) -> list[dict[str, Any]]: ...
     def add_webhook(self, url: str, secret: str) -> None: ...
 
 
@@ -79,7 +80,7 @@ def admin_routes(target: AdminTarget) -> list[Route]:
         if request.method == "POST":
             data = await _body(request)
             target.add_webhook(str(data["url"]), str(data["secret"]))
-        return json_response({"deliveries": target.deliveries()})
+        return json_response({"targets": target.webhook_targets(), "deliveries": target.deliveries()})
 
     return [
         Route("/__sandbox/counters", counters, methods=["GET"]),

@@ -78,6 +78,9 @@ class JiraService:
     def deliveries(self) -> list[dict[str, Any]]:
         return self.hub.deliveries()
 
+    def webhook_targets(self) -> list[dict[str, Any]]:
+        return self.hub.target_list()
+
     def reset(self) -> None:
         self.state = self._fresh_state()
 

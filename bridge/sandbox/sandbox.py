@@ -119,6 +119,8 @@ class Sandbox:
         self.jira.hub.close()
 
     def deliveries(self, service: str) -> list[dict[str, Any]]:
+        """Every webhook delivery attempt: `{"url", "event_id", "attempt", "status", "error", "at"}`
+        (`status` None when the target could not be reached)."""
         return self.service(service).deliveries()
 
     def webhooks_idle(self) -> bool:

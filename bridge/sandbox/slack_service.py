@@ -195,5 +195,8 @@ class SlackService:
     def deliveries(self) -> list[dict[str, Any]]:
         return []  # Slack sends no webhooks in this sandbox
 
+    def webhook_targets(self) -> list[dict[str, Any]]:
+        return []
+
     def add_webhook(self, url: str, secret: str) -> None:
         raise ValueError("the Slack emulator sends no webhooks")

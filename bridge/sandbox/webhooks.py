@@ -93,8 +93,8 @@ class WebhookTarget:
                 status = self._client.post(self.url, content=item.body, headers=headers).status_code
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
-            self.log.append({"event_id": item.event_id, "attempt": attempt + 1, "status": status,
-                             "error": error, "at": time.time()})
+            self.log.append({"url": self.url, "event_id": item.event_id, "attempt": attempt + 1,
+                             "status": status, "error": error, "at": time.time()})
             if status is not None and status < 500 and status != 429:
                 return
             if attempt < ATTEMPTS - 1 and self._closed.wait(BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]):
@@ -131,8 +131,13 @@ class WebhookHub:
             target.enqueue(Delivery(event_id=event_id, body=body, headers=headers))
 
     def deliveries(self) -> list[dict[str, Any]]:
+        """Every delivery attempt to every target, oldest first per target."""
         with self._lock:
-            return [{"url": t.url, "pending": t.pending, "log": list(t.log)} for t in self.targets]
+            return [entry for t in self.targets for entry in list(t.log)]
+
+    def target_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{"url": t.url, "pending": t.pending} for t in self.targets]
 
     def idle(self) -> bool:
         with self._lock:

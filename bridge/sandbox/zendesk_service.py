@@ -85,6 +85,9 @@ class ZendeskService:
     def deliveries(self) -> list[dict[str, Any]]:
         return self.hub.deliveries()
 
+    def webhook_targets(self) -> list[dict[str, Any]]:
+        return self.hub.target_list()
+
     # ---- admin -----------------------------------------------------------------------
     def reset(self) -> None:
         with self._swap:

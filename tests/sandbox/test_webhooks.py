@@ -97,8 +97,11 @@ def test_failing_target_never_blocks_or_breaks_the_api(sandbox: Sandbox, zenpy: 
             zenpy.tickets.create(Ticket(subject=f"T{n}", comment=Comment(body="x")))
         assert time.monotonic() - started < 2.0
         wait_for(lambda: len(failing.received) >= 9)  # 3 events x 3 attempts each
-        log = wait_for(lambda: [d for d in sandbox.deliveries("zendesk") if d["url"] == failing.url and len(d["log"]) >= 9])
-        assert {entry["status"] for entry in log[0]["log"]} == {500}
+        log = wait_for(lambda: [d for d in sandbox.deliveries("zendesk") if d["url"] == failing.url][8:] and
+                       [d for d in sandbox.deliveries("zendesk") if d["url"] == failing.url])
+        assert {entry["status"] for entry in log} == {500} and {entry["attempt"] for entry in log} == {1, 2, 3}
+        unreachable = wait_for(lambda: [d for d in sandbox.deliveries("zendesk") if d["status"] is None])
+        assert unreachable[0]["error"]
         assert zenpy.tickets(id=1).subject == "T0"
     finally:
         failing.close()
