@@ -68,31 +68,6 @@ def _rules_holder(settings: Settings):  # type: ignore[no-untyped-def]
         _fail("; ".join(str(p) for p in exc.problems))
 
 
-def _sandbox_settings(settings: Settings, info: dict) -> Settings:  # type: ignore[type-arg]
-    """Point every connector at the built-in emulators."""
-    return settings.model_copy(
-        update={
-            "zendesk_url": info["zendesk"]["url"],
-            "zendesk_email": info["zendesk"]["email"],
-            "zendesk_token": _secret(info["zendesk"]["token"]),
-            "jira_url": info["jira"]["url"],
-            "jira_email": info["jira"]["email"],
-            "jira_token": _secret(info["jira"]["token"]),
-            "jira_project": info["jira"]["project"],
-            "slack_base_url": info["slack"]["url"],
-            "slack_token": _secret(info["slack"]["token"]),
-            "slack_manager_channel": info["slack"]["manager_channel"],
-            "ca_bundle": Path(info["ca_bundle"]) if info.get("ca_bundle") else None,
-        }
-    )
-
-
-def _secret(value: str):  # type: ignore[no-untyped-def]
-    from pydantic import SecretStr
-
-    return SecretStr(value)
-
-
 def _start_sandbox(*, zendesk_port: int, jira_port: int, slack_port: int, state_file: Optional[Path] = None):  # type: ignore[no-untyped-def]
     from bridge.sandbox import Sandbox
 
@@ -115,6 +90,7 @@ def run(
 ) -> None:
     """The daemon: webhook server, scheduled polling, workers."""
     from bridge.runtime.daemon import Daemon
+    from bridge.runtime.sandboxed import register_webhooks, sandbox_settings
 
     _configure_logging(verbose)
     settings = _settings()
@@ -124,7 +100,7 @@ def run(
         box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port)
         info = box.info()
         print(json.dumps(info), flush=True)  # the first stdout line: how to reach the emulators
-        settings = _sandbox_settings(settings, info)
+        settings = sandbox_settings(settings, info)
     else:
         try:
             require(settings, *REMOTE_SETTINGS)
@@ -132,7 +108,7 @@ def run(
             _fail(str(exc))
     daemon = Daemon(settings, rules=rules, dry_run=dry_run)
     try:
-        daemon.run_forever()
+        daemon.run_forever(on_started=lambda: box and not dry_run and register_webhooks(box, settings, daemon.http.url))
     finally:
         if box is not None:
             box.stop()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
-from pydantic import SecretStr
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -23,6 +20,7 @@ from bridge.demo.scenario import STEPS, TICKETS, ScriptedTicket, Step
 from bridge.model import ActionKind
 from bridge.runtime.daemon import Daemon
 from bridge.runtime.rules_watch import RulesHolder
+from bridge.runtime.sandboxed import register_webhooks, sandbox_settings
 from bridge.sandbox import Sandbox
 from bridge.store import Store
 
@@ -36,30 +34,6 @@ class DemoState:
     problems: list[str] = field(default_factory=list)
 
 
-def settings_for(info: dict[str, Any], *, store_url: str, rules: Path, zendesk_secret: str, jira_secret: str) -> Settings:
-    return Settings(
-        zendesk_url=info["zendesk"]["url"],
-        zendesk_email=info["zendesk"]["email"],
-        zendesk_token=SecretStr(info["zendesk"]["token"]),
-        zendesk_webhook_secret=SecretStr(zendesk_secret),
-        jira_url=info["jira"]["url"],
-        jira_email=info["jira"]["email"],
-        jira_token=SecretStr(info["jira"]["token"]),
-        jira_project=info["jira"]["project"],
-        jira_webhook_secret=SecretStr(jira_secret),
-        slack_base_url=info["slack"]["url"],
-        slack_token=SecretStr(info["slack"]["token"]),
-        slack_manager_channel=info["slack"]["manager_channel"],
-        ca_bundle=Path(info["ca_bundle"]) if info.get("ca_bundle") else None,
-        store_url=store_url,
-        rules=rules,
-        http_port=0,
-        poll_interval_seconds=2,
-        sweep_interval_seconds=1,
-        _env_file=None,  # type: ignore[call-arg]  # the demo never reads a real .env
-    )
-
-
 class Demo:
     def __init__(self, *, rules: Path, speed: float, console: Console) -> None:
         self.console = console
@@ -69,15 +43,18 @@ class Demo:
         self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=self.workdir, clock=self.clock.epoch)
         self.sandbox.start()
         info = self.sandbox.info()
-        zendesk_secret, jira_secret = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        settings = settings_for(
-            info, store_url=f"sqlite:///{self.workdir / 'bridge.db'}", rules=rules,
-            zendesk_secret=zendesk_secret, jira_secret=jira_secret,
+        settings = sandbox_settings(
+            Settings(_env_file=None),  # type: ignore[call-arg]  # the demo never reads a real .env
+            info,
+            store_url=f"sqlite:///{self.workdir / 'bridge.db'}",
+            rules=rules,
+            http_port=0,
+            poll_interval_seconds=2,
+            sweep_interval_seconds=1,
         )
         self.daemon = Daemon(settings, rules=RulesHolder(rules), clock=self.clock.now)
         self.daemon.start()
-        self.sandbox.add_zendesk_webhook(f"{self.daemon.http.url}/webhooks/zendesk", zendesk_secret)
-        self.sandbox.add_jira_webhook(f"{self.daemon.http.url}/webhooks/jira", jira_secret)
+        register_webhooks(self.sandbox, settings, self.daemon.http.url)
         self.actors = Actors(info)
         self.state = DemoState()
 

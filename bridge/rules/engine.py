@@ -39,6 +39,7 @@ class CompiledPolicy:
     calendar: BusinessCalendar
     names: tuple[str, ...]  # the targets: response, review, resolution
     amounts: tuple[int | None, ...]  # working microseconds per target; None: no target
+    warn_amounts: tuple[int, ...]  # working time after which each target warns
     warn_at: float
     pause: Predicate
     stops: tuple[Predicate, ...]  # one per target, same order
@@ -202,6 +203,8 @@ def _compile_rule(rule: Any) -> CompiledRule:
 
 def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessCalendar]) -> CompiledPolicy:
     calendar = calendars[policy.calendar]
+    amounts = tuple(working_us(getattr(policy.targets, t), calendar) for t in TARGETS)
+    warn_at = policy.warn_at if policy.warn_at is not None else rules.sla.warn_at
     stop_when = rules.sla.stop_when
     pause: Condition = policy.pause_when if policy.pause_when is not None else rules.sla.pause_when
     return CompiledPolicy(
@@ -209,8 +212,9 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         match=compile_condition(policy.when),
         calendar=calendar,
         names=TARGETS,
-        amounts=tuple(working_us(getattr(policy.targets, t), calendar) for t in TARGETS),
-        warn_at=policy.warn_at if policy.warn_at is not None else rules.sla.warn_at,
+        amounts=amounts,
+        warn_amounts=tuple(0 if a is None else int(a * warn_at) for a in amounts),
+        warn_at=warn_at,
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
         reason=f"SLA policy {policy.name!r} on calendar {policy.calendar!r}.",

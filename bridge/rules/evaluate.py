@@ -16,12 +16,9 @@ from bridge.rules.classify import classify
 from bridge.rules.conditions import Context
 from bridge.rules.route import route
 from bridge.rules.engine import Engine, engine_of
-from bridge.rules.result import Escalation, Evaluation, SlaAlert
+from bridge.rules.result import DueTimes, Escalation, Evaluation, SlaAlert
 from bridge.rules.schema import Rules
 from bridge.rules.sla import clocks, select_policy, worst_state
-
-_NO_DUE = MappingProxyType({"response": None, "review": None, "resolution": None})
-
 
 def evaluate(
     ticket: Ticket,
@@ -47,7 +44,7 @@ def evaluate(
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
     policy = select_policy(engine, ctx)
     if policy is None:
-        due, alerts, is_paused = _NO_DUE, (), False
+        due, alerts, is_paused = DueTimes((None, None, None)), (), False
         reasons.append("No SLA policy applies.")
     else:
         due, alerts, is_paused = clocks(policy, ctx, pauses)

@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
 TARGETS = ("response", "review", "resolution")
+
+
+class DueTimes(Mapping[str, "datetime | None"]):
+    """Due time per target ("response", "review", "resolution"); None where there is no target.
+
+    A read-only mapping that turns the engine's microseconds into datetimes on first
+    read: the SLA sweep evaluates every open ticket and most callers never look at the
+    due times, and the conversion was a fifth of the cost of `evaluate`.
+    """
+
+    __slots__ = ("_micros", "_times")
+
+    def __init__(self, micros: Sequence[int | None], times: Sequence[datetime | None] | None = None) -> None:
+        self._micros = tuple(micros)
+        self._times: list[datetime | None] | None = list(times) if times is not None else None
+
+    def _all(self) -> list[datetime | None]:
+        if self._times is None:
+            from bridge.rules.calendar import from_us  # result.py stays free of engine imports
+
+            self._times = [None if m is None else from_us(m) for m in self._micros]
+        return self._times
+
+    def __getitem__(self, target: str) -> datetime | None:
+        try:
+            index = TARGETS.index(target)
+        except ValueError:
+            raise KeyError(target) from None
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TARGETS)
+
+    def __len__(self) -> int:
+        return len(TARGETS)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 @dataclass(frozen=True, slots=True)

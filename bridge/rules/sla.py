@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bridge.rules.calendar import from_us
 from bridge.rules.conditions import Context
 from bridge.rules.engine import CompiledPolicy, Engine
-from bridge.rules.result import SlaAlert
+from bridge.rules.result import DueTimes, SlaAlert
 
 
 def select_policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
@@ -27,7 +27,7 @@ def clocks(
     policy: CompiledPolicy,
     ctx: Context,
     pauses: Sequence[tuple[int, int]],
-) -> tuple[dict[str, object], tuple[SlaAlert, ...], bool]:
+) -> tuple[DueTimes, tuple[SlaAlert, ...], bool]:
     """Due times per target, alerts as of `ctx.now_us`, and whether the clocks are paused now.
 
     Every clock starts when the ticket was created and counts only working time outside
@@ -37,33 +37,37 @@ def clocks(
     """
     calendar = policy.calendar
     start, now = ctx.created_us, ctx.now_us
-    paused = policy.pause(ctx)
-    due: dict[str, object] = {}
-    alerts: list[SlaAlert] = []
-    new_alert = ctx.engine.new_alert
-    elapsed = -1  # measured once, only if some clock is running
     amounts = policy.amounts
     if pauses:
         moments = [None if a is None else calendar.add_paused(start, a, pauses) for a in amounts]
     else:
         moments = calendar.add_each(start, amounts)
-    for target, amount, moment, stopped in zip(policy.names, amounts, moments, policy.stops):
-        if amount is None or moment is None:
-            due[target] = None
-            continue
-        due[target] = from_us(moment)
-        if paused or stopped(ctx):
+    due = DueTimes(moments)
+    paused = policy.pause(ctx)
+    if paused:
+        return due, (), True
+    alerts: list[SlaAlert] = []
+    elapsed = -1  # working time so far: measured once, only if some clock may warn
+    for index, moment in enumerate(moments):
+        if moment is None:
             continue
         if now >= moment:
-            alerts.append(new_alert(target, "breach", due[target]))
-            continue
-        if elapsed < 0:
-            elapsed = (
-                calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
-            )
-        if elapsed >= amount * policy.warn_at:
-            alerts.append(new_alert(target, "warning", due[target]))
-    return due, tuple(alerts), paused
+            level = "breach"
+        else:
+            warn_after = policy.warn_amounts[index]
+            # Working time never exceeds wall-clock time: most young tickets stop here.
+            if now - start < warn_after:
+                continue
+            if elapsed < 0:
+                elapsed = (
+                    calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
+                )
+            if elapsed < warn_after:
+                continue
+            level = "warning"
+        if not policy.stops[index](ctx):  # a met (stopped) clock never alerts
+            alerts.append(ctx.engine.new_alert(policy.names[index], level, from_us(moment)))
+    return due, tuple(alerts), False
 
 
 def worst_state(alerts: Sequence[SlaAlert]) -> str | None:

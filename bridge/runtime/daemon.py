@@ -230,11 +230,12 @@ class Daemon:
             self.http.stop()
         self.store.close()
 
-    def run_forever(self) -> None:
+    def run_forever(self, *, on_started: Callable[[], object] = lambda: None) -> None:
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         self.start()
+        on_started()
         stop.wait()
         log.info("stopping")
         self.stop()

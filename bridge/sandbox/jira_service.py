@@ -58,6 +58,7 @@ class JiraService:
         state = JiraState(clock=self.clock, email=self.email, project_key=self.project_key)
         state.base = self.base_url
         state.publish = self._publish
+        state.subscribed = lambda: bool(self.hub.targets)
         return state
 
     def set_base_url(self, url: str) -> None:

@@ -54,6 +54,11 @@ class JiraState:
         self.issues: dict[str, dict[str, Any]] = {}
         self.links: dict[str, dict[str, Any]] = {}
         self.publish: Publisher = lambda _events: None
+        self.subscribed: Callable[[], bool] = lambda: False  # render payloads only for someone
+
+    def _emit(self, build: Callable[[], list[tuple[str, dict[str, Any]]]]) -> None:
+        if self.subscribed():
+            self.publish(build())
 
     # ---- lookups ---------------------------------------------------------------------------
     def issue(self, ref: str) -> dict[str, Any]:
@@ -139,7 +144,7 @@ class JiraState:
         self._set_fields(issue, fields)
         self.project["next_number"] += 1
         self.issues[key] = issue
-        self.publish([("jira:issue_created", issue_event("jira:issue_created", "issue_created", self, issue, actor))])
+        self._emit(lambda: [("jira:issue_created", issue_event("jira:issue_created", "issue_created", self, issue, actor))])
         return issue
 
     def _history(self, issue: dict[str, Any], actor: str, before: dict[str, Any]) -> list[dict[str, Any]]:
@@ -177,7 +182,7 @@ class JiraState:
             return
         issue["fields"]["updated"] = self.clock()
         history = issue["changelog"][-1]
-        self.publish([("jira:issue_updated", issue_event("jira:issue_updated", kind, self, issue, actor, changelog={
+        self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", kind, self, issue, actor, changelog={
             "id": history["id"], "items": history["items"]}))])
 
     def transitions(self, ref: str) -> list[tuple[str, str, str]]:
@@ -217,7 +222,7 @@ class JiraState:
                    "visibility": dict(visibility) if visibility else None}
         issue["comments"].append(comment)
         issue["fields"]["updated"] = now
-        self.publish([
+        self._emit(lambda: [
             ("comment_created", comment_event("comment_created", self, issue, comment)),
             ("jira:issue_updated", issue_event("jira:issue_updated", "issue_commented", self, issue, actor,
                                                comment=self.render_comment(issue, comment)))])
@@ -231,7 +236,7 @@ class JiraState:
         comment.update(body=body, updated=self.clock())
         if visibility is not None:
             comment["visibility"] = visibility or None
-        self.publish([("comment_updated", comment_event("comment_updated", self, issue, comment))])
+        self._emit(lambda: [("comment_updated", comment_event("comment_updated", self, issue, comment))])
         return comment
 
     # ---- links -------------------------------------------------------------------------------------
@@ -244,7 +249,7 @@ class JiraState:
                 return existing  # Jira ignores a repeated identical link
         link = {"id": str(self.ids()), "type": type_name, "inward": inward_issue["key"], "outward": outward_issue["key"]}
         self.links[link["id"]] = link
-        self.publish([("issuelink_created", link_event("issuelink_created", self, link))])
+        self._emit(lambda: [("issuelink_created", link_event("issuelink_created", self, link))])
         if comment and comment.get("body"):
             self.add_comment(outward_issue["key"], comment["body"], comment.get("visibility"), actor=actor)
         return link
@@ -253,7 +258,7 @@ class JiraState:
         link = self.links.pop(link_id, None)
         if link is None:
             raise not_found("No issue link with id '" + link_id + "' exists.")
-        self.publish([("issuelink_deleted", link_event("issuelink_deleted", self, link))])
+        self._emit(lambda: [("issuelink_deleted", link_event("issuelink_deleted", self, link))])
 
     def link_json(self, link: dict[str, Any], base: str) -> dict[str, Any]:
         return link_json(base, link, self.issues)

@@ -65,6 +65,7 @@ class ZendeskService:
         state = ZendeskState(clock=self.clock, agent_email=self.email)
         state.ticket_fields = {f["id"]: dict(f) for f in DEFAULT_TICKET_FIELDS}
         state.publish = self._publish
+        state.subscribed = lambda: bool(self.hub.targets)
         return state
 
     # ---- webhooks --------------------------------------------------------------------

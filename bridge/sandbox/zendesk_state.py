@@ -59,6 +59,7 @@ class ZendeskState:
         self.jobs: dict[str, dict[str, Any]] = {}
         self.ticket_fields: dict[int, dict[str, Any]] = {}
         self.publish: Publisher = lambda _events: None
+        self.subscribed: Callable[[], bool] = lambda: False  # build payloads only for someone
         self.agent = self.directory.create_user({"name": agent_name, "email": agent_email, "role": "admin"})
         self.authenticity_token = secrets.token_urlsafe(48)  # only /users/me.json carries it
 
@@ -131,6 +132,10 @@ class ZendeskState:
         comment_data = data.get("comment")
         if comment_data is not None and not (comment_data.get("body") or comment_data.get("html_body")):
             comment_data = None
+        if comment_data is None and record == before:  # nothing changed: Zendesk records no audit
+            return record, {"id": None, "ticket_id": record["id"], "created_at": record["updated_at"],
+                            "author_id": actor_id, "metadata": copy.deepcopy(AUDIT_METADATA), "events": [],
+                            "via": copy.deepcopy(API_VIA)}
         now = self.clock()
         record["updated_at"] = iso_z(now)
         return self._commit(before, record, comment_data, actor_id=actor_id, now=now)
@@ -150,7 +155,8 @@ class ZendeskState:
         record["_seq"] = self.change_seq()
         record["_ts"] = int(now)
         author = self.directory.users.get(comment["author_id"]) if comment else None
-        self.publish(webhook_events(before, record, actor_id=actor_id, comment=comment, author=author, now=now))
+        if self.subscribed():
+            self.publish(webhook_events(before, record, actor_id=actor_id, comment=comment, author=author, now=now))
         return record, audit
 
     def _add_comment(self, record: dict[str, Any], data: dict[str, Any], *, audit_id: int, actor_id: int,

@@ -25,7 +25,14 @@ class Inbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add(self, batch: Iterable[Event], *, now: datetime, cursor: tuple[str, str] | None = None) -> int:
+    def add(
+        self,
+        batch: Iterable[Event],
+        *,
+        now: datetime,
+        cursor: tuple[str, str] | None = None,
+        not_before: datetime | None = None,
+    ) -> int:
         """Store events not seen before; move `cursor` in the same transaction. Returns how many were new."""
         rows = [
             {
@@ -38,6 +45,7 @@ class Inbox:
                 "payload": dumps(dict(e.payload)),
                 "status": "pending",
                 "attempts": 0,
+                "not_before": not_before,
             }
             for e in batch
         ]

@@ -10,7 +10,7 @@ from datetime import datetime
 from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules, evaluate
 from bridge.sync.escalate import attach_actions, escalation_actions, issue_key_from_tags
-from bridge.sync.mirror import comments_to_jira
+from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
 
@@ -23,6 +23,7 @@ def decide(
         ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
     )
     planned: list[Action] = []
+    marks: dict[tuple[int, str], str] = {}
     tagged_key = issue_key_from_tags(ticket.tags)
     open_ticket = ticket.status not in CLOSED_STATUSES
     if state.link is None and tagged_key is not None:
@@ -30,17 +31,20 @@ def decide(
         planned += attach_actions(
             ticket, tagged_key, status_after=status_after if open_ticket else None, stage_after=stage_after
         )
+        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
     elif evaluation.escalate is not None and state.link is None and open_ticket:
         planned += escalation_actions(ticket, evaluation, evaluation.escalate, default_project=default_project)
+        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         if not rules.notifications.should_send("escalation", now=now):
             planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
     if state.link is not None:
-        planned += comments_to_jira(ticket, state.link)
+        planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
         planned += _sla_notices(ticket, evaluation, rules, now=now)
         planned += _requested_notices(ticket, evaluation, rules, now=now)
     return Decision(
         [action for action in planned if action.key not in state.planned],
+        marks=marks,
         pauses=_pause_change(ticket, state, paused=evaluation.paused),
     )
 

@@ -14,8 +14,26 @@ def _quote(comment: Comment, where: str) -> str:
     return f"{where} by {comment.author or 'someone'}:\n\n{comment.body.strip()}"
 
 
-def comments_to_jira(ticket: Ticket, link: Link) -> list[Action]:
-    """Public replies on the ticket (agents' and the requester's) become issue comments."""
+SEEN_MARK = "zendesk_comments_seen"
+
+
+def last_comment_id(ticket: Ticket) -> str:
+    """The newest comment id at escalation: later ones are what the issue has not seen.
+
+    Ids, not times: Zendesk stamps comments to the second, too coarse to order them
+    against the moment of linking.
+    """
+    return str(max((int(c.id) for c in ticket.comments if c.id.isdigit()), default=0))
+
+
+def _after_link(comment: Comment, link: Link, seen: str | None) -> bool:
+    if seen is not None and comment.id.isdigit():
+        return int(comment.id) > int(seen)
+    return comment.created_at > link.created_at
+
+
+def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> list[Action]:
+    """Public replies on the ticket (agents' and the requester's) made after the link become issue comments."""
     return [
         Action(
             ActionKind.COMMENT_ISSUE,
@@ -25,7 +43,7 @@ def comments_to_jira(ticket: Ticket, link: Link) -> list[Action]:
             params={"body": _quote(comment, f"Public reply on Zendesk #{ticket.id}")},
         )
         for comment in ticket.comments
-        if comment.public and not comment.by_bridge and comment.created_at > link.created_at
+        if comment.public and not comment.by_bridge and _after_link(comment, link, seen)
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -15,10 +16,15 @@ from bridge.store import Store, StoredEvent
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
 from bridge.sync.execute import backoff
+from bridge.sync.poll import ticket_event
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# Zendesk stamps updates to the second, so two changes in one second share an event id.
+# A ticket read within this window of its last update is read once more after it.
+RECHECK_WINDOW = timedelta(seconds=5)
+RECHECK_DELAY = timedelta(seconds=2)
 
 
 class Processor:
@@ -80,7 +86,12 @@ class Processor:
         ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
-        self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=self._clock(), snapshot=ticket)
+        now = self._clock()
+        self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
+        if now - ticket.updated_at < RECHECK_WINDOW:
+            # A change later in the same second would carry this event's id and be dropped as seen.
+            recheck = replace(ticket_event(ticket), kind="ticket.recheck", event_id=ticket_event(ticket).event_id + ":recheck")
+            self._store.inbox.add([recheck], now=now, not_before=now + RECHECK_DELAY)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
 

@@ -1,0 +1,134 @@
+"""Escalations and their progress travel both ways, once, without echo (daemon + sandbox, real clients)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.harness import eventually
+from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    running = start_bridge(tmp_path)
+    yield running
+    stop_bridge(running)
+
+
+def ticket_view(bridge: Bridge, ticket_id: int) -> tuple[str, set[str]]:
+    ticket = bridge.zendesk().tickets(id=ticket_id)
+    return ticket.status, set(ticket.tags)
+
+
+def zendesk_comments(bridge: Bridge, ticket_id: int) -> list[tuple[bool, str]]:
+    return [(c.public, c.body) for c in bridge.zendesk().tickets.comments(ticket=ticket_id)]
+
+
+def jira_comments(bridge: Bridge, key: str) -> list[str]:
+    return [c.body for c in bridge.jira().comments(key)]
+
+
+def settle(bridge: Bridge) -> None:
+    """Wait until nothing is in flight, then run one more full cycle: it must find nothing to do."""
+    eventually(bridge.quiet, what="the bridge to settle")
+    bridge.daemon.sync_once()
+    eventually(bridge.quiet, what="the bridge to settle again")
+
+
+def test_jira_status_changes_walk_the_ticket_through_its_lifecycle(bridge: Bridge) -> None:
+    ticket_id = bridge.open_ticket(subject="Invoices show the wrong VAT rate", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    eventually(lambda: ticket_view(bridge, ticket_id)[0] == "hold", what="the ticket on hold")
+
+    bridge.transition(key, "In Progress")
+    eventually(lambda: any(key in body and "In Progress" in body for _, body in zendesk_comments(bridge, ticket_id)),
+               what="the In Progress note")
+    bridge.transition(key, "In Review")
+    eventually(lambda: "stage_fix_in_place_awaiting_release" in ticket_view(bridge, ticket_id)[1], what="awaiting release")
+    bridge.transition(key, "Done")
+    eventually(lambda: ticket_view(bridge, ticket_id)[0] == "pending", what="client sign-off (pending)")
+    settle(bridge)
+
+    status, tags = ticket_view(bridge, ticket_id)
+    assert status == "pending" and "stage_client_sign_off" in tags
+    public = [body for is_public, body in zendesk_comments(bridge, ticket_id) if is_public]
+    assert sum("confirm" in body.lower() for body in public) == 1  # asked once to confirm the fix
+
+
+def test_comments_travel_both_ways_once_and_never_echo(bridge: Bridge) -> None:
+    ticket_id = bridge.open_ticket(subject="Export to CSV drops the last row", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}"), what="the escalation note")
+
+    bridge.reply(ticket_id, "We have reproduced this and raised it with engineering.")
+    bridge.reply(ticket_id, "Internal: customer is on the enterprise plan.", public=False)
+    eventually(lambda: any("raised it with engineering" in b for b in jira_comments(bridge, key)), what="reply in Jira")
+
+    jira = bridge.jira()
+    jira.add_comment(key, "Root cause is an off-by-one in the CSV writer.")
+    jira.add_comment(key, "[public] A fix ships in tonight's release.")
+    eventually(lambda: any("off-by-one" in b for _, b in zendesk_comments(bridge, ticket_id)), what="dev note")
+    eventually(lambda: (True, "A fix ships in tonight's release.\n\n[escalation-bridge]") in zendesk_comments(bridge, ticket_id)
+               or any(p and b.startswith("A fix ships") for p, b in zendesk_comments(bridge, ticket_id)), what="public reply")
+    settle(bridge)
+    settle(bridge)
+
+    in_jira = jira_comments(bridge, key)
+    assert sum("raised it with engineering" in b for b in in_jira) == 1
+    assert not any("enterprise plan" in b for b in in_jira)  # internal notes stay in Zendesk
+    assert not any("off-by-one" in b and "Public reply on Zendesk" in b for b in in_jira)  # no echo back
+    in_zendesk = zendesk_comments(bridge, ticket_id)
+    assert sum("off-by-one" in b for _, b in in_zendesk) == 1
+    assert [p for p, b in in_zendesk if "off-by-one" in b] == [False]
+    assert [p for p, b in in_zendesk if b.startswith("A fix ships")] == [True]
+    assert not any("raised it with engineering" in b and "Developer comment" in b for _, b in in_zendesk)
+
+
+def test_many_tickets_one_issue(bridge: Bridge) -> None:
+    first = bridge.open_ticket(subject="Login loops back to the sign-in page", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(first), what="the escalation")
+    second = bridge.open_ticket(
+        subject="Cannot log in since this morning", tags=[f"jira_{key.lower()}"], requester=("Lee Park", "lee@acme.example")
+    )
+    eventually(lambda: bridge.issue_key(second) == key, what="the second ticket attached")
+    eventually(lambda: bridge.daemon.store.actions.result(f"attach_comment:{second}:{key}"), what="the issue lists it")
+
+    issue = bridge.jira().issue(key)
+    assert {f"zendesk-{first}", f"zendesk-{second}"} <= set(issue.fields.labels)
+    assert any(f"#{second}" in body and "Lee Park" in body for body in jira_comments(bridge, key))
+    assert len(bridge.jira().search_issues(f"project = {bridge.info['jira']['project']}")) == 1
+
+    bridge.transition(key, "In Progress")
+    for ticket_id in (first, second):
+        eventually(lambda t=ticket_id: any("In Progress" in b for _, b in zendesk_comments(bridge, t)),
+                   what=f"ticket {ticket_id} told")
+
+
+def test_a_change_arriving_by_webhook_and_by_poll_is_processed_once(bridge: Bridge) -> None:
+    ticket_id = bridge.open_ticket(subject="Dashboard widgets are blank", tags=["tier4"])
+    eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    delivered = eventually(
+        lambda: [d for d in bridge.sandbox.deliveries("zendesk") if d.get("status") == 200], what="webhook deliveries"
+    )
+    polls_before = bridge.daemon.metrics.polls.labels(source="zendesk", outcome="ok")._value.get()
+    eventually(lambda: bridge.daemon.metrics.polls.labels(source="zendesk", outcome="ok")._value.get() >= polls_before + 2,
+               what="two more polls")
+    settle(bridge)
+
+    history = [e for e in bridge.daemon.store.history.of(ticket_id) if e.what.startswith("event")]
+    with bridge.daemon.store.engine.connect() as conn:
+        from sqlalchemy import select
+
+        from bridge.store.tables import events
+
+        ids = conn.execute(select(events.c.event_id).where(events.c.subject == str(ticket_id))).scalars().all()
+    assert delivered and len(ids) == len(set(ids))
+    assert len(history) == len(ids)  # every stored change processed exactly once
+    assert len(bridge.jira().search_issues(f"project = {bridge.info['jira']['project']}")) == 1
+    messages = bridge.slack().conversations_history(channel=bridge.info["slack"]["manager_channel"])["messages"]
+    assert len(messages) == 1
