@@ -102,3 +102,11 @@ def test_assigning_opens_and_solving_assigns(zenpy: Zenpy) -> None:
     other = _create(zenpy, "Other")
     solved = zenpy.tickets.update(Ticket(id=other.id, status="solved")).ticket
     assert solved.assignee_id == me.id
+
+
+def test_an_update_that_changes_nothing_records_nothing(zenpy: Zenpy) -> None:
+    ticket = _create(zenpy, tags=["a"])
+    cursor = zenpy.tickets.incremental(start_time=0, paginate_by_time=False)._response_json["after_cursor"]
+    zenpy.tickets.update(Ticket(id=ticket.id, additional_tags=["a"]))
+    assert list(zenpy.tickets.incremental(cursor=cursor, paginate_by_time=False)) == []
+    assert len(list(zenpy.tickets.audits(ticket=ticket.id))) == 1
