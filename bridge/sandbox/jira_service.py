@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge.sandbox.admin import admin_routes
@@ -33,6 +34,11 @@ def render_error(decision: Decision) -> Response:
     return json_response(errors("Service temporarily unavailable (sandbox injected failure)."), decision.status)
 
 
+async def _unknown_endpoint(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    return json_response(errors(f"null for uri: {request.url}"), status)
+
+
 def rate_headers(limit: int, remaining: int) -> dict[str, str]:
     if not limit:
         return {}
@@ -51,7 +57,8 @@ class JiraService:
         self.guard = ServiceGuard("jira", base_latency_ms=latency_ms, default_rate_limit=rate_limit)
         self.hub = WebhookHub(lambda secret, body: {"X-Hub-Signature": jira_signature(secret, body)})
         self.state = self._fresh_state()
-        app = Starlette(routes=[*admin_routes(self), *routes(self)])
+        app = Starlette(routes=[*admin_routes(self), *routes(self)],
+                        exception_handlers={404: _unknown_endpoint, 405: _unknown_endpoint})
         self.app = GuardMiddleware(app, guard=self.guard, render_error=render_error, rate_headers=rate_headers)
 
     def _fresh_state(self) -> JiraState:

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge.sandbox.admin import admin_routes
@@ -40,6 +41,11 @@ def render_error(decision: Decision) -> Response:
     return json_response({"error": "ServiceUnavailable", "description": "Sandbox injected failure"}, decision.status)
 
 
+async def _unknown_endpoint(_request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    return json_response({"error": "InvalidEndpoint", "description": "Not found"}, status)
+
+
 def rate_headers(limit: int, remaining: int) -> dict[str, str]:
     if not limit:  # no limit set: report a full Enterprise budget, so proactive clients never wait
         limit, remaining = RATE_LIMIT_PER_MINUTE, RATE_LIMIT_PER_MINUTE
@@ -59,7 +65,8 @@ class ZendeskService:
         self.hub = WebhookHub(self._sign)
         self.webhook_verify: Any = ca_file or True
         self.state = self._fresh_state()
-        app = Starlette(routes=[*admin_routes(self), *routes(self)])
+        app = Starlette(routes=[*admin_routes(self), *routes(self)],
+                        exception_handlers={404: _unknown_endpoint, 405: _unknown_endpoint})
         self.app = GuardMiddleware(app, guard=self.guard, render_error=render_error, rate_headers=rate_headers)
 
     def _fresh_state(self) -> ZendeskState:

@@ -90,3 +90,13 @@ def test_wrong_credentials_are_refused(info: dict) -> None:
     session.verify, session.trust_env = info["ca_bundle"], False
     wrong = session.get(f"{info['zendesk']['url']}/api/v2/users/me.json", auth=(f"{info['zendesk']['email']}/token", "nope"))
     assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"].startswith("Basic")
+
+
+def test_unknown_endpoints_answer_in_vendor_shape(info: dict) -> None:
+    zendesk = requests.get(f"{info['zendesk']['url']}/api/v2/nothing.json", verify=info["ca_bundle"],
+                           auth=(f"{info['zendesk']['email']}/token", info["zendesk"]["token"]))
+    assert zendesk.status_code == 404 and zendesk.json()["error"] == "InvalidEndpoint"
+    jira = requests.get(f"{info['jira']['url']}/rest/api/2/nothing", auth=(info["jira"]["email"], info["jira"]["token"]))
+    assert jira.status_code == 404 and jira.json()["errorMessages"]
+    slack = requests.post(f"{info['slack']['url']}nothing.here", headers={"Authorization": f"Bearer {info['slack']['token']}"})
+    assert slack.json() == {"ok": False, "error": "unknown_method"}
