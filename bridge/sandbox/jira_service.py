@@ -15,6 +15,7 @@ from starlette.responses import Response
 from bridge.sandbox.admin import admin_routes
 from bridge.sandbox.common import Clock, json_response
 from bridge.sandbox.faults import Decision, ServiceGuard
+from bridge.sandbox.jira_import import import_issue
 from bridge.sandbox.jira_routes import routes
 from bridge.sandbox.jira_shapes import errors
 from bridge.sandbox.jira_state import JiraState
@@ -99,10 +100,12 @@ class JiraService:
         self.state.load(data)
 
     def seed(self, data: dict[str, Any]) -> dict[str, Any]:
-        """`{"users": [{"emailAddress", "displayName"}], "issues": [{fields}]}` -> created keys."""
+        """`{"users": [{"emailAddress", "displayName"}], "issues": [{fields}], "raw_issues": [...]}` -> keys."""
         state = self.state
         out: dict[str, list[str]] = {"users": [], "issues": []}
         with state.lock:
+            for raw in data.get("raw_issues", []):  # issues exactly as GET /rest/api/2/issue returns them
+                out["issues"].append(import_issue(state, raw)["key"])
             for user in data.get("users", []):
                 account = user.get("accountId") or f"557058:{uuid.uuid4()}"
                 state.users[account] = {"accountId": account, "emailAddress": user["emailAddress"],

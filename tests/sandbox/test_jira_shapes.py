@@ -116,3 +116,22 @@ def test_error_shapes(jira: JIRA, info: dict) -> None:
     assert bad.status_code == 400 and bad.json() == {"errorMessages": [], "errors": {"summary": "You must specify a summary of the issue."}}
     anonymous = requests.get(f"{info['jira']['url']}/rest/api/2/myself", auth=(info["jira"]["email"], "wrong"))
     assert anonymous.status_code == 401 and "errorMessages" in anonymous.json()
+
+
+def test_recorded_issue_replays_through_serializer(sandbox: Sandbox, jira: JIRA, info: dict) -> None:
+    """The recorded Cloud issue, seeded as-is, comes back with the same values where the emulator models them."""
+    from bridge.sandbox.jira_import import parse_jira_time
+    recorded = load("jira/sentry/get_issue_response.json")
+    assert sandbox.seed("jira", {"raw_issues": [recorded]})["issues"] == ["SUP-5"]
+    ours = _raw(info, "issue/SUP-5")
+    assert ours["id"] == recorded["id"]
+    assert_same_shape(_system(ours["fields"]), _system(recorded["fields"]), where="replayed fields")
+    for name in ("summary", "description", "labels", "duedate", "environment", "resolution", "assignee", "workratio"):
+        assert ours["fields"][name] == recorded["fields"][name], name
+    for name in ("status", "priority", "issuetype"):
+        assert ours["fields"][name]["name"] == recorded["fields"][name]["name"]
+    for name in ("accountId", "displayName", "emailAddress", "active"):
+        assert ours["fields"]["reporter"][name] == recorded["fields"]["reporter"][name]
+    for name in ("created", "updated"):
+        assert parse_jira_time(ours["fields"][name]) == parse_jira_time(recorded["fields"][name])
+    assert jira.create_issue(project="SUP", summary="after", issuetype={"name": "Bug"}).key == "SUP-6"
