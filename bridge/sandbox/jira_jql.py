@@ -80,7 +80,8 @@ class Query:
             self.pos += 1
             inner = self._not()
             return lambda i: not inner(i)
-        if self._peek() == "(" and not self._peek().quoted:
+        head = self._peek()
+        if head is not None and head == "(" and not head.quoted:
             self.pos += 1
             inner = self._or()
             if self._next() != ")":

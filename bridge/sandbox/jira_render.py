@@ -60,7 +60,8 @@ def link_json(base: str, link: dict[str, Any], issues: dict[str, dict[str, Any]]
 def issue_fields(base: str, issue: dict[str, Any], *, project: dict[str, Any], users: dict[str, dict[str, Any]],
                  links: Iterable[dict[str, Any]], issues: dict[str, dict[str, Any]]) -> dict[str, Any]:
     f = issue["fields"]
-    user = (lambda acc: user_json(base, users[acc]) if acc else None)
+    def user(account: str | None) -> dict[str, Any] | None:
+        return user_json(base, users[account]) if account else None
     comments = [comment_json(base, issue["id"], c, users) for c in issue["comments"]]
     out: dict[str, Any] = {
         "issuetype": issuetype_json(base, f["issuetype"]), "timespent": None,

@@ -128,9 +128,10 @@ async def comment(request: R, state: S) -> Response:
             data = await body_of(request)
             found = state.update_comment(issue["key"], cid, data.get("body", ""), data.get("visibility"))
         else:
-            found = next((c for c in issue["comments"] if c["id"] == cid), None)
-            if found is None:
+            matches = [c for c in issue["comments"] if c["id"] == cid]
+            if not matches:
                 raise not_found("Can not find a comment for the id: " + cid)
+            found = matches[0]
         return json_response(state.render_comment(issue, found, base))
 
 

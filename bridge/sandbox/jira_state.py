@@ -46,7 +46,7 @@ class JiraState:
         self.base = "http://127.0.0.1"
         self.issue_ids = Sequence(10001)
         self.ids = Sequence(10001)
-        self.project = {"key": project_key, "id": "10000", "name": project_name, "issue_types": list(ISSUE_TYPES),
+        self.project: dict[str, Any] = {"key": project_key, "id": "10000", "name": project_name, "issue_types": list(ISSUE_TYPES),
                         "next_number": 1}
         self.me = "557058:" + "0" * 8 + "-sandbox-bridge"
         self.users: dict[str, dict[str, Any]] = {

@@ -54,9 +54,11 @@ class Sandbox:
         self.ca_file: Path | None = None
 
     def service(self, name: str) -> ZendeskService | JiraService | SlackService:
-        if name not in SERVICES:
+        services: dict[str, ZendeskService | JiraService | SlackService] = {
+            "zendesk": self.zendesk, "jira": self.jira, "slack": self.slack}
+        if name not in services:
             raise ValueError(f"unknown service {name!r}; expected one of {SERVICES}")
-        return getattr(self, name)
+        return services[name]
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def start(self) -> "Sandbox":

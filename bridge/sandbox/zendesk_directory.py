@@ -73,14 +73,14 @@ class Directory:
 
     def import_user(self, raw: dict[str, Any]) -> dict[str, Any]:
         user = {key: copy.deepcopy(raw.get(key)) for key in USER_KEY_ORDER if key != "url"}
-        self.users[user["id"]] = user
-        self.ids.advance_past(user["id"])
+        self.users[int(raw["id"])] = user
+        self.ids.advance_past(int(raw["id"]))
         return user
 
     def import_org(self, raw: dict[str, Any]) -> dict[str, Any]:
         org = {key: copy.deepcopy(raw.get(key)) for key in ORG_KEYS if key != "url"}
-        self.orgs[org["id"]] = org
-        self.ids.advance_past(org["id"])
+        self.orgs[int(raw["id"])] = org
+        self.ids.advance_past(int(raw["id"]))
         return org
 
     def find_or_create_user(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +124,7 @@ class Directory:
         if any(o["name"].lower() == name.lower() for o in self.orgs.values()):
             raise ZendeskApiError(422, record_invalid("name", "Name: has already been taken", "DuplicateValue"))
         now = iso_z(self.clock())
-        org = {"id": self.ids(), "name": name, "shared_tickets": False, "shared_comments": False,
+        org: dict[str, Any] = {"id": self.ids(), "name": name, "shared_tickets": False, "shared_comments": False,
                "external_id": data.get("external_id"), "created_at": now, "updated_at": now,
                "domain_names": [d.lower() for d in data.get("domain_names") or []],
                "details": data.get("details"), "notes": data.get("notes"),

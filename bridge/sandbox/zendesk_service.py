@@ -23,7 +23,7 @@ from bridge.sandbox.zendesk_state import ZendeskState
 # Enterprise plan: 700 requests/minute (reported in headers; enforced only when a limit is set)
 # https://developer.zendesk.com/api-reference/introduction/rate-limits/
 RATE_LIMIT_PER_MINUTE = 700
-DEFAULT_TICKET_FIELDS = (
+DEFAULT_TICKET_FIELDS: tuple[dict[str, Any], ...] = (
     {"id": 360000200001, "type": "tagger", "title": "Product", "active": True, "required": False},
     {"id": 360000200002, "type": "text", "title": "Jira issue", "active": True, "required": False},
     {"id": 360000200003, "type": "tagger", "title": "Severity", "active": True, "required": False},

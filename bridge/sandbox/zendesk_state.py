@@ -12,7 +12,7 @@ import copy
 import secrets
 import threading
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from bridge.sandbox.common import Clock, Sequence, iso_z
 from bridge.sandbox.zendesk_directory import Directory, ZendeskApiError
@@ -143,7 +143,7 @@ class ZendeskState:
     def _commit(self, before: dict[str, Any] | None, record: dict[str, Any], comment_data: dict[str, Any] | None,
                 *, actor_id: int, now: float) -> tuple[dict[str, Any], dict[str, Any]]:
         audit_id = self.ids()
-        comment = None
+        comment: dict[str, Any] | None = None
         if comment_data is not None:
             comment = self._add_comment(record, comment_data, audit_id=audit_id, actor_id=actor_id, now=now)
         audit = {"id": audit_id, "ticket_id": record["id"], "created_at": iso_z(now), "author_id": actor_id,
@@ -166,7 +166,7 @@ class ZendeskState:
             body = str(data.get("html_body", "")).replace("<br>", "\n")
         first = not self.comments[record["id"]]
         public = bool(data.get("public", True))
-        comment = {"id": self.ids(), "type": "Comment", "author_id": int(data.get("author_id") or actor_id),
+        comment: dict[str, Any] = {"id": self.ids(), "type": "Comment", "author_id": int(data.get("author_id") or actor_id),
                    "body": body, "html_body": data.get("html_body") or html_body(body), "plain_body": body,
                    "public": public, "attachments": [], "audit_id": audit_id,
                    "via": copy.deepcopy(API_VIA), "created_at": iso_z(now),
@@ -189,13 +189,14 @@ class ZendeskState:
         record["_seq"] = self.change_seq()
         record["_ts"] = int(self.clock())
 
-    def import_ticket(self, raw: dict[str, Any], comments: list[dict[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    def import_ticket(self, raw: dict[str, Any], comments: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
         """Store a ticket exactly as Zendesk returned it (recorded payloads, demo seeds)."""
         record = {key: copy.deepcopy(raw.get(key)) for key in TICKET_KEYS if key != "url"}
         record.update(_deleted=False, _seq=self.change_seq(), _ts=int(_epoch(raw.get("updated_at"))))
-        self.tickets[record["id"]] = record
-        self.comments[record["id"]] = [{key: copy.deepcopy(c.get(key)) for key in COMMENT_KEYS} for c in comments]
-        self.ticket_ids.advance_past(record["id"])
+        ticket_id = int(raw["id"])
+        self.tickets[ticket_id] = record
+        self.comments[ticket_id] = [{key: copy.deepcopy(c.get(key)) for key in COMMENT_KEYS} for c in comments]
+        self.ticket_ids.advance_past(ticket_id)
         return record
 
     # ---- incremental export --------------------------------------------------------------
