@@ -55,12 +55,18 @@ class ServerThread:
         self.ports: dict[str, int] = {}
 
     def start(self) -> dict[str, int]:
-        for spec in self._specs:
-            self._sockets[spec.name] = bind(spec.host, spec.port)
-            self.ports[spec.name] = self._sockets[spec.name].getsockname()[1]
+        try:
+            for spec in self._specs:
+                self._sockets[spec.name] = bind(spec.host, spec.port)
+                self.ports[spec.name] = self._sockets[spec.name].getsockname()[1]
+        except OSError:
+            for sock in self._sockets.values():  # a port in use must not leak the others
+                sock.close()
+            raise
         for spec in self._specs:
             config = uvicorn.Config(
-                spec.app, host=spec.host, port=self.ports[spec.name], log_level="warning",
+                # log_config=None: leave the host process's logging alone (configured once, in the CLI)
+                spec.app, host=spec.host, port=self.ports[spec.name], log_level="warning", log_config=None,
                 access_log=False, lifespan="off", loop="asyncio", http="h11",
                 ssl_certfile=str(spec.certfile) if spec.certfile else None,
                 ssl_keyfile=str(spec.keyfile) if spec.keyfile else None,

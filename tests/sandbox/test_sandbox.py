@@ -6,6 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 from jira import JIRA
 from slack_sdk import WebClient
@@ -100,3 +101,11 @@ def test_unknown_endpoints_answer_in_vendor_shape(info: dict) -> None:
     assert jira.status_code == 404 and jira.json()["errorMessages"]
     slack = requests.post(f"{info['slack']['url']}nothing.here", headers={"Authorization": f"Bearer {info['slack']['token']}"})
     assert slack.json() == {"ok": False, "error": "unknown_method"}
+
+
+def test_a_port_in_use_fails_start_loudly(sandbox: Sandbox, info: dict) -> None:
+    taken = int(info["jira"]["url"].rsplit(":", 1)[1])
+    other = Sandbox(zendesk_port=0, jira_port=taken, slack_port=0)
+    with pytest.raises(OSError):
+        other.start()
+    other.stop()
