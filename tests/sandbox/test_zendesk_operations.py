@@ -110,3 +110,15 @@ def test_an_update_that_changes_nothing_records_nothing(zenpy: Zenpy) -> None:
     zenpy.tickets.update(Ticket(id=ticket.id, additional_tags=["a"]))
     assert list(zenpy.tickets.incremental(cursor=cursor, paginate_by_time=False)) == []
     assert len(list(zenpy.tickets.audits(ticket=ticket.id))) == 1
+
+
+def test_create_many_users_and_organizations(zenpy: Zenpy) -> None:
+    from zenpy.lib.api_objects import Organization
+    org = zenpy.organizations.create(Organization(name="Globex", domain_names=["globex.example"]))
+    user = zenpy.users.create(User(name="Hank", email="hank@globex.example"))
+    assert user.organization_id == org.id
+    job = zenpy.tickets.create([Ticket(subject=f"bulk {n}", comment=Comment(body="x"), requester_id=user.id) for n in range(3)])
+    done = zenpy.job_status(id=job.id)
+    ids = [r.id for r in done.results]
+    assert [t.subject for t in zenpy.tickets(ids=ids)] == ["bulk 0", "bulk 1", "bulk 2"]
+    assert {t.organization_id for t in zenpy.tickets(ids=ids)} == {org.id}
