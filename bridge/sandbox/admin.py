@@ -78,8 +78,11 @@ def admin_routes(target: AdminTarget) -> list[Route]:
 
     async def webhooks(request: Request) -> Response:
         if request.method == "POST":
-            data = await _body(request)
-            target.add_webhook(str(data["url"]), str(data["secret"]))
+            try:
+                data = await _body(request)
+                target.add_webhook(str(data["url"]), str(data["secret"]))
+            except (ValueError, KeyError) as exc:
+                return json_response({"error": str(exc)}, 400)
         return json_response({"targets": target.webhook_targets(), "deliveries": target.deliveries()})
 
     return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -109,3 +110,21 @@ def test_a_port_in_use_fails_start_loudly(sandbox: Sandbox, info: dict) -> None:
     with pytest.raises(OSError):
         other.start()
     other.stop()
+
+
+def test_constructor_latency_applies_to_api_calls_only() -> None:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, latency_ms=150) as sb:
+        info = sb.info()
+        started = time.monotonic()
+        requests.get(info["jira"]["url"] + "/__sandbox/counters")
+        assert time.monotonic() - started < 0.15
+        started = time.monotonic()
+        requests.get(info["jira"]["url"] + "/rest/api/2/myself", auth=(info["jira"]["email"], info["jira"]["token"]))
+        assert time.monotonic() - started >= 0.15
+
+
+def test_admin_webhook_registration(sandbox: Sandbox, info: dict) -> None:
+    jira_hooks = requests.post(info["jira"]["url"] + "/__sandbox/webhooks", json={"url": "http://127.0.0.1:9/x", "secret": "s"})
+    assert jira_hooks.json()["targets"] == [{"url": "http://127.0.0.1:9/x", "pending": 0}]
+    slack_hooks = requests.post(info["slack"]["url"].replace("/api/", "/__sandbox/webhooks"), json={"url": "x", "secret": "s"})
+    assert slack_hooks.status_code == 400
