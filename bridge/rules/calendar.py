@@ -172,6 +172,40 @@ class BusinessCalendar:
                 result.append(self.add(start, amount))
         return result
 
+    def add_each_paused(
+        self, start: int, amounts: Sequence[int | None], pauses: Sequence[tuple[int, int]]
+    ) -> list[int | None]:
+        """`add_paused` for several amounts: pauses measured once, in working-time coordinates.
+
+        Each pause that begins (in working time) before the target moves the target later
+        by the working time it covers; one table answers every amount.
+        """
+        table = self._cover(start, *(end for _, end in pauses))
+        base = table.working_at(start)
+        shifts: list[tuple[int, int]] = []
+        for pause_start, pause_end in pauses:
+            if pause_end <= start:
+                continue
+            low, high = table.working_at(max(pause_start, start)), table.working_at(pause_end)
+            if high > low:
+                shifts.append((low, high - low))
+        last = table.cum[-1]
+        result: list[int | None] = []
+        for amount in amounts:
+            if amount is None:
+                result.append(None)
+                continue
+            target = base + amount
+            for low, length in shifts:
+                if low >= target:
+                    break
+                target += length
+            if amount > 0 and target <= last:
+                result.append(table.moment_of(target))
+            else:  # zero amounts and targets past the table: the general path
+                result.append(self.add_paused(start, amount, pauses))
+        return result
+
     def add_paused(self, start: int, amount: int, pauses: Sequence[tuple[int, int]]) -> int:
         """Like `add`, but time inside the pauses (sorted, disjoint) does not count."""
         moment, left = start, amount

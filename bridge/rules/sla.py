@@ -39,7 +39,7 @@ def clocks(
     start, now = ctx.created_us, ctx.now_us
     amounts = policy.amounts
     if pauses:
-        moments = [None if a is None else calendar.add_paused(start, a, pauses) for a in amounts]
+        moments = calendar.add_each_paused(start, amounts, pauses)
     else:
         moments = calendar.add_each(start, amounts)
     due = DueTimes(moments)

@@ -210,3 +210,14 @@ def test_paused_due_is_monotonic(cal: BusinessCalendar, start: int, a: int, b: i
 def test_add_each_agrees_with_add(cal: BusinessCalendar, start: int, amounts: list[int | None]) -> None:
     expected = [None if a is None else cal.add(start, a) for a in amounts]
     assert cal.add_each(start, amounts) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(cal=CALENDARS, start=MOMENTS, amounts=st.lists(st.one_of(st.none(), AMOUNTS), max_size=4), raw=PAUSES)
+def test_add_each_paused_agrees_with_add_paused(
+    cal: BusinessCalendar, start: int, amounts: list[int | None], raw: list[tuple[int, int]]
+) -> None:
+    now = from_us(start + 400 * 86400 * US)
+    pauses = merge_pauses([(from_us(start + off - 86400 * US), from_us(start + off + size)) for off, size in raw], now=now)
+    expected = [None if a is None else cal.add_paused(start, a, pauses) for a in amounts]
+    assert cal.add_each_paused(start, amounts, pauses) == expected
