@@ -40,7 +40,7 @@ def import_issue(state: "JiraState", raw: dict[str, Any]) -> dict[str, Any]:
                  "created": parse_jira_time(c["created"]), "updated": parse_jira_time(c["updated"]),
                  "visibility": c.get("visibility")} for c in (f.get("comment") or {}).get("comments", [])]
     issue = {"id": raw["id"], "key": key, "comments": comments, "changelog": [], "remote_links": [],
-             "properties": {}, "watchers": [],
+             "properties": {},
              "fields": {"summary": f["summary"], "description": f.get("description"),
                         "issuetype": f["issuetype"]["name"], "priority": (f.get("priority") or {"name": "Medium"})["name"],
                         "labels": list(f.get("labels") or []), "status": f["status"]["name"],

@@ -13,12 +13,6 @@ from bridge.sandbox.common import iso_jira
 from bridge.sandbox.jira_shapes import (CUSTOM_FIELDS, EXPAND, issuetype_json, link_type_json, priority_json,
                                         resolution_json, status_json, user_json)
 
-NAVIGABLE_EXTRA = ("aggregateprogress", "aggregatetimeestimate", "aggregatetimeoriginalestimate",
-                   "aggregatetimespent", "progress", "security", "subtasks", "timeestimate",
-                   "timeoriginalestimate", "timespent", "versions", "votes", "watches", "workratio",
-                   "lastViewed", "creator", "attachment", "worklog", "timetracking")
-
-
 def project_json(base: str, project: dict[str, Any], *, with_types: bool = False) -> dict[str, Any]:
     out = {"self": f"{base}/rest/api/2/project/{project['id']}", "id": project["id"], "key": project["key"],
            "name": project["name"], "projectTypeKey": "software", "simplified": False, "style": "classic",

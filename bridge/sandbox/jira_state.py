@@ -136,7 +136,7 @@ class JiraState:
         now = self.clock()
         key = f"{self.project['key']}-{self.project['next_number']}"
         issue = {"id": str(self.issue_ids()), "key": key, "comments": [], "changelog": [], "remote_links": [],
-                 "properties": {}, "watchers": [actor],
+                 "properties": {},
                  "fields": {"summary": "", "description": None, "issuetype": "Task", "priority": "Medium", "labels": [],
                             "status": "To Do", "resolution": None, "resolutiondate": None, "assignee": None,
                             "reporter": actor, "created": now, "updated": now,
