@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-import requests
 from jira import JIRA
 from slack_sdk import WebClient
 from zenpy import Zenpy
 
 from bridge.sandbox import Sandbox
+
+from .clients import make_zenpy
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +35,6 @@ def clean(sandbox: Sandbox) -> Iterator[None]:
 @pytest.fixture
 def info(sandbox: Sandbox) -> dict:
     return sandbox.info()
-
-
-def make_zenpy(info: dict, **kwargs: object) -> Zenpy:
-    """Exactly how the bridge's connector connects: split the host at its first dot."""
-    host = info["zendesk"]["url"].split("://", 1)[1]
-    subdomain, domain = host.split(".", 1)
-    session = requests.Session()
-    session.verify = info["ca_bundle"]
-    session.trust_env = False
-    return Zenpy(subdomain=subdomain, domain=domain, email=info["zendesk"]["email"],
-                 token=info["zendesk"]["token"], session=session, **kwargs)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from zenpy.lib.api_objects import Comment, Ticket
 from zenpy.lib.exception import APIException, RatelimitBudgetExceeded
 
 from bridge.sandbox import Sandbox
-from tests.sandbox.conftest import make_zenpy
+from .clients import make_zenpy
 
 
 def _ticket(zenpy: Zenpy) -> Ticket:

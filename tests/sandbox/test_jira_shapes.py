@@ -9,7 +9,7 @@ from jira import JIRA
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.jira_shapes import LINK_TYPES
-from tests.sandbox.reference import assert_same_shape, load
+from .reference import assert_same_shape, load
 
 # Removed from Jira Cloud user objects by the 2019 privacy changes; the recordings predate it.
 LEGACY_USER_KEYS = {"name", "key"}

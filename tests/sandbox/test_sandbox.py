@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from zenpy.lib.api_objects import Comment, Ticket
 
 from bridge.sandbox import Sandbox
-from tests.sandbox.conftest import make_zenpy
+from .clients import make_zenpy
 
 
 def test_info_reports_bound_ports_and_fresh_credentials(sandbox: Sandbox, info: dict, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.sandbox.reference import kind, load
+from .reference import kind, load
 
 
 def assert_within_union(ours: dict[str, Any], union: dict[str, Any], *, where: str, nested: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,7 @@ from zenpy.lib.api_objects import Comment, Ticket, User
 
 from bridge.sandbox import Sandbox
 from bridge.sandbox.webhooks import jira_signature, zendesk_signature
-from tests.sandbox.receiver import Receiver, wait_for
+from .receiver import Receiver, wait_for
 
 SECRET = "wMZJU7Dlw7pdGPBAs7fz3lVSjF5Hef8mqD7avv5n7zs="
 

@@ -11,7 +11,7 @@ from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment, Ticket, User
 
 from bridge.sandbox import Sandbox
-from tests.sandbox.reference import assert_same_shape, zendesk_body, zendesk_interactions
+from .reference import assert_same_shape, zendesk_body, zendesk_interactions
 
 CREATE = "TestTicketCreateUpdateDelete.test_single_object_creation-create-single"
 
