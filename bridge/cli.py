@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import logging
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,6 +40,8 @@ def main() -> None:
 
 
 def _configure_logging(verbose: bool) -> None:
+    # `kill -USR1 <pid>` prints every thread's stack: how an operator sees what a stuck daemon is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
     workers: int = Field(default=4, ge=1, le=64)
     max_attempts: int = Field(default=8, ge=1)
+    # How long a worker owns a claimed event or action; after a crash, work waits this long.
+    lease_seconds: float = Field(default=60.0, ge=1)
+    retry_base_seconds: float = Field(default=2.0, gt=0)  # first retry after about this long, doubling
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024)
 
     @field_validator("zendesk_url", "jira_url", "slack_base_url")

@@ -13,7 +13,7 @@ from jira import JIRA, JIRAError
 
 from bridge.connectors.errors import ApiError, RetriableError, from_status
 from bridge.connectors.jira_json import issue_from_json
-from bridge.connectors.zendesk_json import BRIDGE_MARKER
+from bridge.connectors.marker import sign, signed_for
 from bridge.model import Issue
 
 log = logging.getLogger(__name__)
@@ -139,9 +139,14 @@ class JiraConnector:
             )
         )
 
-    def add_comment(self, key: str, body: str) -> str:
-        comment = self._call(lambda: self.client.add_comment(key, f"{body}\n\n{BRIDGE_MARKER}"))
+    def add_comment(self, key: str, body: str, *, action_key: str) -> str:
+        comment = self._call(lambda: self.client.add_comment(key, sign(body, action_key)))
         return str(comment.id)
+
+    def signed_comment(self, key: str, action_key: str) -> str | None:
+        """The id of a comment written for `action_key`, if an earlier attempt landed."""
+        comments = self._call(lambda: self.client.comments(key))
+        return next((str(c.id) for c in comments if signed_for(c.body or "", action_key)), None)
 
     def add_labels(self, key: str, labels: Iterable[str]) -> None:
         update = {"labels": [{"add": label} for label in sorted(set(labels))]}

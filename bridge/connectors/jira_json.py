@@ -10,7 +10,8 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from bridge.connectors.zendesk_json import BRIDGE_MARKER, parse_time
+from bridge.connectors.marker import is_signed
+from bridge.connectors.zendesk_json import parse_time
 from bridge.model import Comment, Event, EventSource, Issue
 
 
@@ -33,7 +34,7 @@ def comment_from_json(raw: Mapping[str, Any]) -> Comment:
         public=raw.get("visibility") is None,
         author=_person(raw.get("author")),
         created_at=parse_time(raw.get("created")),
-        by_bridge=BRIDGE_MARKER in body,
+        by_bridge=is_signed(body),
     )
 
 

@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bridge.connectors.errors import ApiError, PermanentError, RetriableError, from_status
+from bridge.connectors.marker import digest
 
 SERVICE = "slack"
+METADATA_EVENT = "escalation_bridge_notice"
 T = TypeVar("T")
 
 # Slack answers most errors with HTTP 200 and {"ok": false}; these codes are worth a retry.
@@ -25,14 +27,44 @@ class SlackConnector:
         context = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
         self._client = WebClient(token=token, base_url=base_url, timeout=timeout, ssl=context)
 
-    def post(self, *, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None) -> tuple[str, str]:
-        """Post a message (a reply when `thread_ts` is given); returns (channel id, ts)."""
+    def post(
+        self,
+        *,
+        channel: str,
+        text: str,
+        action_key: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> tuple[str, str]:
+        """Post a message (a reply when `thread_ts` is given); returns (channel id, ts).
+
+        The action key rides along as message metadata, so a retry can find the message
+        an earlier attempt posted. https://docs.slack.dev/messaging/message-metadata
+        """
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"action": digest(action_key)}}
         response = self._call(
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False
+                channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, unfurl_links=False, metadata=metadata
             )
         )
         return str(response["channel"]), str(response["ts"])
+
+    def find_posted(self, *, channel: str, action_key: str, thread_ts: str | None = None) -> tuple[str, str] | None:
+        """The message an earlier attempt posted for `action_key`, if any (recent messages only)."""
+        wanted = digest(action_key)
+
+        def search() -> tuple[str, str] | None:
+            if thread_ts:
+                page = self._client.conversations_replies(channel=channel, ts=thread_ts, include_all_metadata=True, limit=200)
+            else:
+                page = self._client.conversations_history(channel=channel, include_all_metadata=True, limit=200)
+            for message in page.get("messages") or ():
+                payload = ((message.get("metadata") or {}).get("event_payload") or {})
+                if payload.get("action") == wanted:
+                    return str(page.get("channel") or channel), str(message["ts"])
+            return None
+
+        return self._call(search)
 
     def _call(self, operation: Callable[[], T]) -> T:
         try:

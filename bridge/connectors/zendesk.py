@@ -16,7 +16,8 @@ from zenpy.lib.api_objects import Ticket as ZTicket
 from zenpy.lib.exception import APIException, ZenpyException
 
 from bridge.connectors.errors import ApiError, RetriableError, from_status, retry_after_seconds
-from bridge.connectors.zendesk_json import BRIDGE_MARKER, comment_from_json, ticket_from_json
+from bridge.connectors.marker import sign, signed_for
+from bridge.connectors.zendesk_json import comment_from_json, ticket_from_json
 from bridge.model import Ticket
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,10 @@ class ZendeskConnector:
         public: bool = False,
         add_tags: Iterable[str] = (),
         status: str | None = None,
+        action_key: str = "",
     ) -> None:
-        """One PUT: a comment (internal unless `public`), tags added (never replaced), a status."""
+        """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added
+        (never replaced), a status."""
         fields: dict[str, Any] = {"id": ticket_id}
         tags = sorted(set(add_tags))
         if tags:
@@ -146,8 +149,14 @@ class ZendeskConnector:
         if status:
             fields["status"] = status
         if note:
-            fields["comment"] = ZComment(body=f"{note}\n\n{BRIDGE_MARKER}", public=public)
+            fields["comment"] = ZComment(body=sign(note, action_key), public=public)
         self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+
+    def has_signed_comment(self, ticket_id: int, action_key: str) -> bool:
+        """Whether a comment written for `action_key` is on the ticket already (an earlier attempt landed)."""
+        return self._call(
+            lambda: any(signed_for(c.body or "", action_key) for c in self._client.tickets.comments(ticket=ticket_id))
+        )
 
     def agent_url(self, ticket_id: int) -> str:
         return f"{self.base_url}/agent/tickets/{ticket_id}"

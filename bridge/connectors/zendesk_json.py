@@ -10,11 +10,9 @@ from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from bridge.connectors.marker import is_signed
 from bridge.model import Comment, Ticket
 
-# Every comment the bridge writes ends with this marker, so its own comments are
-# recognised when they come back (by poll or webhook) and never mirrored again.
-BRIDGE_MARKER = "[escalation-bridge]"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -47,7 +45,7 @@ def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str
         public=bool(raw.get("public", True)),
         author=str(author.get("email") or author.get("name") or raw.get("author_id") or ""),
         created_at=parse_time(raw.get("created_at")),
-        by_bridge=BRIDGE_MARKER in body,
+        by_bridge=is_signed(body),
         attachments=tuple(
             (str(a.get("file_name") or "attachment"), str(a.get("content_url") or a.get("url") or ""))
             for a in raw.get("attachments") or ()

@@ -82,6 +82,8 @@ class Daemon:
             decision_clock=self.decision_clock,
             default_project=settings.jira_project,
             max_attempts=settings.max_attempts,
+            lease=timedelta(seconds=settings.lease_seconds),
+            retry_base=settings.retry_base_seconds,
         )
         self.executor = Executor(
             store=self.store,
@@ -89,6 +91,8 @@ class Daemon:
             manager_channel=settings.slack_manager_channel,
             clock=clock,
             max_attempts=settings.max_attempts,
+            lease=timedelta(seconds=settings.lease_seconds),
+            retry_base=settings.retry_base_seconds,
         )
         started = clock()
         self.poller = ZendeskPoller(

@@ -34,9 +34,9 @@ class Connectors:
     slack: SlackConnector
 
 
-def backoff(attempt: int, retry_after: float | None) -> timedelta:
+def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0) -> timedelta:
     """Exponential with jitter, never sooner than the service asked (Retry-After)."""
-    exponential = min(2.0 ** attempt, MAX_BACKOFF.total_seconds()) * (0.5 + random.random() / 2)
+    exponential = min(base * 2.0 ** (attempt - 1), MAX_BACKOFF.total_seconds()) * (0.5 + random.random() / 2)
     return timedelta(seconds=max(exponential, retry_after or 0.0))
 
 
@@ -50,9 +50,11 @@ class Executor:
         clock: Callable[[], datetime],
         max_attempts: int = 8,
         lease: timedelta = LEASE,
+        retry_base: float = 2.0,
     ) -> None:
         self._store = store
         self._c = connectors
+        self._retry_base = retry_base
         self._channel = manager_channel
         self._clock = clock
         self._max_attempts = max_attempts
@@ -80,12 +82,12 @@ class Executor:
         except (RetriableError, AuthError) as exc:
             # An auth failure needs an operator, not a dead letter per action: keep retrying slowly.
             retry_after = getattr(exc, "retry_after", None)
-            self._fail(stored, str(exc), now + backoff(stored.attempts + 1, retry_after), now)
+            self._fail(stored, str(exc), now + backoff(stored.attempts + 1, retry_after, base=self._retry_base), now)
         except PermanentError as exc:
             self._fail(stored, str(exc), None, now)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             log.exception("action %s failed unexpectedly", action.key)
-            self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None), now)
+            self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
         else:
             self._store.actions.done(action.key, result=result, now=now)
             if action.ticket_id is not None:
@@ -141,30 +143,40 @@ class Executor:
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
         return {"issue_key": key}
 
-    def _note_ticket(self, action: Action, _attempts: int) -> dict[str, Any]:
+    def _note_ticket(self, action: Action, attempts: int) -> dict[str, Any]:
         values = self._placeholders(action)
         p = action.params
+        ticket_id = _ticket(action)
+        note = _fill(p.get("note"), values)
+        if note and attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
+            note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
         self._c.zendesk.update(
-            _ticket(action),
-            note=_fill(p.get("note"), values),
+            ticket_id,
+            note=note,
             public=bool(p.get("public", False)),
             add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
             status=p.get("status"),
+            action_key=action.key,
         )
-        return {"ticket_id": _ticket(action)}
+        return {"ticket_id": ticket_id}
 
-    def _comment_issue(self, action: Action, _attempts: int) -> dict[str, Any]:
+    def _comment_issue(self, action: Action, attempts: int) -> dict[str, Any]:
         key = self._issue_key(action)
-        comment_id = self._c.jira.add_comment(key, action.params["body"])
+        earlier = self._c.jira.signed_comment(key, action.key) if attempts > 0 else None
+        comment_id = earlier or self._c.jira.add_comment(key, action.params["body"], action_key=action.key)
         return {"issue_key": key, "comment_id": comment_id}
 
-    def _notify(self, action: Action, _attempts: int) -> dict[str, Any]:
+    def _notify(self, action: Action, attempts: int) -> dict[str, Any]:
         values = self._placeholders(action)
         text = _fill(action.params["text"], values) or ""
         ticket_id = action.ticket_id
         thread = self._store.links.thread(ticket_id) if ticket_id is not None else None
-        channel, ts = self._c.slack.post(
-            channel=thread[0] if thread else self._channel, text=text, thread_ts=thread[1] if thread else None
+        channel, thread_ts = (thread[0], thread[1]) if thread else (self._channel, None)
+        posted = (
+            self._c.slack.find_posted(channel=channel, action_key=action.key, thread_ts=thread_ts) if attempts > 0 else None
+        )
+        channel, ts = posted or self._c.slack.post(
+            channel=channel, text=text, thread_ts=thread_ts, action_key=action.key
         )
         if ticket_id is not None and thread is None:
             self._store.links.remember_thread(ticket_id, channel, ts)

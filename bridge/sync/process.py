@@ -40,7 +40,9 @@ class Processor:
         decision_clock: Callable[[], datetime] | None = None,
         max_attempts: int = 8,
         lease: timedelta = LEASE,
+        retry_base: float = 2.0,
     ) -> None:
+        self._retry_base = retry_base
         self._store = store
         self._zendesk = zendesk
         self._jira = jira
@@ -70,7 +72,7 @@ class Processor:
             if not isinstance(exc, RetriableError):
                 log.exception("event %s failed", stored.event.event_id)
             give_up = stored.attempts + 1 >= self._max_attempts
-            retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None))
+            retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None), base=self._retry_base)
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up)
 
     def _process(self, stored: StoredEvent) -> None:

@@ -59,16 +59,14 @@ def start_bridge(tmp_path: Path, *, webhooks: bool = True, **overrides: Any) -> 
     sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
     sandbox.start()
     info = sandbox.info()
-    settings = sandbox_settings(
-        Settings(_env_file=None),  # type: ignore[call-arg]
-        info,
-        store_url=f"sqlite:///{tmp_path / 'bridge.db'}",
-        rules=ROOT / "rules.yaml",
-        http_port=0,
-        poll_interval_seconds=0.5,
-        sweep_interval_seconds=1,
-        **overrides,
-    )
+    defaults: dict[str, Any] = {
+        "store_url": f"sqlite:///{tmp_path / 'bridge.db'}",
+        "rules": ROOT / "rules.yaml",
+        "http_port": 0,
+        "poll_interval_seconds": 0.5,
+        "sweep_interval_seconds": 1,
+    }
+    settings = sandbox_settings(Settings(_env_file=None), info, **(defaults | overrides))  # type: ignore[call-arg]
     daemon = Daemon(settings, rules=RulesHolder(settings.rules))
     daemon.start()
     if webhooks:
