@@ -16,6 +16,7 @@ from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.runtime.app import create_app
 from bridge.runtime.http import HttpServer
+from bridge.runtime.leader import Leadership
 from bridge.runtime.metrics import Metrics
 from bridge.runtime.rules_watch import RulesHolder
 from bridge.runtime.webhooks import WebhookConfig, webhook_router
@@ -72,6 +73,7 @@ class Daemon:
         self.decision_clock = decision_clock or clock  # the time SLAs are judged at
         self.metrics = Metrics()
         self.store: Store = open_store(settings.store_url)
+        self.leadership = Leadership(self.store.engine)
         self.connectors = build_connectors(settings)
         self.processor = Processor(
             store=self.store,
@@ -160,7 +162,9 @@ class Daemon:
         return preview
 
     def poll(self) -> int:
-        """Both pollers; returns how many new events they stored."""
+        """Both pollers (on the leader only); returns how many new events they stored."""
+        if not self.leadership.is_leader():
+            return 0
         return self._poll("zendesk", self.poller.poll_once) + self._poll("jira", self.jira_poller.poll_once)
 
     def _poll(self, source: str, poll_once: Callable[[], int]) -> int:
@@ -177,7 +181,9 @@ class Daemon:
         return new
 
     def sweep(self) -> int:
-        """Judge every open ticket at the decision clock's now (SLA warnings, breaches …)."""
+        """Judge every open ticket at the decision clock's now (SLA warnings, breaches …); leader only."""
+        if not self.leadership.is_leader():
+            return 0
         try:
             planned = sweep(
                 store=self.store, rules=self.rules.current(), now=self.decision_clock(),
@@ -232,6 +238,7 @@ class Daemon:
             for worker in self.workers:
                 worker.stop()
             self.http.stop()
+        self.leadership.release()
         self.store.close()
 
     def run_forever(self, *, on_started: Callable[[], object] = lambda: None) -> None:

@@ -55,9 +55,11 @@ class Bridge(Running):
         )
 
 
-def start_bridge(tmp_path: Path, *, webhooks: bool = True, **overrides: Any) -> Bridge:
-    sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
-    sandbox.start()
+def start_bridge(tmp_path: Path, *, webhooks: bool = True, sandbox: Sandbox | None = None, **overrides: Any) -> Bridge:
+    """A daemon against a new sandbox, or against `sandbox` (another replica of the same install)."""
+    if sandbox is None:
+        sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+        sandbox.start()
     info = sandbox.info()
     defaults: dict[str, Any] = {
         "store_url": f"sqlite:///{tmp_path / 'bridge.db'}",
@@ -74,6 +76,7 @@ def start_bridge(tmp_path: Path, *, webhooks: bool = True, **overrides: Any) -> 
     return Bridge(process=None, info=info, env={}, log=tmp_path / "none.log", sandbox=sandbox, daemon=daemon)  # type: ignore[arg-type]
 
 
-def stop_bridge(bridge: Bridge) -> None:
+def stop_bridge(bridge: Bridge, *, keep_sandbox: bool = False) -> None:
     bridge.daemon.stop()
-    bridge.sandbox.stop()
+    if not keep_sandbox:
+        bridge.sandbox.stop()
