@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=8, ge=1)
     # How long a worker owns a claimed event or action; after a crash, work waits this long.
     lease_seconds: float = Field(default=60.0, ge=1)
+    # Per API call. An action makes at most three calls, and must end before its lease does,
+    # or another worker would take it over while it is still running.
+    api_timeout_seconds: float = Field(default=15.0, gt=0)
     retry_base_seconds: float = Field(default=2.0, gt=0)  # first retry after about this long, doubling
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024)
 
@@ -63,6 +66,15 @@ class Settings(BaseSettings):
         return value
 
 
+    @model_validator(mode="after")
+    def _calls_fit_in_a_lease(self) -> "Settings":
+        if self.api_timeout_seconds * 3 >= self.lease_seconds:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds:g}) must exceed 3 × api_timeout_seconds ({self.api_timeout_seconds:g})"
+            )
+        return self
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it as the operator writes it."""
 
@@ -74,7 +86,7 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = "BRIDGE_" + "_".join(str(part) for part in error["loc"]).upper()
+            name = "BRIDGE_" + "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else "settings"
             lines.append(f"{name}: {error['msg']}")
         raise SettingsError("; ".join(lines)) from None
 

@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
+from bridge.codec import issue_to_json
 from bridge.connectors.marker import is_signed
 from bridge.connectors.zendesk_json import parse_time
 from bridge.model import Comment, Event, EventSource, Issue
@@ -61,13 +62,14 @@ def issue_event_id(key: str, updated_at: datetime) -> str:
 
 
 def issue_event(issue: Issue) -> Event:
-    """The event for an issue found changed by a poll."""
+    """The event for an issue found changed by a poll; it carries the issue, so no read is needed."""
     return Event(
         source=EventSource.JIRA,
         kind="issue_updated",
         event_id=issue_event_id(issue.key, issue.updated_at),
         subject=issue.key,
         occurred_at=issue.updated_at,
+        payload={"issue": issue_to_json(issue)},
     )
 
 
@@ -86,13 +88,17 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
     else:
         updated = (issue.get("fields") or {}).get("updated")
         event_id = issue_event_id(key, parse_time(updated)) if updated else (delivery_id or _digest(body))
+    payload: dict[str, Any] = {"changelog": body.get("changelog") or {}, "comment_id": (comment or {}).get("id")}
+    fields = issue.get("fields") or {}
+    if {"status", "updated", "comment"} <= set(fields):  # a full issue: processing needs no read
+        payload["issue"] = issue_to_json(issue_from_json(issue))
     return Event(
         source=EventSource.JIRA,
         kind=kind.removeprefix("jira:"),
         event_id=event_id,
         subject=key,
         occurred_at=occurred,
-        payload={"changelog": body.get("changelog") or {}, "comment_id": (comment or {}).get("id")},
+        payload=payload,
     )
 
 

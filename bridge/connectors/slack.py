@@ -23,9 +23,12 @@ _AUTH_CODES = frozenset({"invalid_auth", "not_authed", "account_inactive", "toke
 
 
 class SlackConnector:
-    def __init__(self, *, token: str, base_url: str, ca_bundle: Path | None = None, timeout: int = 30) -> None:
+    def __init__(self, *, token: str, base_url: str, ca_bundle: Path | None = None, timeout: float = 15) -> None:
         context = ssl.create_default_context(cafile=str(ca_bundle)) if ca_bundle else None
-        self._client = WebClient(token=token, base_url=base_url, timeout=timeout, ssl=context)
+        # No retry handlers: a retry inside a call could outlast the action's lease; the executor retries.
+        self._client = WebClient(
+            token=token, base_url=base_url, timeout=max(1, round(timeout)), ssl=context, retry_handlers=[]
+        )
 
     def post(
         self,

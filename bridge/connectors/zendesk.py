@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
@@ -17,8 +17,8 @@ from zenpy.lib.exception import APIException, ZenpyException
 
 from bridge.connectors.errors import ApiError, RetriableError, from_status, retry_after_seconds
 from bridge.connectors.marker import sign, signed_for
-from bridge.connectors.zendesk_json import comment_from_json, ticket_from_json
-from bridge.model import Ticket
+from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
+from bridge.model import Comment, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +87,15 @@ class ZendeskConnector:
         https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
         """
         params: dict[str, Any] = {"cursor": cursor} if cursor else {"start_time": start_time}
+        params["include"] = "users,organizations,groups"  # names for the rules, without a read per ticket
         body = self._call(lambda: self._get_json("/api/v2/incremental/tickets/cursor.json", params))
-        tickets = [ticket_from_json(raw, agent_base_url=self.base_url) for raw in body.get("tickets", ())]
+        users = {u["id"]: u for u in body.get("users", ())}
+        organizations = {o["id"]: o for o in body.get("organizations", ())}
+        groups = {g["id"]: g for g in body.get("groups", ())}
+        tickets = [
+            ticket_from_json(raw, users=users, organizations=organizations, groups=groups, agent_base_url=self.base_url)
+            for raw in body.get("tickets", ())
+        ]
         return ChangePage(
             tickets=tickets,
             cursor=body.get("after_cursor") or cursor,
@@ -105,18 +112,24 @@ class ZendeskConnector:
         count = body.get("count")
         return int(count) if isinstance(count, int) else None
 
+    def with_comments(self, ticket: Ticket) -> Ticket:
+        """`ticket` (as the export gave it) completed with every comment: one read."""
+        return replace(ticket, comments=self._call(lambda: self._comments(ticket.id, {})))
+
+    def _comments(self, ticket_id: int, users: dict[int, Any]) -> tuple[Comment, ...]:
+        return tuple(
+            comment_from_json(c.to_dict(), users=users) for c in self._client.tickets.comments(ticket=ticket_id)
+        )
+
     def ticket(self, ticket_id: int) -> Ticket:
-        """The ticket with its requester, organisation, group and every comment."""
+        """The ticket with its requester, organisation, group and every comment: two reads."""
 
         def fetch() -> Ticket:
             body = self._get_json(
                 f"/api/v2/tickets/{ticket_id}.json", {"include": "users,organizations,groups"}
             )
             users = {u["id"]: u for u in body.get("users", ())}
-            comments = tuple(
-                comment_from_json(c.to_dict(), users=users)
-                for c in self._client.tickets.comments(ticket=ticket_id)
-            )
+            comments = self._comments(ticket_id, users)
             return ticket_from_json(
                 body["ticket"],
                 users=users,
@@ -139,9 +152,9 @@ class ZendeskConnector:
         add_tags: Iterable[str] = (),
         status: str | None = None,
         action_key: str = "",
-    ) -> None:
+    ) -> datetime | None:
         """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added
-        (never replaced), a status."""
+        (never replaced), a status. Returns the ticket's new `updated_at`."""
         fields: dict[str, Any] = {"id": ticket_id}
         tags = sorted(set(add_tags))
         if tags:
@@ -150,7 +163,9 @@ class ZendeskConnector:
             fields["status"] = status
         if note:
             fields["comment"] = ZComment(body=sign(note, action_key), public=public)
-        self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+        audit = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+        updated = getattr(getattr(audit, "ticket", None), "updated_at", None)
+        return parse_time(updated) if updated else None
 
     def has_signed_comment(self, ticket_id: int, action_key: str) -> bool:
         """Whether a comment written for `action_key` is on the ticket already (an earlier attempt landed)."""

@@ -44,15 +44,20 @@ def build_connectors(settings: Settings) -> Connectors:
             email=settings.zendesk_email,
             token=settings.zendesk_token.get_secret_value(),
             ca_bundle=settings.ca_bundle,
+            timeout=settings.api_timeout_seconds,
         ),
         jira=JiraConnector(
             url=settings.jira_url,
             email=settings.jira_email,
             token=settings.jira_token.get_secret_value(),
             ca_bundle=settings.ca_bundle,
+            timeout=settings.api_timeout_seconds,
         ),
         slack=SlackConnector(
-            token=settings.slack_token.get_secret_value(), base_url=settings.slack_base_url, ca_bundle=settings.ca_bundle
+            token=settings.slack_token.get_secret_value(),
+            base_url=settings.slack_base_url,
+            ca_bundle=settings.ca_bundle,
+            timeout=settings.api_timeout_seconds,
         ),
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from fastapi import APIRouter, Request
@@ -23,6 +23,8 @@ from bridge.runtime.metrics import Metrics
 from bridge.store import Store
 
 log = logging.getLogger(__name__)
+
+ZENDESK_SETTLE = timedelta(seconds=2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,13 @@ def webhook_router(
             metrics.webhooks.labels(source=source, outcome=str(exc.status)).inc()
             log.warning("%s webhook refused (%s): %s", source, exc.status, exc.reason)
             return JSONResponse({"error": exc.reason}, status_code=exc.status)
-        new = await run_in_threadpool(store.inbox.add, [event], now=clock())
+        now = clock()
+        # Zendesk stamps changes to the second: wait until that second is surely over, so one
+        # read sees every change made in it (see sync/process.py).
+        settle = event.occurred_at + ZENDESK_SETTLE if source == "zendesk" else None
+        new = await run_in_threadpool(
+            store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
+        )
         metrics.webhooks.labels(source=source, outcome="200").inc()
         if new:
             metrics.events_new.labels(source=source).inc()

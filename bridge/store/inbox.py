@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Any, Iterable
 
 from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.engine import Connection
 
 from bridge.model import Event, EventSource
 from bridge.store.cursors import write_cursor
@@ -51,6 +52,8 @@ class Inbox:
         ]
         with self._engine.begin() as conn:
             new = insert_ignoring_duplicates(conn, events, rows, on=["source", "event_id"])
+            if new < len(rows):
+                _enrich_waiting(conn, [row for row in rows if SNAPSHOT_KEY in row["payload"]])
             if cursor is not None:
                 write_cursor(conn, cursor[0], cursor[1], now=now)
         return new
@@ -91,6 +94,25 @@ class Inbox:
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:
             return len(conn.execute(select(events.c.id).where(events.c.status == status)).all())
+
+
+SNAPSHOT_KEY = '"ticket":'  # an event payload holding a ticket snapshot (see sync/poll.py)
+
+
+def _enrich_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """A change seen again, now with a snapshot (a poll after a webhook): give it to the waiting event,
+    which then needs fewer reads."""
+    for row in rows:
+        conn.execute(
+            update(events)
+            .where(
+                events.c.source == row["source"],
+                events.c.event_id == row["event_id"],
+                events.c.status == "pending",
+                ~events.c.payload.contains(SNAPSHOT_KEY),
+            )
+            .values(payload=row["payload"])
+        )
 
 
 def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from bridge.connectors.jira import JiraConnector
 from bridge.connectors.jira_json import issue_event
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import parse_time
+from bridge.codec import ticket_to_json
 from bridge.model import Event, EventSource, Ticket
 from bridge.store import Store
 
@@ -22,14 +23,19 @@ MIN_START_AGE = timedelta(minutes=1)
 MAX_PAGES_PER_POLL = 50
 
 
-def ticket_event(ticket: Ticket) -> Event:
-    """The event for one change of a ticket; webhook and poll give the same id for it."""
+def ticket_event(ticket: Ticket, *, snapshot: bool = True) -> Event:
+    """The event for one change of a ticket; webhook and poll give the same id for it.
+
+    It carries the ticket as the export showed it, so processing needs one read (its
+    comments) instead of two.
+    """
     return Event(
         source=EventSource.ZENDESK,
         kind="ticket.changed",
         event_id=f"ticket:{ticket.id}:{ticket.updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}",
         subject=str(ticket.id),
         occurred_at=ticket.updated_at,
+        payload={"ticket": ticket_to_json(ticket)} if snapshot else {},
     )
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from bridge.connectors.errors import PermanentError, RetriableError
+from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.model import Event, EventSource
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 # Zendesk stamps updates to the second, so two changes in one second share an event id.
-# A ticket read within this window of its last update is read once more after it.
-RECHECK_WINDOW = timedelta(seconds=5)
+# A ticket read before its update's second has surely closed (allowing for clock skew)
+# is read once more after it. Webhook events wait out that second before processing.
+RECHECK_WINDOW = timedelta(seconds=2)
 RECHECK_DELAY = timedelta(seconds=2)
 
 
@@ -85,14 +87,18 @@ class Processor:
             self._store.inbox.done(stored.row_id)
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
-        ticket = self._zendesk.ticket(int(event.subject))
+        seen = event.payload.get("ticket")
+        ticket = (
+            self._zendesk.with_comments(ticket_from_json(seen)) if seen else self._zendesk.ticket(int(event.subject))
+        )
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         now = self._clock()
         self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
         if now - ticket.updated_at < RECHECK_WINDOW:
             # A change later in the same second would carry this event's id and be dropped as seen.
-            recheck = replace(ticket_event(ticket), kind="ticket.recheck", event_id=ticket_event(ticket).event_id + ":recheck")
+            plain = ticket_event(ticket, snapshot=False)
+            recheck = replace(plain, kind="ticket.recheck", event_id=plain.event_id + ":recheck")
             self._store.inbox.add([recheck], now=now, not_before=now + RECHECK_DELAY)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
@@ -102,7 +108,8 @@ class Processor:
         if not links:  # not an escalated issue: nothing of ours
             self._store.inbox.done(stored.row_id)
             return
-        issue = self._jira.issue(event.subject)
+        seen = event.payload.get("issue")
+        issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
         decision = backsync(issue, linked, self._rules())
         self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())

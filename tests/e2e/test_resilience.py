@@ -77,7 +77,8 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path, sand
     running = Running(process=None, info=info, env={}, log=tmp_path / "daemon.log")  # type: ignore[arg-type]
     tickets = open_tickets(running, 200)
     env = base_env(tmp_path) | sandbox_env(info) | {
-        "BRIDGE_LEASE_SECONDS": "2", "BRIDGE_POLL_INTERVAL_SECONDS": "0.5", "BRIDGE_RETRY_BASE_SECONDS": "0.2",
+        "BRIDGE_LEASE_SECONDS": "4", "BRIDGE_API_TIMEOUT_SECONDS": "1", "BRIDGE_POLL_INTERVAL_SECONDS": "0.5",
+        "BRIDGE_RETRY_BASE_SECONDS": "0.2",
         "BRIDGE_SWEEP_INTERVAL_SECONDS": "3600",
     }
     chaos = random.Random(20261123)
@@ -112,7 +113,8 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path, sand
 @pytest.fixture
 def flaky_bridge(tmp_path: Path) -> Iterator[Bridge]:
     bridge = start_bridge(
-        tmp_path, lease_seconds=2, retry_base_seconds=0.2, max_attempts=30, sweep_interval_seconds=3600
+        tmp_path, lease_seconds=4, api_timeout_seconds=1, retry_base_seconds=0.2, max_attempts=30,
+        sweep_interval_seconds=3600
     )
     yield bridge
     stop_bridge(bridge)

@@ -11,7 +11,8 @@ import pytest
 from bridge.model import ActionKind, Decision
 from bridge.rules import Rules, load_rules
 from bridge.store import Store, open_store
-from bridge.store.tickets import ticket_from_snapshot, ticket_to_json
+from bridge.codec import ticket_from_json as ticket_from_snapshot
+from bridge.codec import ticket_to_json
 from bridge.sync.decide import decide
 from bridge.sync.sweep import sweep
 from tests.sync.test_decide import ROOT, ticket
