@@ -69,10 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         print(table(rows), flush=True)
         sections.append(f"## {title}\n\n`bench/{name}.py`\n\n{table(rows)}")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = " / ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     text = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`.venv/bin/python -m bench`); do not edit by hand.\n\n"
-        f"- date: {now}\n- machine: {machine()}\n- every figure is one process on one core\n\n"
+        f"- date: {now}\n- machine: {machine()}\n"
+        f"- load average when done (1 / 5 / 15 min): {load} — other work on a shared machine slows these figures\n"
+        "- every figure is one process on one core\n\n"
         + "\n".join(sections)
     )
     Path(args.output).write_text(text, encoding="utf-8")

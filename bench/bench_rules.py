@@ -3,7 +3,8 @@
 Tickets are generated with a fixed seed to look like a year of real traffic: every
 Zendesk type and priority, tier and severity tags, some routed by text, comments from
 requesters and agents, about a fifth of them with recorded SLA pauses. Rules are the
-shipped rules.yaml.
+shipped rules.yaml. Times are CPU time of this process (`time.process_time`), so other
+work on the machine disturbs them less than wall-clock time would.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from bridge.model import Comment, Ticket
-from bridge.rules import evaluate, load_rules
+from bridge.rules import Rules, evaluate, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKETS = 100_000
@@ -66,7 +67,7 @@ def generate(count: int, *, seed: int, open_only: bool = False) -> list[tuple[Ti
     return result
 
 
-def _throughput(rules, tickets: list[tuple[Ticket, list]]) -> list[float]:
+def _throughput(rules: Rules, tickets: list[tuple[Ticket, list]]) -> list[float]:
     seconds = []
     for _ in range(3):
         began = time.process_time()
@@ -76,7 +77,7 @@ def _throughput(rules, tickets: list[tuple[Ticket, list]]) -> list[float]:
     return seconds
 
 
-def _sweep(rules, tickets: list[tuple[Ticket, list]]) -> tuple[float, int, int]:
+def _sweep(rules: Rules, tickets: list[tuple[Ticket, list]]) -> tuple[float, int, int]:
     """What the daemon's SLA sweep does: every open ticket, its alerts as of now."""
     began = time.process_time()
     warnings = breaches = 0
@@ -98,8 +99,11 @@ def run() -> list[dict[str, object]]:
         evaluate(ticket, rules, now=NOW, paused=pauses)
     runs = _throughput(rules, tickets)
     best, median = min(runs), statistics.median(runs)
+    del tickets  # the sweep holds only the open tickets, as the daemon does
     open_tickets = generate(TICKETS, seed=5, open_only=True)
-    sweep_s, warnings, breaches = _sweep(rules, open_tickets)
+    sweeps = [_sweep(rules, open_tickets) for _ in range(3)]
+    sweep_s = statistics.median(seconds for seconds, _, _ in sweeps)
+    _, warnings, breaches = sweeps[0]
     return [
         {"benchmark": "load and check rules.yaml", "tickets": "-", "result": f"{load_ms:.0f} ms",
          "target": "-", "met": "-"},
@@ -108,6 +112,7 @@ def run() -> list[dict[str, object]]:
         {"benchmark": "evaluate (median of 3)", "tickets": TICKETS,
          "result": f"{TICKETS / median:,.0f} tickets/s ({median / TICKETS * 1e6:.1f} µs each)",
          "target": f">= {EVALUATE_TARGET:,} tickets/s", "met": "yes" if TICKETS / median >= EVALUATE_TARGET else "NO"},
-        {"benchmark": f"SLA sweep of open tickets ({warnings:,} warnings, {breaches:,} breaches)", "tickets": TICKETS,
-         "result": f"{sweep_s:.2f} s", "target": f"<= {SWEEP_TARGET_S} s", "met": "yes" if sweep_s <= SWEEP_TARGET_S else "NO"},
+        {"benchmark": f"SLA sweep of open tickets, median of 3 ({warnings:,} warnings, {breaches:,} breaches)",
+         "tickets": TICKETS, "result": f"{sweep_s:.2f} s ({sweep_s / TICKETS * 1e6:.1f} µs each)",
+         "target": f"<= {SWEEP_TARGET_S} s", "met": "yes" if sweep_s <= SWEEP_TARGET_S else "NO"},
     ]

@@ -135,9 +135,20 @@ class BusinessCalendar:
 
     # -- arithmetic ----------------------------------------------------------------------
 
+    def _table_for(self, moment: int) -> _Table:
+        """The table, if it covers `moment` (the common case, kept cheap), else a grown one."""
+        table = self._table
+        if table is not None and table.day_start[0] <= moment < table.day_start[-1]:
+            return table
+        return self._cover(moment)
+
     def working_between(self, start: int, end: int) -> int:
         """Working microseconds in [start, end] (negative if end < start)."""
-        table = self._cover(start, end)
+        table = self._table
+        if table is None or not (
+            table.day_start[0] <= min(start, end) and max(start, end) < table.day_start[-1]
+        ):
+            table = self._cover(start, end)
         return table.working_at(end) - table.working_at(start)
 
     def add(self, start: int, amount: int) -> int:
@@ -146,7 +157,7 @@ class BusinessCalendar:
             return start
         extra = 0
         while True:
-            table = self._cover(start, extra_days=extra)
+            table = self._cover(start, extra_days=extra) if extra else self._table_for(start)
             target = table.working_at(start) + amount
             if target <= table.cum[-1]:
                 return table.moment_of(target)
@@ -157,7 +168,7 @@ class BusinessCalendar:
 
     def add_each(self, start: int, amounts: Sequence[int | None]) -> list[int | None]:
         """`add` for several amounts from one start (None stays None): one lookup of `start`."""
-        table = self._cover(start)
+        table = self._table_for(start)
         base = table.working_at(start)
         last = table.cum[-1]
         result: list[int | None] = []

@@ -25,7 +25,16 @@ class Context:
         "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe",
     )
 
-    def __init__(self, ticket: Ticket, *, now_us: int, linked_issue_status: str | None) -> None:
+    def __init__(
+        self,
+        ticket: Ticket,
+        *,
+        now_us: int,
+        linked_issue_status: str | None,
+        engine: Any = None,
+        pauses: list[tuple[int, int]] | None = None,
+        sla_probe: Callable[[Context], str | None] | None = None,
+    ) -> None:
         self.ticket = ticket
         self.status = ticket.status.casefold()
         self.now_us = now_us
@@ -38,12 +47,12 @@ class Context:
         self.linked_issue_status = linked_issue_status.casefold() if linked_issue_status else None
         self._text: str | None = None
         self._replied: bool | None = None
-        self.pauses: list[tuple[int, int]] = []
-        self.engine: Any = None
-        # Set by the evaluator: gives "breach" / "warning" / None on demand, so tickets whose
-        # rules never ask about the SLA never compute it twice. A plain function, not a
-        # closure over this context: a reference cycle per ticket would keep the GC busy.
-        self.sla_probe: Callable[[Context], str | None] = _no_sla
+        self.pauses = pauses if pauses is not None else []  # SLA pauses, microseconds, merged
+        self.engine = engine  # the compiled rules (bridge.rules.engine.Engine)
+        # Gives "breach" / "warning" / None on demand, so tickets whose rules never ask
+        # about the SLA never compute it twice. A plain function, not a closure over this
+        # context: a reference cycle per ticket would keep the GC busy.
+        self.sla_probe = sla_probe or _no_sla
 
     def sla_state(self) -> str | None:
         return self.sla_probe(self)

@@ -75,6 +75,8 @@ class Engine:
     calendars: Mapping[str, BusinessCalendar]
     stale_calendar: BusinessCalendar | None  # None: stale_after is wall-clock time
     stale_after_us: int | None  # None: never stale
+    stale_reason: str
+    muted: frozenset[str]  # notice kinds switched off in notifications.events
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
 
@@ -179,6 +181,10 @@ def compile_rules(rules: Rules) -> Engine:
         calendars=MappingProxyType(calendars),
         stale_calendar=stale_calendar,
         stale_after_us=_stale_after(rules.notifications.stale_after, stale_calendar),
+        stale_reason=f"No update for {rules.notifications.stale_after}"
+        + (f" of working time on {stale_calendar.name!r}" if stale_calendar else "")
+        + ": the ticket is stale.",
+        muted=frozenset(kind for kind, on in rules.notifications.events.model_dump().items() if not on),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
     )

@@ -32,14 +32,13 @@ def evaluate(
     if now.tzinfo is None:
         raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
     engine = engine_of(rules)
-    ctx = Context(ticket, now_us=to_us(now), linked_issue_status=linked_issue_status)
+    pauses = merge_pauses(paused, now=now) if paused else []
+    ctx = Context(
+        ticket, now_us=to_us(now), linked_issue_status=linked_issue_status, engine=engine, pauses=pauses,
+        sla_probe=_sla_state,
+    )
     reasons: list[str] = []
     classify(engine, ctx, reasons)
-    # The tier the ticket's group stands for: moving up from it moves the ticket to that tier's group.
-    group_tier = engine.tier_by_group.get((ticket.group or "").casefold(), engine.default_tier)
-    pauses = ctx.pauses = merge_pauses(paused, now=now) if paused else []
-    ctx.engine = engine
-    ctx.sla_probe = _sla_state
 
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
     policy = select_policy(engine, ctx)
@@ -59,13 +58,16 @@ def evaluate(
         escalate = _escalation(rules, ctx, why)
         reasons.append(f"Escalate to Jira: {why}.")
         notify.insert(0, "escalation")
-    if group is None and ctx.tier > group_tier:
-        group = rules.tiers[ctx.tier].group
+    if group is None and ctx.tier > engine.default_tier:
+        # Moving up from the tier the ticket's group stands for moves it to that tier's group.
+        group_tier = engine.tier_by_group.get((ticket.group or "").casefold(), engine.default_tier)
+        if ctx.tier > group_tier:
+            group = rules.tiers[ctx.tier].group
     stale = _stale(engine, ctx)
     if stale:
-        reasons.append(f"No update since {ticket.updated_at.isoformat()}: the ticket is stale.")
+        reasons.append(engine.stale_reason)
         notify.append("stale")
-    kinds = tuple(dict.fromkeys(k for k in notify if rules.notifications.enabled(k))) if notify else ()
+    kinds = tuple(dict.fromkeys(k for k in notify if k not in engine.muted)) if notify else ()
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier,
         ctx.priority,

@@ -1,0 +1,176 @@
+"""Escalation latency and API calls: webhook -> Jira issue -> Slack, at 20 escalations/s with 50 ms API latency
+
+The emulators run in a process of their own (`bridge sandbox`), each call delayed 50 ms;
+the daemon runs here, fed by the sandbox's signed webhooks and its own polling. Latency is
+from the moment a ticket is created to the moment its Slack notice is recorded as sent.
+Calls per escalation are the emulators' request counters, less the load's own ticket
+creations, divided by the escalations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+from zenpy.lib.api_objects import Comment as ZComment
+from zenpy.lib.api_objects import Ticket as ZTicket
+from zenpy.lib.api_objects import User as ZUser
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = int(os.environ.get("BENCH_RATE", "20"))  # escalations per second
+SECONDS = 15
+LATENCY_MS = 50
+WORKERS = 16
+
+
+def run() -> list[dict[str, Any]]:
+    from bridge.config import Settings
+    from bridge.runtime.daemon import Daemon
+    from bridge.runtime.rules_watch import RulesHolder
+    from bridge.runtime.sandboxed import sandbox_settings
+    from tests.e2e.harness import Running
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    box = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        info = json.loads(box.stdout.readline())  # type: ignore[union-attr]
+        admin = _Admin(info)
+        settings = sandbox_settings(
+            Settings(_env_file=None),  # type: ignore[call-arg]
+            info,
+            store_url=f"sqlite:///{workdir / 'bridge.db'}",
+            rules=ROOT / "rules.yaml",
+            http_port=0,
+            poll_interval_seconds=5,
+            sweep_interval_seconds=3600,
+            workers=WORKERS,
+        )
+        daemon = Daemon(settings, rules=RulesHolder(settings.rules))
+        daemon.start()
+        try:
+            admin.register_webhooks(settings, daemon.http.url)
+            admin.set_latency(LATENCY_MS)
+            created = _load(Running(process=None, info=info, env={}, log=workdir / "x"))  # type: ignore[arg-type]
+            sent = _wait_for_notices(daemon, created, timeout=120)
+            time.sleep(8)  # let the bridge's own follow-up reads (and the poll after them) happen before counting
+            calls = admin.calls()
+        finally:
+            daemon.stop()
+    finally:
+        box.terminate()
+        box.wait(10)
+    latencies = sorted(sent[t] - created[t] for t in created if t in sent)
+    escalations = len(latencies)
+    zendesk = (calls["zendesk"] - len(created)) / max(escalations, 1)  # the load's own creations are not the bridge's
+    jira = calls["jira"] / max(escalations, 1)
+    slack = calls["slack"] / max(escalations, 1)
+    return [
+        {
+            "offered": f"{RATE}/s for {SECONDS} s",
+            "API latency": f"{LATENCY_MS} ms",
+            "workers": WORKERS,
+            "escalated": f"{escalations}/{len(created)}",
+            "p50 s": statistics.median(latencies) if latencies else float("nan"),
+            "p99 s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
+            "Zendesk calls/esc": zendesk,
+            "Jira calls/esc": jira,
+            "Slack calls/esc": slack,
+            "beyond Slack": zendesk + jira,
+        }
+    ]
+
+
+class _Admin:
+    """The sandbox's admin API (it runs in another process)."""
+
+    def __init__(self, info: dict[str, Any]) -> None:
+        self.session = requests.Session()
+        self.session.verify = info["ca_bundle"]
+        self.session.trust_env = False
+        self.bases = {
+            "zendesk": info["zendesk"]["url"],
+            "jira": info["jira"]["url"],
+            "slack": info["slack"]["url"].removesuffix("/api/"),
+        }
+
+    def set_latency(self, ms: int) -> None:
+        for base in self.bases.values():
+            self.session.post(f"{base}/__sandbox/faults", json={"latency_ms": ms}).raise_for_status()
+            self.session.post(f"{base}/__sandbox/counters/reset").raise_for_status()
+
+    def register_webhooks(self, settings: Any, daemon_url: str) -> None:
+        for name, secret in (("zendesk", settings.zendesk_webhook_secret), ("jira", settings.jira_webhook_secret)):
+            self.session.post(
+                f"{self.bases[name]}/__sandbox/webhooks",
+                json={"url": f"{daemon_url}/webhooks/{name}", "secret": secret.get_secret_value()},
+            ).raise_for_status()
+
+    def calls(self) -> dict[str, int]:
+        return {name: int(self.session.get(f"{base}/__sandbox/counters").json()["requests"]) for name, base in self.bases.items()}
+
+
+def _load(running: Any) -> dict[int, float]:
+    """Create tier-4 tickets at RATE per second from several threads; returns id -> creation time."""
+    created: dict[int, float] = {}
+    lock = threading.Lock()
+    start = time.monotonic()
+    total = RATE * SECONDS
+
+    def creator(offset: int, stride: int) -> None:
+        zendesk = running.zendesk()
+        for n in range(offset, total, stride):
+            due = start + n / RATE
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)  # pacing the offered load, not waiting for a result
+            ticket = zendesk.tickets.create(
+                ZTicket(subject=f"Bench {n}: payments fail", comment=ZComment(body="HTTP 500 on pay", public=True),
+                        priority="urgent", type="incident", tags=["tier4"],
+                        requester=ZUser(name=f"Bench {n}", email=f"bench{n}@example.org"))
+            ).ticket
+            with lock:
+                created[int(ticket.id)] = time.time()
+
+    threads = [threading.Thread(target=creator, args=(i, 8)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return created
+
+
+def _wait_for_notices(daemon: Any, created: dict[int, float], *, timeout: float) -> dict[int, float]:
+    from sqlalchemy import select
+
+    from bridge.store.tables import actions
+
+    deadline = time.monotonic() + timeout
+    keys = {f"notify:escalated:{t}": t for t in created}
+    sent: dict[int, float] = {}
+    while time.monotonic() < deadline and len(sent) < len(created):
+        with daemon.store.engine.connect() as conn:
+            rows = conn.execute(
+                select(actions.c.key, actions.c.done_at).where(actions.c.status == "done", actions.c.key.in_(list(keys)))
+            ).all()
+        for key, done_at in rows:
+            stamp = done_at if done_at.tzinfo else done_at.replace(tzinfo=timezone.utc)
+            sent[keys[key]] = stamp.timestamp()
+        time.sleep(0.5)
+    return sent
+
+
+if __name__ == "__main__":
+    print(run(), datetime.now(timezone.utc))
