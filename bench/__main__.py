@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
+import subprocess
 import platform
 import sys
 from collections.abc import Mapping, Sequence
@@ -51,31 +53,52 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+ROWS_MARK = "BENCH-ROWS:"
+
+
+def _run_isolated(name: str) -> list[dict[str, object]]:
+    """One module in a fresh interpreter: what one benchmark leaves in memory (heap
+    fragmentation, warm caches, GC generations) must not colour the next one's figures."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--child", name], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith(ROWS_MARK):
+            rows: list[dict[str, object]] = json.loads(line[len(ROWS_MARK):])
+            return rows
+    raise SystemExit(f"bench/{name}.py failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", help="run only bench modules whose name contains this")
     parser.add_argument("--output", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # run one module, print its rows as JSON
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.child:
+        rows = importlib.import_module(f"bench.{args.child}").run()
+        print(ROWS_MARK + json.dumps(rows, default=str), flush=True)
+        return 0
     names = sorted(p.stem for p in Path(__file__).parent.glob("bench_*.py"))
     if args.only:
         names = [n for n in names if args.only in n]
+    load = " / ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     sections = []
     for name in names:
         module = importlib.import_module(f"bench.{name}")
         title = (module.__doc__ or name).strip().splitlines()[0]
         print(f"running {name} ...", flush=True)
-        rows = module.run()
+        rows = _run_isolated(name)
         print(table(rows), flush=True)
         sections.append(f"## {title}\n\n`bench/{name}.py`\n\n{table(rows)}")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = " / ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     text = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`.venv/bin/python -m bench`); do not edit by hand.\n\n"
         f"- date: {now}\n- machine: {machine()}\n"
-        f"- load average when done (1 / 5 / 15 min): {load} — other work on a shared machine slows these figures\n"
-        "- every figure is one process on one core\n\n"
+        f"- load average at the start (1 / 5 / 15 min): {load} — other work on a shared machine slows these figures\n"
+        "- each benchmark module runs in a fresh interpreter; the rules figures are one process on one core\n\n"
         + "\n".join(sections)
     )
     Path(args.output).write_text(text, encoding="utf-8")
