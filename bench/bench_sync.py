@@ -15,16 +15,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
-from zenpy.lib.api_objects import Comment as ZComment
-from zenpy.lib.api_objects import Ticket as ZTicket
-from zenpy.lib.api_objects import User as ZUser
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = int(os.environ.get("BENCH_RATE", "20"))  # escalations per second
@@ -38,7 +34,6 @@ def run() -> list[dict[str, Any]]:
     from bridge.runtime.daemon import Daemon
     from bridge.runtime.rules_watch import RulesHolder
     from bridge.runtime.sandboxed import sandbox_settings
-    from tests.e2e.harness import Running
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     box = subprocess.Popen(
@@ -63,7 +58,7 @@ def run() -> list[dict[str, Any]]:
         try:
             admin.register_webhooks(settings, daemon.http.url)
             admin.set_latency(LATENCY_MS)
-            created = _load(Running(process=None, info=info, env={}, log=workdir / "x"))  # type: ignore[arg-type]
+            created = _load(info)
             sent = _wait_for_notices(daemon, created, timeout=120)
             time.sleep(8)  # let the bridge's own follow-up reads (and the poll after them) happen before counting
             calls = admin.calls()
@@ -122,34 +117,14 @@ class _Admin:
         return {name: int(self.session.get(f"{base}/__sandbox/counters").json()["requests"]) for name, base in self.bases.items()}
 
 
-def _load(running: Any) -> dict[int, float]:
-    """Create tier-4 tickets at RATE per second from several threads; returns id -> creation time."""
-    created: dict[int, float] = {}
-    lock = threading.Lock()
-    start = time.monotonic()
-    total = RATE * SECONDS
-
-    def creator(offset: int, stride: int) -> None:
-        zendesk = running.zendesk()
-        for n in range(offset, total, stride):
-            due = start + n / RATE
-            pause = due - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)  # pacing the offered load, not waiting for a result
-            ticket = zendesk.tickets.create(
-                ZTicket(subject=f"Bench {n}: payments fail", comment=ZComment(body="HTTP 500 on pay", public=True),
-                        priority="urgent", type="incident", tags=["tier4"],
-                        requester=ZUser(name=f"Bench {n}", email=f"bench{n}@example.org"))
-            ).ticket
-            with lock:
-                created[int(ticket.id)] = time.time()
-
-    threads = [threading.Thread(target=creator, args=(i, 8)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return created
+def _load(info: dict[str, Any]) -> dict[int, float]:
+    """Tickets created by `bench.load` in a process of its own: id -> creation time."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.load", json.dumps(info), str(RATE), str(SECONDS)],
+        cwd=ROOT, capture_output=True, text=True, timeout=SECONDS * 10, check=True,
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return {row["id"]: row["t"] for row in rows}
 
 
 def _wait_for_notices(daemon: Any, created: dict[int, float], *, timeout: float) -> dict[int, float]:

@@ -52,6 +52,7 @@ class JiraConnector:
         self._ca_bundle = ca_bundle
         self._timeout = timeout
         self._client: JIRA | None = None
+        self._account_id: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -79,6 +80,13 @@ class JiraConnector:
         return client
 
     # --- reading -------------------------------------------------------------------
+
+    def account_id(self) -> str:
+        """The bridge's own Jira account (one read, then remembered)."""
+        if self._account_id is None:
+            me = self._call(lambda: self.client.myself())
+            self._account_id = str(me.get("accountId") or me.get("name") or "")
+        return self._account_id
 
     def find_for_ticket(self, ticket_id: int) -> str | None:
         """The issue already created for a ticket, if any (by its label)."""
@@ -128,7 +136,8 @@ class JiraConnector:
             fields["priority"] = {"name": priority}
         if due:
             fields["duedate"] = due  # the resolution target, YYYY-MM-DD
-        created = self._call(lambda: self.client.create_issue(fields=fields))
+        # prefetch=False: the library would read the new issue back, a call we do not need.
+        created = self._call(lambda: self.client.create_issue(fields=fields, prefetch=False))
         return created.key
 
     def add_remote_link(self, key: str, *, url: str, title: str) -> None:

@@ -88,7 +88,12 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
     else:
         updated = (issue.get("fields") or {}).get("updated")
         event_id = issue_event_id(key, parse_time(updated)) if updated else (delivery_id or _digest(body))
-    payload: dict[str, Any] = {"changelog": body.get("changelog") or {}, "comment_id": (comment or {}).get("id")}
+    user = body.get("user") if isinstance(body.get("user"), Mapping) else {}
+    payload: dict[str, Any] = {
+        "changelog": body.get("changelog") or {},
+        "comment_id": (comment or {}).get("id"),
+        "actor": str(user.get("accountId") or user.get("name") or ""),
+    }
     fields = issue.get("fields") or {}
     if {"status", "updated", "comment"} <= set(fields):  # a full issue: processing needs no read
         payload["issue"] = issue_to_json(issue_from_json(issue))

@@ -24,7 +24,7 @@ from bridge.store import Store
 
 log = logging.getLogger(__name__)
 
-ZENDESK_SETTLE = timedelta(seconds=2)
+ZENDESK_SETTLE = timedelta(seconds=1.2)  # to the end of the second, and a little for clock skew
 
 
 @dataclass(frozen=True, slots=True)

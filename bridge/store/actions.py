@@ -11,7 +11,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bridge.model import Action, ActionKind
-from bridge.store.db import dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import claim_rows, dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.history import record
 from bridge.store.tables import actions
 
 
@@ -61,34 +62,30 @@ class ActionLog:
                 .exists(),
             ),
         )
-        claimed: list[StoredAction] = []
-        with self._engine.begin() as conn:
-            rows = conn.execute(
-                select(actions)
-                .where(ready)
-                .order_by(actions.c.created_at, actions.c.key)
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=actions)
-            ).all()
-            for row in rows:
-                taken = conn.execute(
-                    update(actions)
-                    .where(and_(actions.c.key == row.key, ready))
-                    # Counted at claim time: a worker that dies mid-attempt still leaves a trace,
-                    # so the next attempt knows the remote side may already have changed.
-                    .values(lease_until=now + lease, attempts=actions.c.attempts + 1)
-                ).rowcount
-                if taken:
-                    claimed.append(_stored(row))
-        return claimed
+        rows = claim_rows(
+            self._engine,
+            actions,
+            key=actions.c.key,
+            ready=ready,
+            order_by=(actions.c.created_at, actions.c.key),
+            limit=limit,
+            # Counted at claim time: a worker that dies mid-attempt still leaves a trace,
+            # so the next attempt knows the remote side may already have changed.
+            values={"lease_until": now + lease, "attempts": actions.c.attempts + 1},
+        )
+        rows.sort(key=lambda row: (row.created_at, row.key))
+        return [_stored(row, claimed=True) for row in rows]
 
-    def done(self, key: str, *, result: dict[str, Any], now: datetime) -> None:
+    def done(self, key: str, *, result: dict[str, Any], now: datetime, ticket_id: int | None = None, note: str = "") -> None:
+        """Record the action as done (and, for a ticket, in its history) in one transaction."""
         with self._engine.begin() as conn:
             conn.execute(
                 update(actions)
                 .where(actions.c.key == key)
                 .values(status="done", result=dumps(result), done_at=now, lease_until=None)
             )
+            if ticket_id is not None:
+                record(conn, ticket_id, note, _summary(result), now=now)
 
     def failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
         """A failed attempt: retry at `retry_at`, or with None, move it to the dead letters."""
@@ -129,7 +126,7 @@ class ActionLog:
         return {status: count for status, count in rows}
 
 
-def _stored(row) -> StoredAction:  # type: ignore[no-untyped-def]
+def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-untyped-def]
     return StoredAction(
         action=Action(
             kind=ActionKind(row.kind),
@@ -140,7 +137,11 @@ def _stored(row) -> StoredAction:  # type: ignore[no-untyped-def]
             after=row.after,
         ),
         status=row.status,
-        attempts=row.attempts,
+        attempts=row.attempts - 1 if claimed else row.attempts,  # attempts made before this one
         last_error=row.last_error,
         created_at=utc(row.created_at),  # type: ignore[arg-type]
     )
+
+
+def _summary(result: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(result.items()))

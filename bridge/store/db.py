@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -48,6 +48,32 @@ def insert_ignoring_duplicates(
     # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=on).returning(table.c[on[0]])
     return sum(len(conn.execute(statement, row).all()) for row in rows)
+
+
+def claim_rows(
+    engine: Engine,
+    table: Table,
+    *,
+    key: Any,
+    ready: Any,
+    order_by: tuple[Any, ...],
+    limit: int,
+    values: Mapping[str, Any],
+) -> list[Any]:
+    """Take up to `limit` ready rows for this worker in ONE statement (UPDATE … RETURNING).
+
+    One statement is atomic on both databases: on PostgreSQL the chosen rows are locked
+    with SKIP LOCKED, so replicas never wait on each other; on SQLite statements are
+    serialised. A read first keeps idle workers from taking the write lock for nothing.
+    """
+    with engine.connect() as conn:
+        if conn.execute(select(key).where(ready).limit(1)).first() is None:
+            return []
+    chosen = select(key).where(ready).order_by(*order_by).limit(limit)
+    if engine.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True, of=table)
+    with engine.begin() as conn:
+        return conn.execute(update(table).where(key.in_(chosen)).values(**values).returning(*table.c)).all()
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from bridge.model import Event, EventSource
 from bridge.store.cursors import write_cursor
-from bridge.store.db import dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import claim_rows, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.tables import events
 
 
@@ -65,21 +65,16 @@ class Inbox:
             or_(events.c.not_before.is_(None), events.c.not_before <= now),
             or_(events.c.lease_until.is_(None), events.c.lease_until < now),
         )
-        claimed: list[StoredEvent] = []
-        with self._engine.begin() as conn:
-            candidates = conn.execute(
-                select(events).where(ready).order_by(events.c.id).limit(limit).with_for_update(skip_locked=True)
-            ).all()
-            for row in candidates:
-                # The guarded UPDATE is the claim: only one worker's succeeds, on any database.
-                taken = conn.execute(
-                    update(events)
-                    .where(and_(events.c.id == row.id, ready))
-                    .values(lease_until=now + lease, attempts=events.c.attempts + 1)
-                ).rowcount
-                if taken:
-                    claimed.append(_stored(row))
-        return claimed
+        rows = claim_rows(
+            self._engine,
+            events,
+            key=events.c.id,
+            ready=ready,
+            order_by=(events.c.id,),
+            limit=limit,
+            values={"lease_until": now + lease, "attempts": events.c.attempts + 1},
+        )
+        return [_stored(row) for row in sorted(rows, key=lambda row: row.id)]
 
     def done(self, row_id: int) -> None:
         with self._engine.begin() as conn:
@@ -118,7 +113,7 @@ def _enrich_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
 def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]
     return StoredEvent(
         row_id=row.id,
-        attempts=row.attempts,
+        attempts=row.attempts - 1,  # claimed: attempts made before this one
         event=Event(
             source=EventSource(row.source),
             kind=row.kind,

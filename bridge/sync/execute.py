@@ -67,7 +67,7 @@ class Executor:
             ActionKind.COMMENT_ISSUE: self._comment_issue,
         }
 
-    def run_ready(self, *, limit: int = 20) -> int:
+    def run_ready(self, *, limit: int = 2) -> int:
         """Carry out what is ready; returns how many actions were attempted."""
         claimed = self._store.actions.claim(now=self._clock(), limit=limit, lease=self._lease)
         for stored in claimed:
@@ -89,9 +89,9 @@ class Executor:
             log.exception("action %s failed unexpectedly", action.key)
             self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
         else:
-            self._store.actions.done(action.key, result=result, now=now)
-            if action.ticket_id is not None:
-                self._store.history.add(action.ticket_id, f"done {action.kind.value}", _summary(result), now=now)
+            self._store.actions.done(
+                action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}"
+            )
             log.info("done %s %s", action.key, _summary(result))
 
     def _fail(self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime) -> None:

@@ -56,7 +56,7 @@ class Processor:
         self._max_attempts = max_attempts
         self._lease = lease
 
-    def run_ready(self, *, limit: int = 20) -> int:
+    def run_ready(self, *, limit: int = 2) -> int:
         """Process what is waiting; returns how many events were taken."""
         claimed = self._store.inbox.claim(now=self._clock(), limit=limit, lease=self._lease)
         for stored in claimed:
@@ -103,9 +103,22 @@ class Processor:
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
 
+    def _own_change(self, event: Event) -> bool:
+        """An issue created or edited by the bridge's account without a status change: the
+        bridge never moves an issue's status, so there is nothing to mirror and nothing to read.
+        (A comment event is always read: a person may share the account; signed comments are
+        skipped later anyway.)"""
+        actor = event.payload.get("actor")
+        if not actor or event.kind not in ("issue_created", "issue_updated"):
+            return False
+        items = (event.payload.get("changelog") or {}).get("items") or ()
+        if any(item.get("field") == "status" for item in items):
+            return False
+        return actor == self._jira.account_id()
+
     def _process_issue(self, stored: StoredEvent, event: Event) -> None:
         links = self._store.links.for_issue(event.subject)
-        if not links:  # not an escalated issue: nothing of ours
+        if not links or self._own_change(event):
             self._store.inbox.done(stored.row_id)
             return
         seen = event.payload.get("issue")
