@@ -39,7 +39,6 @@ def evaluate(
     )
     reasons: list[str] = []
     classify(engine, ctx, reasons)
-
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
     policy = select_policy(engine, ctx)
     if policy is None:
@@ -59,31 +58,22 @@ def evaluate(
         reasons.append(f"Escalate to Jira: {why}.")
         notify.insert(0, "escalation")
     if group is None and ctx.tier > engine.default_tier:
-        # Moving up from the tier the ticket's group stands for moves it to that tier's group.
-        group_tier = engine.tier_by_group.get((ticket.group or "").casefold(), engine.default_tier)
-        if ctx.tier > group_tier:
-            group = rules.tiers[ctx.tier].group
+        group = _group_of_new_tier(rules, engine, ctx)
     stale = _stale(engine, ctx)
     if stale:
         reasons.append(engine.stale_reason)
         notify.append("stale")
     kinds = tuple(dict.fromkeys(k for k in notify if k not in engine.muted)) if notify else ()
     return engine.new_evaluation(  # Evaluation's fields, in order
-        ctx.tier,
-        ctx.priority,
-        ctx.type,
-        policy.name if policy else None,
-        due,
-        escalate,
-        tuple(matched),
-        tuple(reasons),
-        tuple(added),
-        group if group != ticket.group else None,
-        kinds,
-        alerts,
-        is_paused,
-        stale,
+        ctx.tier, ctx.priority, ctx.type, policy.name if policy else None, due, escalate, tuple(matched),
+        tuple(reasons), tuple(added), group if group != ticket.group else None, kinds, alerts, is_paused, stale,
     )
+
+
+def _group_of_new_tier(rules: Rules, engine: Engine, ctx: Context) -> str | None:
+    """Moving up from the tier the ticket's group stands for moves it to that tier's group."""
+    group_tier = engine.tier_by_group.get((ctx.ticket.group or "").casefold(), engine.default_tier)
+    return rules.tiers[ctx.tier].group if ctx.tier > group_tier else None
 
 
 def _stale(engine: Engine, ctx: Context) -> bool:
