@@ -106,3 +106,19 @@ def test_schema_command_prints_json(capsys) -> None:
     printed = json.loads(capsys.readouterr().out)
     assert printed["title"] == "rules.yaml"
     assert "calendars" in printed["properties"]
+
+
+def test_explain_rejects_a_bad_now() -> None:
+    result = runner.invoke(
+        rules_app, ["explain", "--ticket", str(DATA / "ticket_tier4.json"), "--rules", str(SHIPPED), "--now", "monday"]
+    )
+    assert result.exit_code == 1
+    assert "not an ISO 8601 time" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_explain_with_broken_rules_lists_the_problems(write_rules) -> None:
+    path = write_rules("tiers: {1: {nme: x}}\n")
+    result = runner.invoke(rules_app, ["explain", "--ticket", str(DATA / "ticket_tier4.json"), "--rules", str(path)])
+    assert result.exit_code == 1
+    assert "did you mean 'name'" in result.output
