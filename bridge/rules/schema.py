@@ -8,7 +8,7 @@ the file position of the key it is about.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema
@@ -325,9 +325,9 @@ class Notifications(Strict):
         """Whether notices of this kind are sent at all (unknown kinds are sent)."""
         return bool(getattr(self.events, kind, True))
 
-    def should_send(self, kind: str, *, now: Any) -> bool:
+    def should_send(self, kind: str, *, now: datetime) -> bool:
         """Enabled and not held back by quiet hours at `now` (an aware datetime)."""
-        from bridge.rules.notify import in_quiet_hours
+        from bridge.rules.notify import in_quiet_hours  # notify.py imports these models
 
         if not self.enabled(kind):
             return False
