@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.engine import Connection
 
 from bridge.model import Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
@@ -73,12 +74,7 @@ class Store:
         """Plan the actions, keep marks, pauses and the ticket's snapshot, and close the event,
         in ONE transaction: a crash leaves either all of it or none."""
         with self.engine.begin() as conn:
-            new = plan(conn, decision.actions, now=now)
-            for (ticket_id, name), value in decision.marks.items():
-                conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
-                conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
-            for ticket_id, change, at in decision.pauses:
-                apply_pause(conn, ticket_id, change, at)
+            new = _apply(conn, decision, now=now)
             if snapshot is not None:
                 save_snapshot(conn, snapshot)
             if event is not None:
@@ -90,8 +86,29 @@ class Store:
                     record(conn, ticket_id, what, ", ".join(planned) or "nothing to do", now=now)
         return new
 
+    def commit_timer_decisions(self, decisions: list[tuple[int, Decision]], *, now: datetime) -> int:
+        """A sweep's decisions for a batch of tickets, in one transaction."""
+        with self.engine.begin() as conn:
+            new = 0
+            for ticket_id, decision in decisions:
+                new += _apply(conn, decision, now=now)
+                if decision.actions:
+                    record(conn, ticket_id, "timer", ", ".join(a.key for a in decision.actions), now=now)
+        return new
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
+    """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
+    new = plan(conn, decision.actions, now=now)
+    for (ticket_id, name), value in decision.marks.items():
+        conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
+        conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
+    for ticket_id, change, at in decision.pauses:
+        apply_pause(conn, ticket_id, change, at)
+    return new
 
 
 def open_store(url: str) -> Store:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules, evaluate
-from bridge.sync.escalate import attach_actions, escalation_actions, issue_key_from_tags
+from bridge.sync.escalate import attach_actions, escalation_actions, escalation_key, issue_key_from_tags
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
@@ -32,7 +32,12 @@ def decide(
             ticket, tagged_key, status_after=status_after if open_ticket else None, stage_after=stage_after
         )
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
-    elif evaluation.escalate is not None and state.link is None and open_ticket:
+    elif (
+        evaluation.escalate is not None
+        and state.link is None
+        and open_ticket
+        and escalation_key(ticket.id) not in state.planned  # planned already: skip building it again
+    ):
         planned += escalation_actions(ticket, evaluation, evaluation.escalate, default_project=default_project)
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         if not rules.notifications.should_send("escalation", now=now):
@@ -40,8 +45,8 @@ def decide(
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
-        planned += _sla_notices(ticket, evaluation, rules, now=now)
-        planned += _requested_notices(ticket, evaluation, rules, now=now)
+        planned += _sla_notices(ticket, evaluation, rules, now=now, planned=state.planned)
+        planned += _requested_notices(ticket, evaluation, rules, now=now, planned=state.planned)
     return Decision(
         [action for action in planned if action.key not in state.planned],
         marks=marks,
@@ -62,17 +67,20 @@ def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[
     return ()
 
 
-def _sla_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime) -> list[Action]:
+def _sla_notices(
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime, planned: frozenset[str]
+) -> list[Action]:
     notices = []
     for alert in evaluation.sla_alerts:
         kind = f"sla_{alert.level}"
-        if not rules.notifications.should_send(kind, now=now):
-            continue
+        key = f"notify:sla:{ticket.id}:{alert.target}:{alert.level}:{alert.due.isoformat()}"
+        if key in planned or not rules.notifications.should_send(kind, now=now):
+            continue  # (the sweep asks again every minute: cheap when nothing is new)
         icon = ":fire:" if alert.level == "breach" else ":alarm_clock:"
         notices.append(
             Action(
                 ActionKind.NOTIFY,
-                f"notify:sla:{ticket.id}:{alert.target}:{alert.level}:{alert.due.isoformat()}",
+                key,
                 ticket_id=ticket.id,
                 params={
                     "kind": kind,
@@ -87,7 +95,9 @@ def _sla_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: d
     return notices
 
 
-def _requested_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime) -> list[Action]:
+def _requested_notices(
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime, planned: frozenset[str]
+) -> list[Action]:
     """Notices the routing rules asked for (e.g. the product team is needed), once per kind."""
     return [
         Action(
@@ -105,7 +115,9 @@ def _requested_notices(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, 
             },
         )
         for kind in evaluation.notify
-        if kind != "escalation" and rules.notifications.should_send(kind, now=now)
+        if kind != "escalation"
+        and f"notify:{kind}:{ticket.id}" not in planned
+        and rules.notifications.should_send(kind, now=now)
     ]
 
 

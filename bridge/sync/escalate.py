@@ -67,11 +67,16 @@ def _thread(comments) -> str:  # type: ignore[no-untyped-def]
     return "\n\n".join(f"--- {c.author} at {_when(c.created_at)}\n{c.body.strip()}" for c in comments)
 
 
+def escalation_key(ticket_id: int) -> str:
+    """The idempotency key of the action that creates a ticket's issue."""
+    return f"create_issue:{ticket_id}"
+
+
 def escalation_actions(
     ticket: Ticket, evaluation: Evaluation, escalation: Escalation, *, default_project: str
 ) -> list[Action]:
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
-    create_key = f"create_issue:{ticket.id}"
+    create_key = escalation_key(ticket.id)
     labels = ["escalation-bridge", *escalation.labels]
     resolution_due = evaluation.due.get("resolution")
     after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])

@@ -25,10 +25,13 @@ def sweep(
     planned = 0
     for tickets in store.snapshots.open_tickets(batch=batch):
         states = store.ticket_states([t.id for t in tickets])
+        decisions = []
         for ticket in tickets:
             decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
-            if decision.actions or decision.pauses:
-                planned += store.commit_decision(None, decision, ticket_ids=[ticket.id], now=clock())
+            if decision.actions or decision.pauses or decision.marks:
+                decisions.append((ticket.id, decision))
+        if decisions:
+            planned += store.commit_timer_decisions(decisions, now=clock())
     if planned:
         log.info("sweep: %d actions planned", planned)
     return planned
