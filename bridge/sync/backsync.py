@@ -6,6 +6,7 @@ from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules
 from bridge.sync.escalate import stage_tag
 from bridge.sync.mirror import comments_to_zendesk
+from bridge.sync.notify import notice
 
 STATUS_MARK = "jira_status"
 
@@ -53,6 +54,21 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
                     params={"note": mapping.public_reply, "public": True},
                 )
             )
+    threshold = rules.notifications.system_wide_threshold
+    if len(linked) >= threshold and rules.notifications.should_send("system_wide", now=issue.updated_at):
+        # Planned again on every later change of the issue; its key makes it a no-op then.
+        actions.append(
+            notice(
+                rules,
+                kind="system_wide",
+                key=f"notify:system_wide:{issue.key}",
+                ticket_id=None,
+                text=(
+                    f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
+                    f"({issue.summary}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
+                ),
+            )
+        )
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks)
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules, evaluate
 from bridge.sync.escalate import attach_actions, escalation_actions, escalation_key, issue_key_from_tags
+from bridge.sync.notify import notice
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
@@ -38,7 +39,9 @@ def decide(
         and open_ticket
         and escalation_key(ticket.id) not in state.planned  # planned already: skip building it again
     ):
-        planned += escalation_actions(ticket, evaluation, evaluation.escalate, default_project=default_project)
+        planned += escalation_actions(
+            ticket, evaluation, evaluation.escalate, rules, default_project=default_project
+        )
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         if not rules.notifications.should_send("escalation", now=now):
             planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
@@ -77,48 +80,44 @@ def _sla_notices(
         if key in planned or not rules.notifications.should_send(kind, now=now):
             continue  # (the sweep asks again every minute: cheap when nothing is new)
         icon = ":fire:" if alert.level == "breach" else ":alarm_clock:"
-        notices.append(
-            Action(
-                ActionKind.NOTIFY,
-                key,
-                ticket_id=ticket.id,
-                params={
-                    "kind": kind,
-                    "text": (
-                        f"{icon} SLA {alert.level}: ticket #{ticket.id} {alert.target} "
-                        f"due {alert.due.strftime('%Y-%m-%d %H:%M UTC')} · {evaluation.priority} · "
-                        f"{evaluation.sla_policy or 'no policy'}\n*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
-                    ),
-                },
-            )
+        text = (
+            f"{icon} SLA {alert.level}: ticket #{ticket.id} {alert.target} "
+            f"due {alert.due.strftime('%Y-%m-%d %H:%M UTC')} · {evaluation.priority} · "
+            f"{evaluation.sla_policy or 'no policy'}\n*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
         )
+        notices.append(notice(rules, kind=kind, key=key, text=text, ticket_id=ticket.id))
     return notices
 
 
 def _requested_notices(
     ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime, planned: frozenset[str]
 ) -> list[Action]:
-    """Notices the routing rules asked for (e.g. the product team is needed), once per kind."""
+    """Notices the routing rules asked for (the product team is needed; the ticket went stale),
+    once per kind — for staleness, once per quiet spell (keyed by the last update)."""
     return [
-        Action(
-            ActionKind.NOTIFY,
-            f"notify:{kind}:{ticket.id}",
+        notice(
+            rules,
+            kind=kind,
+            key=_notice_key(kind, ticket),
             ticket_id=ticket.id,
-            params={
-                "kind": kind,
-                "text": (
-                    f":mega: {kind.replace('_', ' ').capitalize()}: ticket #{ticket.id} · {evaluation.priority} · "
-                    f"{ticket.organization or 'no organisation'}\n*{ticket.subject}*\n"
-                    + "\n".join(evaluation.reasons[-2:])
-                    + f"\n<{ticket.url}|Open the ticket>"
-                ),
-            },
+            text=(
+                f":mega: {kind.replace('_', ' ').capitalize()}: ticket #{ticket.id} · {evaluation.priority} · "
+                f"{ticket.organization or 'no organisation'}\n*{ticket.subject}*\n"
+                + "\n".join(evaluation.reasons[-2:])
+                + f"\n<{ticket.url}|Open the ticket>"
+            ),
         )
         for kind in evaluation.notify
         if kind != "escalation"
-        and f"notify:{kind}:{ticket.id}" not in planned
+        and _notice_key(kind, ticket) not in planned
         and rules.notifications.should_send(kind, now=now)
     ]
+
+
+def _notice_key(kind: str, ticket: Ticket) -> str:
+    if kind == "stale":
+        return f"notify:stale:{ticket.id}:{ticket.updated_at.isoformat()}"
+    return f"notify:{kind}:{ticket.id}"
 
 
 def rules_escalation_defaults(rules: Rules) -> tuple[str | None, str | None]:

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from bridge.model import Action, ActionKind, Ticket
 
+from bridge.sync.notify import notice
+
 if TYPE_CHECKING:
-    from bridge.rules import Escalation, Evaluation
+    from bridge.rules import Escalation, Evaluation, Rules
 
 # Agents see the issue through this tag (Zendesk tags are lower case, no spaces).
 ESCALATED_TAG = "jira_escalated"
@@ -73,7 +75,7 @@ def escalation_key(ticket_id: int) -> str:
 
 
 def escalation_actions(
-    ticket: Ticket, evaluation: Evaluation, escalation: Escalation, *, default_project: str
+    ticket: Ticket, evaluation: Evaluation, escalation: Escalation, rules: Rules, *, default_project: str
 ) -> list[Action]:
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = escalation_key(ticket.id)
@@ -114,18 +116,16 @@ def escalation_actions(
             },
             after=create_key,
         ),
-        Action(
-            ActionKind.NOTIFY,
-            f"notify:escalated:{ticket.id}",
+        notice(
+            rules,
+            kind="escalation",
+            key=f"notify:escalated:{ticket.id}",
             ticket_id=ticket.id,
-            params={
-                "kind": "escalation",
-                "text": (
-                    f":rotating_light: Ticket #{ticket.id} escalated to development as <{{issue_url}}|{{issue_key}}>"
-                    f" · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
-                    f"*{ticket.subject}*\nReason: {escalation.reason}\n<{ticket.url}|Open the ticket>"
-                ),
-            },
+            text=(
+                f":rotating_light: Ticket #{ticket.id} escalated to development as <{{issue_url}}|{{issue_key}}>"
+                f" · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
+                f"*{ticket.subject}*\nReason: {escalation.reason}\n<{ticket.url}|Open the ticket>"
+            ),
             after=create_key,
         ),
     ]

@@ -171,7 +171,7 @@ class Executor:
         text = _fill(action.params["text"], values) or ""
         ticket_id = action.ticket_id
         thread = self._store.links.thread(ticket_id) if ticket_id is not None else None
-        channel, thread_ts = (thread[0], thread[1]) if thread else (self._channel, None)
+        channel, thread_ts = (thread[0], thread[1]) if thread else (action.params.get("channel") or self._channel, None)
         posted = (
             self._c.slack.find_posted(channel=channel, action_key=action.key, thread_ts=thread_ts) if attempts > 0 else None
         )

@@ -128,8 +128,12 @@ def test_everything_converges_with_30_percent_of_api_calls_failing(flaky_bridge:
     eventually(lambda: len(jira_labels_despite_faults(flaky_bridge)) >= len(tickets), timeout=240,
                what="every escalation despite faults")
     eventually(
-        lambda: all(flaky_bridge.daemon.store.actions.result(f"notify:escalated:{t}") for t in tickets),
-        timeout=240, what="every notice despite faults",
+        lambda: all(
+            flaky_bridge.daemon.store.actions.result(f"{kind}:{t}")
+            for t in tickets
+            for kind in ("notify:escalated", "note_escalated", "link_ticket")
+        ),
+        timeout=240, what="every escalation's follow-ups despite faults",
     )
     stats = {service: flaky_bridge.sandbox.stats(service) for service in ("zendesk", "jira", "slack")}
     flaky_bridge.sandbox.clear_faults()

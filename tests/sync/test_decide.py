@@ -167,3 +167,14 @@ def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rul
     assert "gateway.log: https://acme.zendesk.com/attachments/token/x/?name=gateway.log" in sections["Attachments (in Zendesk)"]
     assert create.params["due"] == "2026-03-05"  # P2 technical: 2 working days of 8 hours from Tue 09:40
     assert "stage_raised_with_development" in note.params["add_tags"]
+
+
+def test_many_tickets_on_one_issue_tell_the_manager_of_a_possible_system_wide_issue_once(rules: Rules) -> None:
+    threshold = rules.notifications.system_wide_threshold
+    links = [Link(100 + n, "SUP-7", NOW - timedelta(hours=1)) for n in range(threshold)]
+    seen = {"jira_status": "To Do"}
+    below = backsync(issue("To Do", "new"), [(l, TicketState(link=l, marks=seen)) for l in links[:-1]], rules)
+    assert not any(a.key.startswith("notify:system_wide") for a in below.actions)
+    at = backsync(issue("To Do", "new"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
+    [warning] = [a for a in at.actions if a.key == "notify:system_wide:SUP-7"]
+    assert f"{threshold} tickets" in warning.params["text"] and "#100" in warning.params["text"]

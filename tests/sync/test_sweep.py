@@ -90,3 +90,13 @@ def test_solved_tickets_are_not_swept(store: Store, rules: Rules) -> None:
     later = MONDAY_9 + timedelta(days=3)
     assert sweep(store=store, rules=rules, now=later, default_project="SUP", clock=lambda: later) == 0
     assert store.commit_decision(None, Decision(), ticket_ids=[], now=later) == 0
+
+
+def test_a_ticket_left_alone_is_reported_stale_once_per_quiet_spell(store: Store, rules: Rules) -> None:
+    quiet = question(status="open", comments=ticket().comments)  # replied: no SLA notices in the way
+    remember(store, rules, quiet, MONDAY_9)
+    days_later = MONDAY_9 + timedelta(days=5)
+    for _ in range(2):
+        sweep(store=store, rules=rules, now=days_later, default_project="SUP", clock=lambda: days_later)
+    stale = [a.action for a in store.actions.with_status("pending") if a.action.key.startswith("notify:stale:")]
+    assert len(stale) == 1 and "Stale" in stale[0].params["text"]
