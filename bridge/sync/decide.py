@@ -23,6 +23,7 @@ def decide(
     evaluation = evaluate(
         ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
     )
+    sendable = _Sendable(rules, now)
     planned: list[Action] = []
     marks: dict[tuple[int, str], str] = {}
     tagged_key = issue_key_from_tags(ticket.tags)
@@ -43,13 +44,13 @@ def decide(
             ticket, evaluation, evaluation.escalate, rules, default_project=default_project
         )
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
-        if not rules.notifications.should_send("escalation", now=now):
+        if not sendable("escalation"):
             planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
-        planned += _sla_notices(ticket, evaluation, rules, now=now, planned=state.planned)
-        planned += _requested_notices(ticket, evaluation, rules, now=now, planned=state.planned)
+        planned += _sla_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
+        planned += _requested_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
     return Decision(
         [action for action in planned if action.key not in state.planned],
         marks=marks,
@@ -70,19 +71,34 @@ def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[
     return ()
 
 
+class _Sendable:
+    """Whether a kind of notice may go out now (enabled, not in quiet hours), asked once per kind."""
+
+    __slots__ = ("_rules", "_now", "_known")
+
+    def __init__(self, rules: Rules, now: datetime) -> None:
+        self._rules, self._now, self._known = rules, now, {}  # type: dict[str, bool]
+
+    def __call__(self, kind: str) -> bool:
+        known = self._known.get(kind)
+        if known is None:
+            known = self._known[kind] = self._rules.notifications.should_send(kind, now=self._now)
+        return known
+
+
 def _sla_notices(
-    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime, planned: frozenset[str]
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, sendable: _Sendable, planned: frozenset[str]
 ) -> list[Action]:
     notices = []
     for alert in evaluation.sla_alerts:
         kind = f"sla_{alert.level}"
         key = f"notify:sla:{ticket.id}:{alert.target}:{alert.level}:{alert.due.isoformat()}"
-        if key in planned or not rules.notifications.should_send(kind, now=now):
+        if key in planned or not sendable(kind):
             continue  # (the sweep asks again every minute: cheap when nothing is new)
         icon = ":fire:" if alert.level == "breach" else ":alarm_clock:"
         text = (
             f"{icon} SLA {alert.level}: ticket #{ticket.id} {alert.target} "
-            f"due {alert.due.strftime('%Y-%m-%d %H:%M UTC')} · {evaluation.priority} · "
+            f"due {alert.due.isoformat(' ', 'minutes')[:16]} UTC · {evaluation.priority} · "
             f"{evaluation.sla_policy or 'no policy'}\n*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
         )
         notices.append(notice(rules, kind=kind, key=key, text=text, ticket_id=ticket.id))
@@ -90,7 +106,7 @@ def _sla_notices(
 
 
 def _requested_notices(
-    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, now: datetime, planned: frozenset[str]
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, sendable: _Sendable, planned: frozenset[str]
 ) -> list[Action]:
     """Notices the routing rules asked for (the product team is needed; the ticket went stale),
     once per kind — for staleness, once per quiet spell (keyed by the last update)."""
@@ -110,7 +126,7 @@ def _requested_notices(
         for kind in evaluation.notify
         if kind != "escalation"
         and _notice_key(kind, ticket) not in planned
-        and rules.notifications.should_send(kind, now=now)
+        and sendable(kind)
     ]
 
 
