@@ -95,7 +95,6 @@ class ActionKind(StrEnum):
     LINK_TICKET = "link_ticket"  # record ticket ⇄ issue on both sides
     NOTE_TICKET = "note_ticket"  # internal note / tags / status on a Zendesk ticket
     COMMENT_ISSUE = "comment_issue"  # a comment on the Jira issue
-    TRANSITION_ISSUE = "transition_issue"
     NOTIFY = "notify"  # a Slack notice to the support manager
 
 
@@ -145,3 +144,6 @@ class Decision:
     marks: Mapping[tuple[int, str], str] = field(default_factory=lambda: EMPTY)
     # SLA clock pause changes: (ticket id, "open" | "close", when).
     pauses: tuple[tuple[int, str, datetime], ...] = ()
+    # The mark values this decision was based on; if another worker changed one meanwhile,
+    # the decision is not applied and the event is looked at again (optimistic concurrency).
+    expect: Mapping[tuple[int, str], str | None] = field(default_factory=lambda: EMPTY)

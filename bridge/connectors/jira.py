@@ -98,13 +98,17 @@ class JiraConnector:
         raw = self._call(lambda: self.client.issue(key, fields="summary,status,labels,updated,resolution,comment"))
         return self._to_issue(raw.raw)
 
-    def updated_since(self, project: str, since: datetime, *, label: str, limit: int = 100) -> list[Issue]:
-        """The project's issues carrying `label` updated at or after `since` (JQL has minute precision)."""
+    def updated_since(self, since: datetime, *, label: str) -> list[Issue]:
+        """Issues carrying `label`, in any project, updated at or after `since`, every page of them.
+
+        JQL takes minutes; its dates are read in the API user's time zone, so give the
+        bridge's Jira account the UTC time zone (the poller looks back a little anyway).
+        """
         stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        jql = f'project = "{project}" AND labels = "{label}" AND updated >= "{stamp}" ORDER BY updated ASC'
+        jql = f'labels = "{label}" AND updated >= "{stamp}" ORDER BY updated ASC'
         found = self._call(
             lambda: self.client.search_issues(
-                jql, maxResults=limit, fields=["summary", "status", "labels", "updated", "resolution", "comment"]
+                jql, maxResults=False, fields=["summary", "status", "labels", "updated", "resolution", "comment"]
             )
         )
         return [self._to_issue(item.raw) for item in found]
@@ -161,17 +165,6 @@ class JiraConnector:
         update = {"labels": [{"add": label} for label in sorted(set(labels))]}
         self._call(lambda: self.client.issue(key, fields="labels").update(update=update))
 
-    def transition(self, key: str, to_status: str) -> bool:
-        """Move the issue to `to_status` if a transition leads there; False when none does."""
-        def run() -> bool:
-            for transition in self.client.transitions(key):
-                if transition["to"]["name"].lower() == to_status.lower():
-                    self.client.transition_issue(key, transition["id"])
-                    return True
-            return False
-
-        return self._call(run)
-
     def browse_url(self, key: str) -> str:
         return f"{self.base_url}/browse/{key}"
 
@@ -187,6 +180,7 @@ class JiraConnector:
             raise
         except JIRAError as exc:
             headers = exc.response.headers if exc.response is not None else None
-            raise from_status(SERVICE, exc.status_code or 0, (exc.text or str(exc))[:300], headers=headers) from exc
+            # Only the response text: str(JIRAError) includes the request headers (Authorization).
+            raise from_status(SERVICE, exc.status_code or 0, (exc.text or "no response body")[:300], headers=headers) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc

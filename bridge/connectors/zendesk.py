@@ -173,9 +173,6 @@ class ZendeskConnector:
             lambda: any(signed_for(c.body or "", action_key) for c in self._client.tickets.comments(ticket=ticket_id))
         )
 
-    def agent_url(self, ticket_id: int) -> str:
-        return f"{self.base_url}/agent/tickets/{ticket_id}"
-
     # --- plumbing ------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, Any]) -> dict[str, Any]:

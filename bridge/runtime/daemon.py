@@ -108,7 +108,6 @@ class Daemon:
         self.jira_poller = JiraPoller(
             store=self.store,
             jira=self.connectors.jira,
-            project=settings.jira_project,
             clock=clock,
             first_start=started - timedelta(minutes=5),
         )

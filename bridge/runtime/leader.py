@@ -35,6 +35,7 @@ class Leadership:
             if self._conn is not None:
                 try:
                     self._conn.execute(text("SELECT 1"))
+                    self._conn.commit()  # never sit "idle in transaction" holding the lock
                     return True
                 except Exception:  # noqa: BLE001 — the connection (and with it the lock) is gone
                     log.warning("lost the leader connection; trying to lead again")

@@ -24,6 +24,9 @@ from bridge.store import Store
 
 log = logging.getLogger(__name__)
 
+# What a signed but odd body can raise in the parsers (a date that is no date, a list where
+# an object belongs, an absurd timestamp): the sender gets a 400 and nothing is stored.
+UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
 ZENDESK_SETTLE = timedelta(seconds=1.2)  # to the end of the second, and a little for clock skew
 
 
@@ -87,8 +90,8 @@ def webhook_router(
             raise Rejected(401, str(exc)) from None
         try:
             return zendesk_json.event_from_webhook(_json_object(body))
-        except zendesk_json.MalformedPayload as exc:
-            raise Rejected(400, str(exc)) from None
+        except UNREADABLE as exc:
+            raise Rejected(400, f"unreadable Zendesk payload: {exc}") from None
 
     def parse_jira(body: bytes, request: Request) -> Event:
         if not config.jira_secret:
@@ -103,8 +106,8 @@ def webhook_router(
                 received_at=clock(),
                 delivery_id=request.headers.get("x-atlassian-webhook-identifier"),
             )
-        except jira_json.MalformedPayload as exc:
-            raise Rejected(400, str(exc)) from None
+        except UNREADABLE as exc:
+            raise Rejected(400, f"unreadable Jira payload: {exc}") from None
 
     @router.post("/webhooks/zendesk")
     async def zendesk_webhook(request: Request) -> JSONResponse:

@@ -18,7 +18,11 @@ from bridge.store.links import Links
 from bridge.store.tables import actions, events, links, marks
 from bridge.store.tickets import Snapshots, apply_pause, pauses_of, save_snapshot
 
-__all__ = ["Store", "StoredAction", "StoredEvent", "open_store"]
+__all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
+
+
+class Conflict(Exception):
+    """Another worker changed what a decision was based on; nothing of it was applied."""
 
 
 class Store:
@@ -102,6 +106,12 @@ class Store:
 
 def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
+    for (ticket_id, name), expected in decision.expect.items():
+        current = conn.execute(
+            select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
+        ).scalar()
+        if current != expected:
+            raise Conflict(f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}")
     new = plan(conn, decision.actions, now=now)
     for (ticket_id, name), value in decision.marks.items():
         conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))

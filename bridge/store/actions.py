@@ -104,11 +104,6 @@ class ActionLog:
                 update(actions).where(condition).values(status="pending", attempts=1, not_before=None)  # 1: the remote side may have changed
             ).rowcount
 
-    def planned_keys(self, ticket_id: int) -> frozenset[str]:
-        """Keys of every action ever planned for the ticket, whatever became of it."""
-        with self._engine.connect() as conn:
-            return frozenset(conn.execute(select(actions.c.key).where(actions.c.ticket_id == ticket_id)).scalars())
-
     def result(self, key: str) -> dict[str, Any] | None:
         with self._engine.connect() as conn:
             return loads(conn.execute(select(actions.c.result).where(actions.c.key == key)).scalar())

@@ -22,7 +22,10 @@ def save_snapshot(conn: Connection, ticket: Ticket) -> None:
         "open": int(ticket.status not in CLOSED), "updated_at": ticket.updated_at, "snapshot": ticket_to_json(ticket, limit=BODY_LIMIT)
     }
     if not insert_ignoring_duplicates(conn, tickets, [{"id": ticket.id, **values}], on=["id"]):
-        conn.execute(update(tickets).where(tickets.c.id == ticket.id).values(**values))
+        # Never replace a newer view with an older one (a retried event processed late).
+        conn.execute(
+            update(tickets).where(tickets.c.id == ticket.id, tickets.c.updated_at <= ticket.updated_at).values(**values)
+        )
 
 
 def apply_pause(conn: Connection, ticket_id: int, change: str, at: datetime) -> None:
@@ -66,6 +69,11 @@ class Snapshots:
                 return
             last = rows[-1][0]
             yield [ticket_from_json(text) for _, text in rows]
+
+    def updated_at(self, ticket_id: int) -> datetime | None:
+        """When the newest view of the ticket the bridge has seen was last updated."""
+        with self._engine.connect() as conn:
+            return utc(conn.execute(select(tickets.c.updated_at).where(tickets.c.id == ticket_id)).scalar())
 
     def get(self, ticket_id: int) -> Ticket | None:
         with self._engine.connect() as conn:

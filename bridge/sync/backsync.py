@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules
 from bridge.sync.escalate import stage_tag
@@ -9,6 +11,7 @@ from bridge.sync.mirror import comments_to_zendesk
 from bridge.sync.notify import notice
 
 STATUS_MARK = "jira_status"
+UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 
 
 def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules) -> Decision:
@@ -20,21 +23,26 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
     """
     actions: list[Action] = []
     marks: dict[tuple[int, str], str] = {}
+    expect: dict[tuple[int, str], str | None] = {}
     mapping = rules.status_for_jira(issue.status)
+    seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in linked:
         ticket_id = link.ticket_id
         actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix)
         previous = state.marks.get(STATUS_MARK)
-        if previous == issue.status:
-            continue
+        seen_at = state.marks.get(UPDATED_MARK)
+        if previous == issue.status or (seen_at and seen < seen_at):
+            continue  # nothing new, or an older view of the issue arriving late
         marks[(ticket_id, STATUS_MARK)] = issue.status
+        marks[(ticket_id, UPDATED_MARK)] = seen
+        expect[(ticket_id, STATUS_MARK)] = previous
         if mapping is None or previous is None and issue.status_category == "new":
             continue  # an unmapped status, or the issue's first status: nothing for the agents yet
         step = f"{previous or 'new'}->{issue.status}"
         actions.append(
             Action(
                 ActionKind.NOTE_TICKET,
-                f"status:{ticket_id}:{issue.key}:{step}:{len(state.planned)}",
+                f"status:{ticket_id}:{issue.key}:{step}:{seen}",
                 ticket_id=ticket_id,
                 issue_key=issue.key,
                 params={
@@ -48,7 +56,7 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
             actions.append(
                 Action(
                     ActionKind.NOTE_TICKET,
-                    f"status_reply:{ticket_id}:{issue.key}:{step}:{len(state.planned)}",
+                    f"status_reply:{ticket_id}:{issue.key}:{step}:{seen}",
                     ticket_id=ticket_id,
                     issue_key=issue.key,
                     params={"note": mapping.public_reply, "public": True},
@@ -70,5 +78,5 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
             )
         )
     planned = {key for _, state in linked for key in state.planned}
-    return Decision([a for a in actions if a.key not in planned], marks)
+    return Decision([a for a in actions if a.key not in planned], marks, expect=expect)
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # Agents see the issue through this tag (Zendesk tags are lower case, no spaces).
 ESCALATED_TAG = "jira_escalated"
+ESCALATION_LABEL = "escalation-bridge"  # on every issue with a ticket: what the Jira poller looks for
 ISSUE_TAG_PREFIX = "jira_"
 
 
@@ -79,7 +80,7 @@ def escalation_actions(
 ) -> list[Action]:
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = escalation_key(ticket.id)
-    labels = ["escalation-bridge", *escalation.labels]
+    labels = [ESCALATION_LABEL, *escalation.labels]
     resolution_due = evaluation.due.get("resolution")
     after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [

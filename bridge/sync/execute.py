@@ -19,7 +19,7 @@ from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction
-from bridge.sync.escalate import issue_tag
+from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Executor:
             ActionKind.COMMENT_ISSUE: self._comment_issue,
         }
 
-    def run_ready(self, *, limit: int = 2) -> int:
+    def run_ready(self, *, limit: int = 1) -> int:
         """Carry out what is ready; returns how many actions were attempted."""
         claimed = self._store.actions.claim(now=self._clock(), limit=limit, lease=self._lease)
         for stored in claimed:
@@ -98,6 +98,10 @@ class Executor:
         action = stored.action
         if stored.attempts + 1 >= self._max_attempts:
             retry_at = None
+        elif retry_at is not None and action.kind is ActionKind.CREATE_ISSUE:
+            # The failed call may have created the issue after all (a timeout, a 502 after the
+            # write); the retry searches for it, and Jira's search index needs time to show it.
+            retry_at = max(retry_at, now + self._lease)
         self._store.actions.failed(action.key, error=error, retry_at=retry_at)
         if action.ticket_id is not None:
             what = "dead letter" if retry_at is None else "retry"
@@ -137,7 +141,7 @@ class Executor:
         ticket_id = _ticket(action)
         if action.params.get("attach"):
             key = self._store.links.add(ticket_id, action.issue_key or "", now=self._clock()).issue_key
-            self._c.jira.add_labels(key, [ticket_label(ticket_id)])
+            self._c.jira.add_labels(key, [ticket_label(ticket_id), ESCALATION_LABEL])
         else:
             key = self._issue_key(action)
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
@@ -172,9 +176,7 @@ class Executor:
         ticket_id = action.ticket_id
         thread = self._store.links.thread(ticket_id) if ticket_id is not None else None
         channel, thread_ts = (thread[0], thread[1]) if thread else (action.params.get("channel") or self._channel, None)
-        posted = (
-            self._c.slack.find_posted(channel=channel, action_key=action.key, thread_ts=thread_ts) if attempts > 0 else None
-        )
+        posted = self._earlier_post(channel, action.key, thread_ts) if attempts > 0 else None
         channel, ts = posted or self._c.slack.post(
             channel=channel, text=text, thread_ts=thread_ts, action_key=action.key
         )
@@ -183,6 +185,14 @@ class Executor:
         return {"channel": channel, "ts": ts}
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _earlier_post(self, channel: str, action_key: str, thread_ts: str | None) -> tuple[str, str] | None:
+        """The message an earlier attempt posted, if Slack lets us look (channels:history)."""
+        try:
+            return self._c.slack.find_posted(channel=channel, action_key=action_key, thread_ts=thread_ts)
+        except PermanentError as exc:  # missing scope, or a channel given by name: posting is still right
+            log.warning("cannot look for an earlier post of %s (%s); posting", action_key, exc)
+            return None
 
     def _issue_key(self, action: Action) -> str:
         if action.issue_key:

@@ -13,6 +13,7 @@ from bridge.connectors.zendesk_json import parse_time
 from bridge.codec import ticket_to_json
 from bridge.model import Event, EventSource, Ticket
 from bridge.store import Store
+from bridge.sync.escalate import ESCALATION_LABEL
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +76,16 @@ JIRA_OVERLAP = timedelta(minutes=2)
 class JiraPoller:
     """Escalated issues (labelled by the bridge) updated since the last poll."""
 
-    def __init__(
-        self, *, store: Store, jira: JiraConnector, project: str, clock: Callable[[], datetime], first_start: datetime
-    ) -> None:
+    def __init__(self, *, store: Store, jira: JiraConnector, clock: Callable[[], datetime], first_start: datetime) -> None:
         self._store = store
         self._jira = jira
-        self._project = project
         self._clock = clock
         self._first_start = first_start
 
     def poll_once(self) -> int:
         stored = self._store.cursor(JIRA_CURSOR)
         since = parse_time(stored) if stored else self._first_start
-        issues = self._jira.updated_since(self._project, since - JIRA_OVERLAP, label="escalation-bridge")
+        issues = self._jira.updated_since(since - JIRA_OVERLAP, label=ESCALATION_LABEL)
         newest = max([since, *(issue.updated_at for issue in issues)])
         new = self._store.inbox.add(
             [issue_event(issue) for issue in issues], now=self._clock(), cursor=(JIRA_CURSOR, newest.isoformat())

@@ -7,21 +7,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bridge.connectors.errors import PermanentError, RetriableError
+from bridge.connectors.errors import AuthError, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.model import Event, EventSource
 from bridge.rules import Rules
-from bridge.store import Store, StoredEvent
+from bridge.store import Conflict, Store, StoredEvent
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
-from bridge.sync.execute import backoff
+from bridge.sync.execute import LEASE, backoff
 from bridge.sync.poll import ticket_event
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=60)
 # Zendesk stamps updates to the second, so two changes in one second share an event id.
 # A ticket read before its update's second has surely closed (allowing for clock skew)
 # is read once more after it. Webhook events wait out that second before processing.
@@ -56,7 +55,7 @@ class Processor:
         self._max_attempts = max_attempts
         self._lease = lease
 
-    def run_ready(self, *, limit: int = 2) -> int:
+    def run_ready(self, *, limit: int = 1) -> int:
         """Process what is waiting; returns how many events were taken."""
         claimed = self._store.inbox.claim(now=self._clock(), limit=limit, lease=self._lease)
         for stored in claimed:
@@ -67,6 +66,11 @@ class Processor:
         now = self._clock()
         try:
             self._process(stored)
+        except (AuthError, Conflict) as exc:
+            # Credentials need an operator, a conflict a fresh look: neither is a reason to drop the event.
+            retry_at = now + backoff(stored.attempts + 1, None, base=self._retry_base)
+            log.warning("event %s will be retried: %s", stored.event.event_id, exc)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False)
         except PermanentError as exc:
             log.warning("event %s dropped: %s", stored.event.event_id, exc)
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True)
@@ -87,10 +91,12 @@ class Processor:
             self._store.inbox.done(stored.row_id)
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
-        seen = event.payload.get("ticket")
-        ticket = (
-            self._zendesk.with_comments(ticket_from_json(seen)) if seen else self._zendesk.ticket(int(event.subject))
-        )
+        seen = ticket_from_json(event.payload["ticket"]) if event.payload.get("ticket") else None
+        newest = self._store.snapshots.updated_at(int(event.subject)) if seen else None
+        if seen is not None and (newest is None or seen.updated_at >= newest):
+            ticket = self._zendesk.with_comments(seen)
+        else:  # no view came with the event, or a newer one is known: read the ticket as it is now
+            ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         now = self._clock()
@@ -111,8 +117,9 @@ class Processor:
         actor = event.payload.get("actor")
         if not actor or event.kind not in ("issue_created", "issue_updated"):
             return False
-        items = (event.payload.get("changelog") or {}).get("items") or ()
-        if any(item.get("field") == "status" for item in items):
+        changelog = event.payload.get("changelog") or {}
+        items = (changelog.get("items") if isinstance(changelog, dict) else None) or []
+        if not isinstance(items, list) or any(not isinstance(i, dict) or i.get("field") == "status" for i in items):
             return False
         return actor == self._jira.account_id()
 

@@ -11,11 +11,25 @@ import logging
 from datetime import datetime
 from typing import Callable
 
+from bridge.model import ActionKind, Event, EventSource
 from bridge.rules import Rules
 from bridge.store import Store
 from bridge.sync.decide import decide
 
 log = logging.getLogger(__name__)
+
+NEEDS_FULL_TICKET = frozenset({ActionKind.CREATE_ISSUE, ActionKind.COMMENT_ISSUE, ActionKind.LINK_TICKET})
+
+
+def _fresh_read(ticket_id: int, now: datetime) -> Event:
+    """An event without a snapshot: processing it reads the ticket in full (one per minute at most)."""
+    return Event(
+        source=EventSource.ZENDESK,
+        kind="ticket.timer",
+        event_id=f"timer:{ticket_id}:{now.strftime('%Y-%m-%dT%H:%M')}",
+        subject=str(ticket_id),
+        occurred_at=now,
+    )
 
 
 def sweep(
@@ -25,13 +39,19 @@ def sweep(
     planned = 0
     for tickets in store.snapshots.open_tickets(batch=batch):
         states = store.ticket_states([t.id for t in tickets])
-        decisions = []
+        decisions, fresh_reads = [], []
         for ticket in tickets:
             decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
-            if decision.actions or decision.pauses or decision.marks:
+            if any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
+                # Snapshots keep bodies short: an issue or a mirrored comment is made from the
+                # ticket as Zendesk has it now, by an event that reads it in full.
+                fresh_reads.append(_fresh_read(ticket.id, now))
+            elif decision.actions or decision.pauses or decision.marks:
                 decisions.append((ticket.id, decision))
         if decisions:
             planned += store.commit_timer_decisions(decisions, now=clock())
+        if fresh_reads:
+            store.inbox.add(fresh_reads, now=clock())
     if planned:
         log.info("sweep: %d actions planned", planned)
     return planned

@@ -165,3 +165,21 @@ def test_no_signed_body_whatever_its_shape_yields_a_server_error(client, payload
     ):
         response = client.post(path, content=body, headers=headers)
         assert response.status_code in (200, 400, 413), (path, body, response.text)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"detail": {"id": "5", "updated_at": "yesterday"}},
+        {"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-1", "fields": ["not", "an", "object"]}},
+        {"webhookEvent": "jira:issue_updated", "timestamp": 1e20, "issue": {"key": "SUP-1", "fields": {"status": "Done"}}},
+    ],
+    ids=["zendesk-bad-date", "jira-fields-list", "jira-absurd-timestamp"],
+)
+def test_signed_bodies_with_unreadable_details_get_a_400_not_a_500(client, store, payload) -> None:
+    body = json.dumps(payload).encode()
+    headers = zendesk_headers(body) | {"X-Hub-Signature": jira_signature(JIRA_SECRET, body)}
+    path = "/webhooks/jira" if "webhookEvent" in payload else "/webhooks/zendesk"
+    response = client.post(path, content=body, headers=headers)
+    assert response.status_code == 400, response.text
+    assert store.inbox.count("pending") == 0

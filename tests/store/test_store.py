@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from bridge.model import Action, ActionKind, Decision, Event, EventSource
@@ -105,3 +106,24 @@ def test_marks_are_kept_with_the_plan_and_replaced_by_later_ones(store_url: str)
     store.commit_decision(second, Decision([], {(5, "jira_status"): "Done"}), ticket_ids=[5], now=NOW)
     assert store.ticket_state(5).marks == {"jira_status": "Done"}
     assert store.inbox.count("done") == 2
+
+
+def test_a_decision_based_on_a_mark_that_changed_meanwhile_is_not_applied(store_url: str) -> None:
+    from bridge.store import Conflict
+
+    store = open_store(store_url)
+    store.inbox.add([event("e1"), event("e2")], now=NOW)
+    first, second = store.inbox.claim(now=NOW, limit=2, lease=LEASE)
+    seen_open = {(5, "jira_status"): "Open"}
+    store.commit_decision(first, Decision([], {(5, "jira_status"): "Open"}), ticket_ids=[5], now=NOW)
+    moved = Decision([Action(ActionKind.NOTE_TICKET, "status:5:x", ticket_id=5)], {(5, "jira_status"): "Done"},
+                     expect={(5, "jira_status"): None})  # decided before "Open" was recorded
+    try:
+        store.commit_decision(second, moved, ticket_ids=[5], now=NOW)
+        raise AssertionError("a stale decision was applied")
+    except Conflict:
+        pass
+    assert store.ticket_state(5).marks == {"jira_status": "Open"} and store.ticket_state(5).planned == frozenset()
+    assert store.inbox.count("done") == 1  # the event stays to be looked at again
+    store.commit_decision(second, replace(moved, expect=seen_open), ticket_ids=[5], now=NOW)
+    assert store.ticket_state(5).marks == {"jira_status": "Done"}

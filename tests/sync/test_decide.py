@@ -114,7 +114,10 @@ def issue(status: str, category: str = "indeterminate", comments: tuple[Comment,
 def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     links = [Link(101, "SUP-7", NOW - timedelta(hours=1)), Link(102, "SUP-7", NOW - timedelta(hours=1))]
     first = backsync(issue("To Do", "new"), [(l, TicketState(link=l)) for l in links], rules)
-    assert first.actions == [] and first.marks == {(101, "jira_status"): "To Do", (102, "jira_status"): "To Do"}
+    assert first.actions == []
+    assert {k: v for k, v in first.marks.items() if k[1] == "jira_status"} == {
+        (101, "jira_status"): "To Do", (102, "jira_status"): "To Do"
+    }
 
     seen = {"jira_status": "To Do"}
     moved = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
@@ -127,6 +130,10 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
 
     unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks={"jira_status": "Done"}))], rules)
     assert unchanged.actions == [] and unchanged.marks == {}
+
+    late = {"jira_status": "Done", "jira_updated": (NOW + timedelta(minutes=5)).isoformat()}
+    older_view = backsync(issue("In Progress"), [(links[0], TicketState(link=links[0], marks=late))], rules)
+    assert older_view.actions == [] and older_view.marks == {}  # a late, older event never undoes a newer one
 
 
 def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules) -> None:

@@ -100,3 +100,15 @@ def test_a_ticket_left_alone_is_reported_stale_once_per_quiet_spell(store: Store
         sweep(store=store, rules=rules, now=days_later, default_project="SUP", clock=lambda: days_later)
     stale = [a.action for a in store.actions.with_status("pending") if a.action.key.startswith("notify:stale:")]
     assert len(stale) == 1 and "Stale" in stale[0].params["text"]
+
+
+def test_a_time_triggered_escalation_is_left_to_a_full_read_of_the_ticket(store: Store, rules: Rules) -> None:
+    tier3 = question(type="incident", priority="high", tags=frozenset({"tier3"}))
+    remember(store, rules, tier3, MONDAY_9)
+    assert not store.actions.with_status("pending")
+    breached = MONDAY_9 + timedelta(hours=1)  # response due 09:30 at tier 3: escalate
+    sweep(store=store, rules=rules, now=breached, default_project="SUP", clock=lambda: breached)
+    pending = [a.action.key for a in store.actions.with_status("pending")]
+    assert not any(key.startswith("create_issue") for key in pending)  # not from a shortened snapshot
+    [timer] = store.inbox.claim(now=breached, limit=5, lease=timedelta(seconds=5))
+    assert timer.event.kind == "ticket.timer" and timer.event.subject == "7" and not timer.event.payload
