@@ -1,0 +1,78 @@
+"""The operator's commands: backfill, dry runs, status, retry, history (subprocesses against the sandbox)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bridge.model import Action, ActionKind, Decision
+from bridge.sandbox import Sandbox
+from bridge.store import open_store
+from tests.e2e.harness import ROOT, Running, base_env, sandbox_env
+from tests.e2e.test_resilience import jira_labels, open_tickets
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[Running, dict[str, str]]]:
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+    box.start()
+    info = box.info()
+    env = base_env(tmp_path) | sandbox_env(info)
+    yield Running(process=None, info=info, env=env, log=tmp_path / "x"), env  # type: ignore[arg-type]
+    box.stop()
+
+
+def bridge(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bridge.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_backfill_escalates_existing_tickets_once_and_a_second_run_finds_nothing_new(setup) -> None:
+    running, env = setup
+    tickets = open_tickets(running, 5)
+    since = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
+    first = bridge(env, "backfill", "--since", since)
+    assert first.returncode == 0, first.stderr
+    assert "backfill done: 5 new ticket changes" in first.stdout
+    assert sorted(jira_labels(running)) == sorted(f"zendesk-{t}" for t in tickets)
+    again = bridge(env, "backfill", "--since", since)
+    assert again.returncode == 0 and sorted(jira_labels(running)) == sorted(f"zendesk-{t}" for t in tickets)
+
+
+def test_dry_runs_say_what_they_would_do_and_change_nothing(setup, tmp_path: Path) -> None:
+    running, env = setup
+    [ticket] = open_tickets(running, 1)
+    since = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
+    for args in (("sync", "once", "--dry-run"), ("backfill", "--since", since, "--dry-run")):
+        result = bridge(env, *args)
+        assert result.returncode == 0, result.stderr
+        assert f"would create_issue: create_issue:{ticket}" in result.stdout
+    assert jira_labels(running) == []
+    store = open_store(env["BRIDGE_STORE_URL"])
+    assert store.actions.counts() == {} and store.inbox.count("pending") == 0
+
+
+def test_status_shows_dead_letters_retry_queues_them_and_history_tells_the_story(setup) -> None:
+    _, env = setup
+    store = open_store(env["BRIDGE_STORE_URL"])
+    now = datetime.now(timezone.utc)
+    store.inbox.add([], now=now)
+    store.commit_timer_decisions([(42, Decision([Action(ActionKind.NOTIFY, "notify:stale:42:x", ticket_id=42)]))], now=now)
+    store.actions.claim(now=now, limit=1, lease=timedelta(seconds=30))
+    store.actions.failed("notify:stale:42:x", error="slack: channel_not_found", retry_at=None)
+
+    status = bridge(env, "status")
+    assert status.returncode == 0 and "dead 1" in status.stdout and "channel_not_found" in status.stdout
+    retried = bridge(env, "retry")
+    assert retried.returncode == 0 and "1 actions queued again" in retried.stdout
+    assert store.actions.counts() == {"pending": 1}
+    history = bridge(env, "history", "42")
+    assert history.returncode == 0 and "notify:stale:42:x" in history.stdout
+    assert bridge(env, "history", "43").returncode == 1
