@@ -170,12 +170,8 @@ def sandbox(
         box.stop()
 
 
-@sync_app.command("once")
-def sync_once(
-    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
-    verbose: bool = typer.Option(False, "--verbose", "-v"),
-) -> None:
-    """One poll-and-process cycle, then exit."""
+def _remote_daemon(*, verbose: bool, dry_run: bool):  # type: ignore[no-untyped-def]
+    """A daemon for a one-off command against the real services named in the settings."""
     from bridge.runtime.daemon import Daemon
 
     _configure_logging(verbose)
@@ -185,13 +181,25 @@ def sync_once(
         require(settings, *REMOTE_SETTINGS)
     except SettingsError as exc:
         _fail(str(exc))
-    daemon = Daemon(settings, rules=rules, dry_run=dry_run)
+    return Daemon(settings, rules=rules, dry_run=dry_run)
+
+
+def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
+    out.print(f"dry run: {preview.tickets_read} changed tickets read, {len(preview.would)} actions would be taken")
+    for action in preview.would:
+        out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
+
+
+@sync_app.command("once")
+def sync_once(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """One poll-and-process cycle, then exit."""
+    daemon = _remote_daemon(verbose=verbose, dry_run=dry_run)
     try:
         if dry_run:
-            preview = daemon.preview_once()
-            out.print(f"dry run: {preview.tickets_read} changed tickets read, {len(preview.would)} actions would be taken")
-            for action in preview.would:
-                out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
+            _print_preview(daemon.preview_once())
             return
         done = daemon.sync_once()
     finally:
@@ -208,29 +216,18 @@ def backfill(
     """Process existing tickets changed since a date, with a progress bar; resumes where it stopped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from bridge.runtime.daemon import Daemon
     from bridge.sync.backfill import backfill as run_backfill
+    from bridge.sync.preview import preview_changes
 
-    _configure_logging(verbose)
-    settings = _settings()
-    rules = _rules_holder(settings)
-    try:
-        require(settings, *REMOTE_SETTINGS)
-    except SettingsError as exc:
-        _fail(str(exc))
     since = since.replace(tzinfo=timezone.utc)
-    daemon = Daemon(settings, rules=rules, dry_run=dry_run)
+    daemon = _remote_daemon(verbose=verbose, dry_run=dry_run)
     zendesk = daemon.connectors.zendesk
     if dry_run:
-        from bridge.sync.preview import preview_changes
-
         preview, _ = preview_changes(
-            store=daemon.store, zendesk=zendesk, rules=rules.current(), now=daemon.decision_clock(),
-            default_project=settings.jira_project, cursor=None, start_time=int(since.timestamp()),
+            store=daemon.store, zendesk=zendesk, rules=daemon.rules.current(), now=daemon.decision_clock(),
+            default_project=daemon.settings.jira_project, cursor=None, start_time=int(since.timestamp()),
         )
-        out.print(f"dry run: {preview.tickets_read} tickets read, {len(preview.would)} actions would be taken")
-        for action in preview.would:
-            out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
+        _print_preview(preview)
         daemon.store.close()
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
