@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -61,3 +63,14 @@ def empty_response(status: int = 204) -> Response:
     return Response(b"", status_code=status)
 
 
+
+
+def basic_auth_matches(authorization: str, *, user: str, password: str) -> bool:
+    """An `Authorization: Basic …` header naming exactly this user and password (constant time)."""
+    if not authorization.startswith("Basic "):
+        return False
+    try:
+        given_user, _, given_password = base64.b64decode(authorization[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return secrets.compare_digest(given_user, user) and secrets.compare_digest(given_password, password)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets
 from typing import Any, Awaitable, Callable, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bridge.sandbox.common import json_response
+from bridge.sandbox.common import basic_auth_matches, json_response
 from bridge.sandbox.jira_jql_tokens import JqlError
 from bridge.sandbox.jira_shapes import errors
 from bridge.sandbox.jira_state import JiraApiError, JiraState
@@ -31,14 +29,7 @@ def base_of(request: R) -> str:
 
 
 def _authorized(request: R, backend: JiraBackend) -> bool:
-    header = request.headers.get("authorization", "")
-    if not header.startswith("Basic "):
-        return False
-    try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return secrets.compare_digest(user, backend.email) and secrets.compare_digest(password, backend.token)
+    return basic_auth_matches(request.headers.get("authorization", ""), user=backend.email, password=backend.token)
 
 
 def endpoint(backend: JiraBackend, fn: Callable[[R, S], Awaitable[Response]]) -> Callable[[R], Awaitable[Response]]:

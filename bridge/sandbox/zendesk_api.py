@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import base64
 import json
-import secrets
 from typing import Any, Awaitable, Callable, Protocol
 from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bridge.sandbox.common import json_response
+from bridge.sandbox.common import basic_auth_matches, json_response
 from bridge.sandbox.zendesk_directory import ZendeskApiError
 from bridge.sandbox.zendesk_search import TicketSearch
 from bridge.sandbox.zendesk_state import ZendeskState
@@ -36,14 +35,7 @@ def base_url(request: Request) -> str:
 
 
 def _authorized(request: Request, backend: ZendeskBackend) -> bool:
-    header = request.headers.get("authorization", "")
-    if not header.startswith("Basic "):
-        return False
-    try:
-        user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return False
-    return secrets.compare_digest(user, f"{backend.email}/token") and secrets.compare_digest(password, backend.token)
+    return basic_auth_matches(request.headers.get("authorization", ""), user=f"{backend.email}/token", password=backend.token)
 
 
 def endpoint(backend: ZendeskBackend, fn: Callable[[Request, ZendeskState], Awaitable[Response]]) -> Handler:
