@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from bridge.model import Link
 from bridge.store.db import insert_ignoring_duplicates, utc
-from bridge.store.tables import links, threads
+from bridge.store.tables import actions, links, threads
+
+
+PENDING = "pending:"  # a thread being started by the notice whose key follows
+
+
+class ThreadBusy(Exception):
+    """Another notice of the ticket is starting its Slack thread right now."""
 
 
 class Links:
@@ -42,10 +49,37 @@ class Links:
     def thread(self, ticket_id: int) -> tuple[str, str] | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(threads).where(threads.c.ticket_id == ticket_id)).first()
-        return (row.channel, row.ts) if row else None
+        return (row.channel, row.ts) if row and not row.ts.startswith(PENDING) else None
+
+    def claim_thread(self, ticket_id: int, channel: str, *, starter: str) -> tuple[str, str] | None:
+        """The ticket's thread as (channel, ts); None when `starter` is to start it.
+
+        The first notice of a ticket reserves the thread before posting, so two notices
+        sent at once do not open two threads. Raises ThreadBusy while another notice is
+        starting it (unless that notice is dead, when this one takes over).
+        """
+        pending = PENDING + starter
+        with self._engine.begin() as conn:
+            if insert_ignoring_duplicates(
+                conn, threads, [{"ticket_id": ticket_id, "channel": channel, "ts": pending}], on=["ticket_id"]
+            ):
+                return None
+            row = conn.execute(select(threads).where(threads.c.ticket_id == ticket_id)).one()
+            if not row.ts.startswith(PENDING):
+                return row.channel, row.ts
+            owner = row.ts.removeprefix(PENDING)
+            if owner == starter:
+                return None
+            owner_status = conn.execute(select(actions.c.status).where(actions.c.key == owner)).scalar()
+            if owner_status == "dead":
+                conn.execute(update(threads).where(threads.c.ticket_id == ticket_id).values(ts=pending, channel=channel))
+                return None
+        raise ThreadBusy(ticket_id)
 
     def remember_thread(self, ticket_id: int, channel: str, ts: str) -> None:
+        """The thread a ticket's first notice started."""
         with self._engine.begin() as conn:
-            insert_ignoring_duplicates(
+            if not insert_ignoring_duplicates(
                 conn, threads, [{"ticket_id": ticket_id, "channel": channel, "ts": ts}], on=["ticket_id"]
-            )
+            ):
+                conn.execute(update(threads).where(threads.c.ticket_id == ticket_id).values(channel=channel, ts=ts))

@@ -19,6 +19,7 @@ from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction
+from bridge.store.links import ThreadBusy
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 
 log = logging.getLogger(__name__)
@@ -174,8 +175,14 @@ class Executor:
         values = self._placeholders(action)
         text = _fill(action.params["text"], values) or ""
         ticket_id = action.ticket_id
-        thread = self._store.links.thread(ticket_id) if ticket_id is not None else None
-        channel, thread_ts = (thread[0], thread[1]) if thread else (action.params.get("channel") or self._channel, None)
+        channel = action.params.get("channel") or self._channel
+        thread = None
+        if ticket_id is not None:
+            try:
+                thread = self._store.links.claim_thread(ticket_id, channel, starter=action.key)
+            except ThreadBusy:
+                raise RetriableError("bridge", "the ticket's Slack thread is being started", retry_after=1) from None
+        channel, thread_ts = thread if thread else (channel, None)
         posted = self._earlier_post(channel, action.key, thread_ts) if attempts > 0 else None
         channel, ts = posted or self._c.slack.post(
             channel=channel, text=text, thread_ts=thread_ts, action_key=action.key

@@ -85,7 +85,6 @@ def test_links_many_tickets_to_one_issue_and_keep_the_first_link(store_url: str)
     assert store.links.add(1, "SUP-9", now=NOW).issue_key == "SUP-1"
     assert [link.ticket_id for link in store.links.for_issue("SUP-1")] == [1, 2]
     store.links.remember_thread(1, "C1", "111.1")
-    store.links.remember_thread(1, "C1", "222.2")
     assert store.links.thread(1) == ("C1", "111.1")
 
 
@@ -127,3 +126,20 @@ def test_a_decision_based_on_a_mark_that_changed_meanwhile_is_not_applied(store_
     assert store.inbox.count("done") == 1  # the event stays to be looked at again
     store.commit_decision(second, replace(moved, expect=seen_open), ticket_ids=[5], now=NOW)
     assert store.ticket_state(5).marks == {"jira_status": "Done"}
+
+
+def test_one_notice_starts_a_tickets_thread_the_others_wait_for_it(store_url: str) -> None:
+    from bridge.store.links import ThreadBusy
+
+    store = open_store(store_url)
+    assert store.links.claim_thread(9, "C1", starter="notify:a") is None  # a starts the thread
+    assert store.links.claim_thread(9, "C1", starter="notify:a") is None  # a's retry still may
+    try:
+        store.links.claim_thread(9, "C1", starter="notify:b")
+        raise AssertionError("two notices started one ticket's thread")
+    except ThreadBusy:
+        pass
+    assert store.links.thread(9) is None
+    store.links.remember_thread(9, "C1", "100.1")
+    assert store.links.claim_thread(9, "C1", starter="notify:b") == ("C1", "100.1")
+    assert store.links.thread(9) == ("C1", "100.1")
