@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable
 
 from fastapi import APIRouter, Request
@@ -21,13 +21,13 @@ from bridge.connectors.signatures import SignatureError, verify_jira, verify_zen
 from bridge.model import Event
 from bridge.runtime.metrics import Metrics
 from bridge.store import Store
+from bridge.sync.process import SECOND_CLOSED
 
 log = logging.getLogger(__name__)
 
 # What a signed but odd body can raise in the parsers (a date that is no date, a list where
 # an object belongs, an absurd timestamp): the sender gets a 400 and nothing is stored.
 UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
-ZENDESK_SETTLE = timedelta(seconds=1.2)  # to the end of the second, and a little for clock skew
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def webhook_router(
         now = clock()
         # Zendesk stamps changes to the second: wait until that second is surely over, so one
         # read sees every change made in it (see sync/process.py).
-        settle = event.occurred_at + ZENDESK_SETTLE if source == "zendesk" else None
+        settle = event.occurred_at + SECOND_CLOSED if source == "zendesk" else None
         new = await run_in_threadpool(
             store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
         )

@@ -19,7 +19,13 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=True,
+            # Every worker, the webhook server and the scheduler hold one at times: keep them
+            # open rather than reconnecting (and re-running the pragmas) under load.
+            pool_size=32,
+            max_overflow=16,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

@@ -68,12 +68,20 @@ class Executor:
             ActionKind.COMMENT_ISSUE: self._comment_issue,
         }
 
-    def run_ready(self, *, limit: int = 1) -> int:
-        """Carry out what is ready; returns how many actions were attempted."""
-        claimed = self._store.actions.claim(now=self._clock(), limit=limit, lease=self._lease)
-        for stored in claimed:
-            self._attempt(stored)
-        return len(claimed)
+    def run_ready(self, *, limit: int = 4) -> int:
+        """Carry out up to `limit` ready actions; returns how many were attempted.
+
+        One claim per action: each starts with a full lease, so a slow action never eats
+        into the lease of the next one (another worker would take that one over meanwhile).
+        """
+        attempted = 0
+        for _ in range(limit):
+            claimed = self._store.actions.claim(now=self._clock(), limit=1, lease=self._lease)
+            if not claimed:
+                break
+            self._attempt(claimed[0])
+            attempted += 1
+        return attempted
 
     def _attempt(self, stored: StoredAction) -> None:
         action = stored.action

@@ -22,9 +22,9 @@ from bridge.sync.poll import ticket_event
 log = logging.getLogger(__name__)
 
 # Zendesk stamps updates to the second, so two changes in one second share an event id.
-# A ticket read before its update's second has surely closed (allowing for clock skew)
-# is read once more after it. Webhook events wait out that second before processing.
-RECHECK_WINDOW = timedelta(seconds=2)
+# A ticket read before its update's second has surely closed (a little slack for clock
+# skew) is read once more afterwards; webhook events wait that long before processing.
+SECOND_CLOSED = timedelta(seconds=1.2)
 RECHECK_DELAY = timedelta(seconds=2)
 
 
@@ -55,8 +55,10 @@ class Processor:
         self._max_attempts = max_attempts
         self._lease = lease
 
-    def run_ready(self, *, limit: int = 1) -> int:
-        """Process what is waiting; returns how many events were taken."""
+    def run_ready(self, *, limit: int = 5) -> int:
+        """Process what is waiting; returns how many events were taken.
+
+        Several per claim: processing an event twice (a lease run out) plans nothing twice."""
         claimed = self._store.inbox.claim(now=self._clock(), limit=limit, lease=self._lease)
         for stored in claimed:
             self._attempt(stored)
@@ -101,7 +103,7 @@ class Processor:
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         now = self._clock()
         self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
-        if now - ticket.updated_at < RECHECK_WINDOW:
+        if now - ticket.updated_at < SECOND_CLOSED:
             # A change later in the same second would carry this event's id and be dropped as seen.
             plain = ticket_event(ticket, snapshot=False)
             recheck = replace(plain, kind="ticket.recheck", event_id=plain.event_id + ":recheck")
