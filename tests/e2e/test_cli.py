@@ -76,3 +76,19 @@ def test_status_shows_dead_letters_retry_queues_them_and_history_tells_the_story
     history = bridge(env, "history", "42")
     assert history.returncode == 0 and "notify:stale:42:x" in history.stdout
     assert bridge(env, "history", "43").returncode == 1
+
+
+def test_the_daemon_in_dry_run_logs_what_it_would_do_and_changes_nothing(tmp_path: Path) -> None:
+    from tests.e2e.harness import eventually, start_daemon
+
+    running = start_daemon(tmp_path, "--dry-run")
+    try:
+        [ticket] = open_tickets(running, 1)
+        eventually(lambda: f"would create_issue for ticket {ticket}" in running.log.read_text(), what="the dry-run log")
+        assert jira_labels(running) == []
+        assert running.slack().conversations_history(channel=running.info["slack"]["manager_channel"])["messages"] == []
+    finally:
+        running.process.terminate()
+        running.process.wait(15)
+    store = open_store(running.env["BRIDGE_STORE_URL"])
+    assert store.actions.counts() == {} and store.inbox.count("pending") == 0 and store.cursor("zendesk.incremental_tickets") is None
