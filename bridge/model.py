@@ -147,3 +147,5 @@ class Decision:
     # The mark values this decision was based on; if another worker changed one meanwhile,
     # the decision is not applied and the event is looked at again (optimistic concurrency).
     expect: Mapping[tuple[int, str], str | None] = field(default_factory=lambda: EMPTY)
+    # Things worth a line in a ticket's history and the log, e.g. a conflict and how it was resolved.
+    notes: tuple[tuple[int, str], ...] = ()

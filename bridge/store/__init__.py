@@ -84,6 +84,8 @@ class Store:
             if event is not None:
                 conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
             what = f"event {event.event.kind}" if event is not None else "timer"
+            for ticket_id, text in decision.notes:
+                record(conn, ticket_id, "note", text, now=now)
             for ticket_id in ticket_ids:
                 planned = [a.key for a in decision.actions if a.ticket_id == ticket_id]
                 if planned or event is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timezone
+from types import MappingProxyType
+from typing import Mapping
 
 from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules
@@ -11,17 +13,27 @@ from bridge.sync.mirror import comments_to_zendesk
 from bridge.sync.notify import notice
 
 STATUS_MARK = "jira_status"
+SET_MARK = "zendesk_status_set"  # the Zendesk status the bridge itself set last
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 
 
-def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules) -> Decision:
+def backsync(
+    issue: Issue,
+    linked: list[tuple[Link, TicketState]],
+    rules: Rules,
+    *,
+    ticket_statuses: Mapping[int, str] = MappingProxyType({}),
+) -> Decision:
     """What every ticket linked to `issue` needs after a change on the issue.
 
     Conflicts: the bridge applies a Jira status to a ticket only when the issue *moves*
     to it (compared with the status last mirrored), so an agent's later change on the
-    ticket stands until development moves the issue again.
+    ticket stands until development moves the issue again. When that move overrides a
+    status an agent set since the bridge last set one, the decision says so in a note
+    (`ticket_statuses`: the tickets' current Zendesk statuses, as last seen).
     """
     actions: list[Action] = []
+    notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
     expect: dict[tuple[int, str], str | None] = {}
     mapping = rules.status_for_jira(issue.status)
@@ -39,6 +51,15 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
         if mapping is None or previous is None and issue.status_category == "new":
             continue  # an unmapped status, or the issue's first status: nothing for the agents yet
         step = f"{previous or 'new'}->{issue.status}"
+        set_before, now_status = state.marks.get(SET_MARK), ticket_statuses.get(ticket_id)
+        if mapping.zendesk_status:
+            marks[(ticket_id, SET_MARK)] = mapping.zendesk_status
+            if set_before and now_status and now_status != set_before and now_status != mapping.zendesk_status:
+                notes.append((ticket_id, (
+                    f"conflict: an agent set the ticket to '{now_status}' after the bridge set '{set_before}'; "
+                    f"{issue.key} moved to {issue.status}, so the ticket goes to '{mapping.zendesk_status}' "
+                    "(a Jira transition wins over an earlier change on the ticket)"
+                )))
         actions.append(
             Action(
                 ActionKind.NOTE_TICKET,
@@ -78,5 +99,5 @@ def backsync(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules)
             )
         )
     planned = {key for _, state in linked for key in state.planned}
-    return Decision([a for a in actions if a.key not in planned], marks, expect=expect)
+    return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
 

@@ -133,7 +133,14 @@ class Processor:
         seen = event.payload.get("issue")
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
-        decision = backsync(issue, linked, self._rules())
+        statuses = {
+            link.ticket_id: snapshot.status
+            for link in links
+            if (snapshot := self._store.snapshots.get(link.ticket_id)) is not None
+        }
+        decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses)
+        for ticket_id, text in decision.notes:
+            log.warning("ticket %s: %s", ticket_id, text)
         self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
         if decision.actions:
             log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))

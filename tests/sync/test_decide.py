@@ -185,3 +185,14 @@ def test_many_tickets_on_one_issue_tell_the_manager_of_a_possible_system_wide_is
     at = backsync(issue("To Do", "new"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
     [warning] = [a for a in at.actions if a.key == "notify:system_wide:SUP-7"]
     assert f"{threshold} tickets" in warning.params["text"] and "#100" in warning.params["text"]
+
+
+def test_a_jira_move_over_an_agents_later_change_is_applied_and_noted_as_a_conflict(rules: Rules) -> None:
+    link = Link(101, "SUP-7", NOW - timedelta(hours=1))
+    state = TicketState(link=link, marks={"jira_status": "In Progress", "zendesk_status_set": "hold"})
+    agent_reopened = backsync(issue("Done", "done"), [(link, state)], rules, ticket_statuses={101: "open"})
+    assert agent_reopened.actions[0].params["status"] == "pending"
+    [(ticket_id, text)] = agent_reopened.notes
+    assert ticket_id == 101 and "conflict" in text and "'open'" in text and "'hold'" in text
+    untouched = backsync(issue("Done", "done"), [(link, state)], rules, ticket_statuses={101: "hold"})
+    assert untouched.notes == ()
