@@ -140,6 +140,7 @@ def demo(
     session = Demo(rules=settings.rules, speed=speed, console=show)
     try:
         converged = session.run(once=once, timeout=timeout)
+        show.print()
         show.print(session.summary())
     finally:
         session.stop()

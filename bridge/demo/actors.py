@@ -69,6 +69,13 @@ class Actors:
             ZTicket(id=ticket_id, comment=ZComment(body=note, public=False), additional_tags=["tier4"])
         )
 
+    def agent_attach(self, ticket_id: int, issue_key: str) -> None:
+        """The agent sees the same problem and points the ticket at the existing issue."""
+        self.zendesk.tickets.update(
+            ZTicket(id=ticket_id, comment=ZComment(body=f"Same problem as {issue_key}; linking.", public=False),
+                    additional_tags=[f"jira_{issue_key.lower()}"])
+        )
+
     def dev_transition(self, issue_key: str, to_status: str) -> None:
         for transition in self.jira.transitions(issue_key):
             if transition["to"]["name"].lower() == to_status.lower():

@@ -96,6 +96,12 @@ class Demo:
             self.actors.agent_reply(ticket_id, item.text)
         elif item.action == "agent_escalate":
             self.actors.agent_escalate(ticket_id, item.text)
+        elif item.action == "agent_attach":
+            key = self.wait_for_issue(self.state.tickets[item.extra["to"]], deadline)
+            if key is None:
+                self.state.problems.append(f"{item.ref}: no issue to attach to")
+                return
+            self.actors.agent_attach(ticket_id, key)
         else:
             key = self.wait_for_issue(ticket_id, deadline)
             if key is None:
@@ -130,9 +136,10 @@ class Demo:
         counts = self.store.actions.counts()
         if counts.get("pending", 0):
             return False
-        checkout = self.state.tickets["checkout"]
-        return any(
-            a.action.key.startswith(f"status_reply:{checkout}:") for a in self.store.actions.with_status("done")
+        done = self.store.actions.with_status("done", limit=10_000)
+        return all(  # the sign-off reply reached both tickets on the checkout issue
+            any(a.action.key.startswith(f"status_reply:{self.state.tickets[ref]}:") for a in done)
+            for ref in ("checkout", "duplicate")
         )
 
     def view(self) -> Group:

@@ -41,7 +41,7 @@ class Step:
 
     at: timedelta
     ref: str  # the ticket it is about
-    action: str  # "agent_reply" | "agent_escalate" | "dev_transition" | "dev_comment"
+    action: str  # "agent_reply" | "agent_escalate" | "agent_attach" | "dev_transition" | "dev_comment"
     text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +81,13 @@ TICKETS: tuple[ScriptedTicket, ...] = (
         expect_escalation=True,
     ),
     ScriptedTicket(
+        "duplicate", timedelta(minutes=6), LEE,
+        "Cannot pay by card - error 500",
+        "Our team cannot pay invoices by card since this morning, the page shows error 500.",
+        "high", "incident",
+        expect_escalation=True,  # attached by an agent to the checkout issue, not escalated again
+    ),
+    ScriptedTicket(
         "typo", timedelta(minutes=5), SAM,
         "Typo on the billing page",
         "The billing page says 'Recieved' instead of 'Received'.",
@@ -91,6 +98,7 @@ TICKETS: tuple[ScriptedTicket, ...] = (
 STEPS: tuple[Step, ...] = (
     Step(timedelta(minutes=10), "checkout", "agent_reply",
          "We have raised this with our engineers as a priority 1 issue and will update you within the hour."),
+    Step(timedelta(minutes=12), "duplicate", "agent_attach", extra={"to": "checkout"}),
     Step(timedelta(minutes=15), "reports", "agent_escalate",
          "T3: query plan shows a full scan on sales_lines for long ranges; needs an index. Escalating."),
     Step(timedelta(minutes=25), "checkout", "dev_transition", extra={"to": "In Progress"}),

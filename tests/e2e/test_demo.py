@@ -1,0 +1,25 @@
+"""`make demo` keeps working: the scripted day converges with nothing left over."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.harness import ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_scripted_day_converges() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "bridge.cli", "demo", "--once", "--speed", "240", "--timeout", "120"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "#1 → SUP-1" in result.stdout and "#5 → SUP-1" in result.stdout  # an escalation and an attached duplicate
+    assert re.search(r"dead letters\s*│\s*0\s*│", result.stdout), result.stdout[-2000:]
