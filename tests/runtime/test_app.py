@@ -29,7 +29,6 @@ def test_health_readiness_and_metrics(tmp_path: Path) -> None:
     assert 'bridge_webhooks_total{outcome="401",source="zendesk"} 1.0' in text
 
 
-
 def test_not_ready_when_the_store_does_not_answer() -> None:
     unreachable = Store(create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none", connect_args={"connect_timeout": 1}))
     client = TestClient(create_app(store=unreachable, metrics=Metrics(), ready=lambda: True))
