@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+import math
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
@@ -98,14 +99,14 @@ class JiraConnector:
         raw = self._call(lambda: self.client.issue(key, fields="summary,status,labels,updated,resolution,comment"))
         return self._to_issue(raw.raw)
 
-    def updated_since(self, since: datetime, *, label: str) -> list[Issue]:
-        """Issues carrying `label`, in any project, updated at or after `since`, every page of them.
+    def updated_within(self, window: timedelta, *, label: str) -> list[Issue]:
+        """Issues carrying `label`, in any project, updated in the last `window`, every page of them.
 
-        JQL takes minutes; its dates are read in the API user's time zone, so give the
-        bridge's Jira account the UTC time zone (the poller looks back a little anyway).
+        A relative date (`-90m`) is read on Jira's own clock and needs no time zone: an
+        absolute one would be read in the API account's time zone.
         """
-        stamp = since.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-        jql = f'labels = "{label}" AND updated >= "{stamp}" ORDER BY updated ASC'
+        minutes = max(1, math.ceil(window.total_seconds() / 60))
+        jql = f'labels = "{label}" AND updated >= "-{minutes}m" ORDER BY updated ASC'
         found = self._call(
             lambda: self.client.search_issues(
                 jql, maxResults=False, fields=["summary", "status", "labels", "updated", "resolution", "comment"]

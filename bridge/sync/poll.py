@@ -68,8 +68,8 @@ class ZendeskPoller:
 
 
 JIRA_CURSOR = "jira.updated"
-# JQL `updated >=` has minute precision and the search index lags recent writes:
-# look back this far every time; the inbox drops what was seen already.
+# JQL `updated >=` has minute precision, the search index lags recent writes, and Jira's
+# clock is not ours: look back this much further every time; the inbox drops repeats.
 JIRA_OVERLAP = timedelta(minutes=2)
 
 
@@ -85,7 +85,7 @@ class JiraPoller:
     def poll_once(self) -> int:
         stored = self._store.cursor(JIRA_CURSOR)
         since = parse_time(stored) if stored else self._first_start
-        issues = self._jira.updated_since(since - JIRA_OVERLAP, label=ESCALATION_LABEL)
+        issues = self._jira.updated_within(self._clock() - since + JIRA_OVERLAP, label=ESCALATION_LABEL)
         newest = max([since, *(issue.updated_at for issue in issues)])
         new = self._store.inbox.add(
             [issue_event(issue) for issue in issues], now=self._clock(), cursor=(JIRA_CURSOR, newest.isoformat())

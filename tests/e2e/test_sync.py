@@ -132,3 +132,16 @@ def test_a_change_arriving_by_webhook_and_by_poll_is_processed_once(bridge: Brid
     assert len(bridge.jira().search_issues(f"project = {bridge.info['jira']['project']}")) == 1
     messages = bridge.slack().conversations_history(channel=bridge.info["slack"]["manager_channel"])["messages"]
     assert len(messages) == 1
+
+
+def test_without_webhooks_polling_alone_carries_status_back(tmp_path: Path) -> None:
+    bridge = start_bridge(tmp_path, webhooks=False)
+    try:
+        ticket_id = bridge.open_ticket(subject="Search returns stale results", tags=["tier4"])
+        key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation, by polling")
+        eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}"), what="the note")
+        bridge.transition(key, "In Progress")
+        eventually(lambda: any(key in b and "In Progress" in b for _, b in zendesk_comments(bridge, ticket_id)),
+                   what="the In Progress note, by polling Jira")
+    finally:
+        stop_bridge(bridge)
