@@ -11,7 +11,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from bridge.connectors.marker import is_signed
-from bridge.model import Comment, Ticket
+from bridge.model import Comment, Event, EventSource, Ticket
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -102,7 +102,7 @@ class MalformedPayload(ValueError):
     """A webhook body that is JSON but not the shape Zendesk sends."""
 
 
-def event_from_webhook(body: Mapping[str, Any]) -> "Event":
+def event_from_webhook(body: Mapping[str, Any]) -> Event:
     """An inbox event from a Zendesk webhook body.
 
     Accepts event-subscription webhooks (`{"type": "zen:event-type:ticket.…", "detail": {…}}`)
@@ -110,8 +110,6 @@ def event_from_webhook(body: Mapping[str, Any]) -> "Event":
     README tells admins to configure). The event id matches the poller's, so a change that
     arrives both ways is processed once.
     """
-    from bridge.model import Event, EventSource
-
     detail = body.get("detail") if isinstance(body.get("detail"), Mapping) else unwrap_ticket(body)
     ticket_id = detail.get("id")
     try:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from bridge.model import Event, EventSource
@@ -88,7 +88,7 @@ class Inbox:
 
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:
-            return len(conn.execute(select(events.c.id).where(events.c.status == status)).all())
+            return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()
 
 
 SNAPSHOT_KEY = '"ticket":'  # an event payload holding a ticket snapshot (see sync/poll.py)

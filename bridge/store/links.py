@@ -42,10 +42,6 @@ class Links:
             rows = conn.execute(select(links).where(links.c.issue_key == issue_key).order_by(links.c.ticket_id)).all()
         return [Link(r.ticket_id, r.issue_key, utc(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
-    def count(self) -> int:
-        with self._engine.connect() as conn:
-            return len(conn.execute(select(links.c.ticket_id)).all())
-
     def thread(self, ticket_id: int) -> tuple[str, str] | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(threads).where(threads.c.ticket_id == ticket_id)).first()

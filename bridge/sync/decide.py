@@ -29,7 +29,7 @@ def decide(
     tagged_key = issue_key_from_tags(ticket.tags)
     open_ticket = ticket.status not in CLOSED_STATUSES
     if state.link is None and tagged_key is not None:
-        status_after, stage_after = rules_escalation_defaults(rules)
+        status_after, stage_after = rules.escalation.zendesk_status_after, rules.escalation.stage_after
         planned += attach_actions(
             ticket, tagged_key, status_after=status_after if open_ticket else None, stage_after=stage_after
         )
@@ -135,7 +135,3 @@ def _notice_key(kind: str, ticket: Ticket) -> str:
         return f"notify:stale:{ticket.id}:{ticket.updated_at.isoformat()}"
     return f"notify:{kind}:{ticket.id}"
 
-
-def rules_escalation_defaults(rules: Rules) -> tuple[str | None, str | None]:
-    """The Zendesk status and stage an escalated ticket moves to, per the rules."""
-    return rules.escalation.zendesk_status_after, rules.escalation.stage_after

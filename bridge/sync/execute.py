@@ -101,7 +101,7 @@ class Executor:
             self._store.actions.done(
                 action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}"
             )
-            log.info("done %s %s", action.key, _summary(result))
+            log.info("done %s %s", action.key, result)
 
     def _fail(self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime) -> None:
         action = stored.action
@@ -237,6 +237,3 @@ def _fill(template: str | None, values: Mapping[str, str]) -> str | None:
         template = template.replace("{" + name + "}", value)
     return template
 
-
-def _summary(result: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(result.items()))
