@@ -15,6 +15,7 @@ from bridge.rules.calendar import US, to_us
 from bridge.rules.schema import Condition, duration_parts
 
 Predicate = Callable[["Context"], bool]
+NEVER = 1 << 62  # microseconds: later than any moment a ticket is judged at
 
 
 class Context:
@@ -22,7 +23,7 @@ class Context:
 
     __slots__ = (
         "ticket", "status", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
-        "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe",
+        "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe", "next_change",
     )
 
     def __init__(
@@ -53,6 +54,22 @@ class Context:
         # about the SLA never compute it twice. A plain function, not a closure over this
         # context: a reference cycle per ticket would keep the GC busy.
         self.sla_probe = sla_probe or _no_sla
+        # The first moment after now at which a time-dependent test that was made may
+        # answer otherwise (NEVER: none will). Tests not made cannot matter: the answers
+        # of those made decide which others are made.
+        self.next_change = NEVER
+
+    def changes_at(self, moment: int) -> None:
+        """A test made now may answer otherwise from `moment` on."""
+        if self.now_us < moment < self.next_change:
+            self.next_change = moment
+
+    def elapsed_over(self, since: int, amount: int) -> bool:
+        """Whether more than `amount` has passed since `since` (wall-clock time)."""
+        if self.now_us - since > amount:
+            return True
+        self.changes_at(since + amount + 1)
+        return False
 
     def sla_state(self) -> str | None:
         return self.sla_probe(self)
@@ -158,10 +175,10 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
         add(lambda ctx: pattern.search(f"{ctx.ticket.subject}\n{ctx.ticket.description}") is not None)
     if cond.age_over is not None:
         age = _wall_us(cond.age_over)
-        add(lambda ctx: ctx.now_us - ctx.created_us > age)
+        add(lambda ctx: ctx.elapsed_over(ctx.created_us, age))
     if cond.idle_over is not None:
         idle = _wall_us(cond.idle_over)
-        add(lambda ctx: ctx.now_us - to_us(ctx.ticket.updated_at) > idle)
+        add(lambda ctx: ctx.elapsed_over(to_us(ctx.ticket.updated_at), idle))
     if cond.linked_issue_status:
         issue_statuses = _fold(cond.linked_issue_status)
         add(lambda ctx: ctx.linked_issue_status in issue_statuses)

@@ -13,6 +13,7 @@ import holidays as holidays_lib
 
 from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition
+from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Evaluation, SlaAlert, fast_constructor
 from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
 
@@ -77,6 +78,8 @@ class Engine:
     stale_after_us: int | None  # None: never stale
     stale_reason: str
     muted: frozenset[str]  # notice kinds switched off in notifications.events
+    quiet: QuietClock | None  # notifications.quiet_hours
+    quiet_except: frozenset[str]  # kinds that go out in quiet hours too
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
 
@@ -150,6 +153,7 @@ def compile_rules(rules: Rules) -> Engine:
     tiers = rules.tiers
     policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
     stale_calendar = calendars.get(rules.notifications.stale_calendar or "")
+    quiet = rules.notifications.quiet_hours
     return Engine(
         type_by_zendesk=MappingProxyType({
             z.casefold(): (n, f"Type {n}: Zendesk type {z!r}.") for n, t in rules.types.items() for z in t.zendesk
@@ -185,6 +189,8 @@ def compile_rules(rules: Rules) -> Engine:
         + (f" of working time on {stale_calendar.name!r}" if stale_calendar else "")
         + ": the ticket is stale.",
         muted=frozenset(kind for kind, on in rules.notifications.events.model_dump().items() if not on),
+        quiet=QuietClock(quiet) if quiet is not None else None,
+        quiet_except=frozenset(quiet.except_) if quiet is not None else frozenset(),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
     )

@@ -11,9 +11,9 @@ from datetime import datetime
 from types import MappingProxyType
 
 from bridge.model import Ticket
-from bridge.rules.calendar import merge_pauses, to_us
+from bridge.rules.calendar import from_us, merge_pauses, to_us
 from bridge.rules.classify import classify
-from bridge.rules.conditions import Context
+from bridge.rules.conditions import NEVER, Context
 from bridge.rules.route import route
 from bridge.rules.engine import Engine, engine_of
 from bridge.rules.result import DueTimes, Escalation, Evaluation, SlaAlert
@@ -67,6 +67,7 @@ def evaluate(
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier, ctx.priority, ctx.type, policy.name if policy else None, due, escalate, tuple(matched),
         tuple(reasons), tuple(added), group if group != ticket.group else None, kinds, alerts, is_paused, stale,
+        None if ctx.next_change == NEVER else from_us(ctx.next_change),
     )
 
 
@@ -82,10 +83,12 @@ def _stale(engine: Engine, ctx: Context) -> bool:
     if after is None or ctx.status in ("solved", "closed"):
         return False
     updated = to_us(ctx.ticket.updated_at)
-    if ctx.now_us - updated < after:
-        return False  # working time never exceeds wall-clock time
     calendar = engine.stale_calendar
-    return calendar is None or calendar.working_between(updated, ctx.now_us) >= after
+    # Working time never exceeds wall-clock time: a recent update needs no calendar to judge.
+    if ctx.now_us - updated >= after and (calendar is None or calendar.working_between(updated, ctx.now_us) >= after):
+        return True
+    ctx.changes_at(updated + after if calendar is None else calendar.add(updated, after))
+    return False
 
 
 def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...]) -> str | None:

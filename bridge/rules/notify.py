@@ -3,21 +3,95 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bridge.rules.calendar import US, from_us
 from bridge.rules.schema import WEEKDAYS, QuietHours
+
+if TYPE_CHECKING:
+    from bridge.rules.engine import Engine
+
+_MINUTE_US = 60 * US
+_DAY_MINUTES = 24 * 60
 
 
 def in_quiet_hours(quiet: QuietHours, now: datetime) -> bool:
     """Whether `now` falls in the quiet hours; a span crossing midnight belongs to its start day."""
     local = now.astimezone(ZoneInfo(quiet.timezone))
-    start_text, end_text = quiet.hours.split("-")
-    start = int(start_text[:2]) * 60 + int(start_text[3:])
-    end = int(end_text[:2]) * 60 + int(end_text[3:])
-    minute = local.hour * 60 + local.minute
-    days = {WEEKDAYS.index(day) for day in quiet.days if day in WEEKDAYS}
+    start, end = _span_minutes(quiet.hours)
+    return _quiet(start, end, _days(quiet), local.weekday(), local.hour * 60 + local.minute)
+
+
+def _span_minutes(hours: str) -> tuple[int, int]:
+    start_text, end_text = hours.split("-")
+    return int(start_text[:2]) * 60 + int(start_text[3:]), int(end_text[:2]) * 60 + int(end_text[3:])
+
+
+def _days(quiet: QuietHours) -> frozenset[int]:
+    return frozenset(WEEKDAYS.index(day) for day in quiet.days if day in WEEKDAYS)
+
+
+def _quiet(start: int, end: int, days: frozenset[int], weekday: int, minute: int) -> bool:
     if start < end:
-        return start <= minute < end and local.weekday() in days
+        return start <= minute < end and weekday in days
     if minute >= start:
-        return local.weekday() in days
-    return minute < end and (local.weekday() - 1) % 7 in days
+        return weekday in days
+    return minute < end and (weekday - 1) % 7 in days
+
+
+class QuietClock:
+    """Quiet hours compiled for the hot path: quiet or not at a moment, and until when that holds.
+
+    The answer depends only on the local weekday and minute, so it holds until the local
+    clock next reaches the start, the end or midnight (or the UTC offset changes). The last
+    such spell is kept: a sweep asks about one moment for every ticket.
+    """
+
+    __slots__ = ("_tz", "_start", "_end", "_days", "_spell")
+
+    def __init__(self, quiet: QuietHours) -> None:
+        self._tz = ZoneInfo(quiet.timezone)
+        self._start, self._end = _span_minutes(quiet.hours)
+        self._days = _days(quiet)
+        self._spell = (0, 0, False)  # [from, until) in µs, quiet; replaced whole (threads share it)
+
+    def at(self, now_us: int) -> tuple[bool, int]:
+        """Whether `now_us` is in the quiet hours, and the first moment that may change the answer."""
+        low, high, quiet = self._spell
+        if low <= now_us < high:
+            return quiet, high
+        local = from_us(now_us).astimezone(self._tz)
+        minute = local.hour * 60 + local.minute
+        quiet = _quiet(self._start, self._end, self._days, local.weekday(), minute)
+        low = now_us - local.second * US - local.microsecond
+        ahead = min((boundary - minute) % _DAY_MINUTES or _DAY_MINUTES for boundary in (self._start, self._end, 0))
+        high = self._offset_change(low, low + ahead * _MINUTE_US)
+        self._spell = (low, high, quiet)
+        return quiet, high
+
+    def _offset_change(self, low: int, high: int) -> int:
+        """`high`, or the first minute after `low` with another UTC offset (a DST change) if sooner."""
+        offset = from_us(low).astimezone(self._tz).utcoffset()
+        if from_us(high - 1).astimezone(self._tz).utcoffset() == offset:
+            return high
+        first, last = low // _MINUTE_US, (high - 1) // _MINUTE_US  # minutes: offset known at first, not at last
+        while last - first > 1:
+            middle = (first + last) // 2
+            if from_us(middle * _MINUTE_US).astimezone(self._tz).utcoffset() == offset:
+                first = middle
+            else:
+                last = middle
+        return last * _MINUTE_US
+
+
+def may_send(engine: Engine, kind: str, now_us: int) -> tuple[bool, int | None]:
+    """Whether a notice of `kind` may go out at `now_us` (enabled, not held by quiet hours), and
+    the first moment the answer may change (None: never, as far as time goes)."""
+    if kind in engine.muted:
+        return False, None
+    quiet = engine.quiet
+    if quiet is None or kind in engine.quiet_except:
+        return True, None
+    is_quiet, until = quiet.at(now_us)
+    return not is_quiet, until

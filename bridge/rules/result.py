@@ -100,6 +100,10 @@ class Evaluation:
     sla_alerts: tuple[SlaAlert, ...]
     paused: bool
     stale: bool = False  # open, and no update for `notifications.stale_after`
+    # The first moment after `now` at which the time-dependent answers (SLA alerts, stale,
+    # routing on age or idleness, and what follows from them) may differ; None: never,
+    # unless the ticket or what is known of it changes. Due times of a paused clock move on.
+    next_change: datetime | None = None
 
 
 def fast_constructor(cls: type) -> Callable[..., Any]:
