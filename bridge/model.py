@@ -149,3 +149,6 @@ class Decision:
     expect: Mapping[tuple[int, str], str | None] = field(default_factory=lambda: EMPTY)
     # Things worth a line in a ticket's history and the log, e.g. a conflict and how it was resolved.
     notes: tuple[tuple[int, str], ...] = ()
+    # When the ticket must be judged again though nothing happens to it (the SLA sweep);
+    # None: never, unless it changes. Only a decision about one ticket's snapshot sets it.
+    next_check: datetime | None = None

@@ -48,12 +48,14 @@ class QuietClock:
     such spell is kept: a sweep asks about one moment for every ticket.
     """
 
-    __slots__ = ("_tz", "_start", "_end", "_days", "_spell")
+    __slots__ = ("_tz", "_start", "_end", "_days", "_boundaries", "_spell")
 
     def __init__(self, quiet: QuietHours) -> None:
         self._tz = ZoneInfo(quiet.timezone)
         self._start, self._end = _span_minutes(quiet.hours)
         self._days = _days(quiet)
+        # Midnight changes the weekday, which matters only when some days are not quiet.
+        self._boundaries = (self._start, self._end) + (() if len(self._days) == 7 else (0,))
         self._spell = (0, 0, False)  # [from, until) in µs, quiet; replaced whole (threads share it)
 
     def at(self, now_us: int) -> tuple[bool, int]:
@@ -65,7 +67,7 @@ class QuietClock:
         minute = local.hour * 60 + local.minute
         quiet = _quiet(self._start, self._end, self._days, local.weekday(), minute)
         low = now_us - local.second * US - local.microsecond
-        ahead = min((boundary - minute) % _DAY_MINUTES or _DAY_MINUTES for boundary in (self._start, self._end, 0))
+        ahead = min((boundary - minute) % _DAY_MINUTES or _DAY_MINUTES for boundary in self._boundaries)
         high = self._offset_change(low, low + ahead * _MINUTE_US)
         self._spell = (low, high, quiet)
         return quiet, high

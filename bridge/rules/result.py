@@ -42,6 +42,10 @@ class DueTimes(Mapping[str, "datetime | None"]):
     def __iter__(self) -> Iterator[str]:
         return iter(TARGETS)
 
+    def items(self) -> tuple[tuple[str, datetime | None], ...]:  # type: ignore[override]
+        """(target, due) pairs, without a lookup per target."""
+        return tuple(zip(TARGETS, self._all()))
+
     def __len__(self) -> int:
         return len(TARGETS)
 

@@ -9,6 +9,9 @@ from datetime import datetime
 
 from bridge.model import Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules, evaluate
+from bridge.rules.calendar import from_us, to_us
+from bridge.rules.engine import Engine, engine_of
+from bridge.rules.notify import may_send
 from bridge.sync.escalate import attach_actions, escalation_actions, escalation_key, issue_key_from_tags
 from bridge.sync.notify import notice
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
@@ -19,11 +22,11 @@ CLOSED_STATUSES = frozenset({"solved", "closed"})
 def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
 ) -> Decision:
-    """Every action the ticket needs now that has not been planned before."""
+    """Every action the ticket needs now that has not been planned before, and when to look again."""
     evaluation = evaluate(
         ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
     )
-    sendable = _Sendable(rules, now)
+    sendable = _Sendable(engine_of(rules), to_us(now))
     planned: list[Action] = []
     marks: dict[tuple[int, str], str] = {}
     tagged_key = issue_key_from_tags(ticket.tags)
@@ -49,13 +52,24 @@ def decide(
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
-        planned += _sla_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
-        planned += _requested_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
+        if evaluation.sla_alerts:
+            planned += _sla_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
+        if evaluation.notify:
+            planned += _requested_notices(ticket, evaluation, rules, sendable=sendable, planned=state.planned)
+    pauses = _pause_change(ticket, state, paused=evaluation.paused)
     return Decision(
-        [action for action in planned if action.key not in state.planned],
+        [action for action in planned if action.key not in state.planned] if state.planned else planned,
         marks=marks,
-        pauses=_pause_change(ticket, state, paused=evaluation.paused),
+        pauses=pauses,
+        # A pause opened or closed moves every clock: judge again with it recorded.
+        next_check=now if pauses else _earliest(evaluation.next_change, sendable.held_until),
     )
+
+
+def _earliest(moment: datetime | None, micros: int | None) -> datetime | None:
+    if micros is None:
+        return moment
+    return from_us(micros) if moment is None or micros < to_us(moment) else moment
 
 
 def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[tuple[int, str, datetime], ...]:
@@ -72,18 +86,20 @@ def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[
 
 
 class _Sendable:
-    """Whether a kind of notice may go out now (enabled, not in quiet hours), asked once per kind."""
+    """Whether a kind of notice may go out now (enabled, not in quiet hours); remembers until
+    when the quiet hours hold one back, so the ticket is judged again then."""
 
-    __slots__ = ("_rules", "_now", "_known")
+    __slots__ = ("_engine", "_now_us", "held_until")
 
-    def __init__(self, rules: Rules, now: datetime) -> None:
-        self._rules, self._now, self._known = rules, now, {}  # type: dict[str, bool]
+    def __init__(self, engine: Engine, now_us: int) -> None:
+        self._engine, self._now_us = engine, now_us
+        self.held_until: int | None = None
 
     def __call__(self, kind: str) -> bool:
-        known = self._known.get(kind)
-        if known is None:
-            known = self._known[kind] = self._rules.notifications.should_send(kind, now=self._now)
-        return known
+        send, until = may_send(self._engine, kind, self._now_us)
+        if not send and until is not None and (self.held_until is None or until < self.held_until):
+            self.held_until = until
+        return send
 
 
 def _sla_notices(
@@ -91,14 +107,16 @@ def _sla_notices(
 ) -> list[Action]:
     notices = []
     for alert in evaluation.sla_alerts:
-        kind = f"sla_{alert.level}"
-        key = f"notify:sla:{ticket.id}:{alert.target}:{alert.level}:{alert.due.isoformat()}"
+        level = alert.level
+        due = alert.due.isoformat()
+        key = f"notify:sla:{ticket.id}:{alert.target}:{level}:{due}"
+        kind = f"sla_{level}"
         if key in planned or not sendable(kind):
             continue  # (the sweep asks again every minute: cheap when nothing is new)
-        icon = ":fire:" if alert.level == "breach" else ":alarm_clock:"
+        icon = ":fire:" if level == "breach" else ":alarm_clock:"
         text = (
-            f"{icon} SLA {alert.level}: ticket #{ticket.id} {alert.target} "
-            f"due {alert.due.isoformat(' ', 'minutes')[:16]} UTC · {evaluation.priority} · "
+            f"{icon} SLA {level}: ticket #{ticket.id} {alert.target} "
+            f"due {due[:10]} {due[11:16]} UTC · {evaluation.priority} · "  # due is UTC: its date and minutes
             f"{evaluation.sla_policy or 'no policy'}\n*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
         )
         notices.append(notice(rules, kind=kind, key=key, text=text, ticket_id=ticket.id))
@@ -110,28 +128,24 @@ def _requested_notices(
 ) -> list[Action]:
     """Notices the routing rules asked for (the product team is needed; the ticket went stale),
     once per kind — for staleness, once per quiet spell (keyed by the last update)."""
-    return [
-        notice(
-            rules,
-            kind=kind,
-            key=_notice_key(kind, ticket),
-            ticket_id=ticket.id,
-            text=(
-                f":mega: {kind.replace('_', ' ').capitalize()}: ticket #{ticket.id} · {evaluation.priority} · "
-                f"{ticket.organization or 'no organisation'}\n*{ticket.subject}*\n"
-                + "\n".join(evaluation.reasons[-2:])
-                + f"\n<{ticket.url}|Open the ticket>"
-            ),
+    notices = []
+    for kind in evaluation.notify:
+        if kind == "escalation":
+            continue
+        key = _notice_key(kind, ticket)
+        if key in planned or not sendable(kind):
+            continue
+        text = (
+            f":mega: {kind.replace('_', ' ').capitalize()}: ticket #{ticket.id} · {evaluation.priority} · "
+            f"{ticket.organization or 'no organisation'}\n*{ticket.subject}*\n"
+            + "\n".join(evaluation.reasons[-2:])
+            + f"\n<{ticket.url}|Open the ticket>"
         )
-        for kind in evaluation.notify
-        if kind != "escalation"
-        and _notice_key(kind, ticket) not in planned
-        and sendable(kind)
-    ]
+        notices.append(notice(rules, kind=kind, key=key, ticket_id=ticket.id, text=text))
+    return notices
 
 
 def _notice_key(kind: str, ticket: Ticket) -> str:
     if kind == "stale":
         return f"notify:stale:{ticket.id}:{ticket.updated_at.isoformat()}"
     return f"notify:{kind}:{ticket.id}"
-

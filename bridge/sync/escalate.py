@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bridge.model import Action, ActionKind, Ticket
 
-from bridge.sync.notify import notice
+from bridge.sync.notify import new_action, notice
 
 if TYPE_CHECKING:
     from bridge.rules import Escalation, Evaluation, Rules
@@ -33,7 +34,8 @@ def issue_key_from_tags(tags: frozenset[str]) -> str | None:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "no target"
+    # isoformat, not strftime("%Y-%m-%d %H:%M UTC"): the same text at a fifth of the cost.
+    return value.isoformat(" ", "minutes")[:16] + " UTC" if value else "no target"
 
 
 def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, str]]:
@@ -61,6 +63,7 @@ def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, st
     return sections
 
 
+@lru_cache(maxsize=64)  # a handful of stages, asked for with every escalation
 def stage_tag(stage: str) -> str:
     """`Fix in Place Awaiting Release` -> `stage_fix_in_place_awaiting_release` (Zendesk tag form)."""
     return "stage_" + "_".join("".join(ch if ch.isalnum() else " " for ch in stage.lower()).split())
@@ -84,10 +87,11 @@ def escalation_actions(
     resolution_due = evaluation.due.get("resolution")
     after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [
-        Action(
-            ActionKind.CREATE_ISSUE,
-            create_key,
+        new_action(
+            kind=ActionKind.CREATE_ISSUE,
+            key=create_key,
             ticket_id=ticket.id,
+            issue_key=None,
             params={
                 "project": escalation.project or default_project,
                 "summary": f"[ZD#{ticket.id}] {ticket.subject}",
@@ -98,18 +102,21 @@ def escalation_actions(
                 "due": resolution_due.date().isoformat() if resolution_due else None,
                 "fields": dict(escalation.fields),
             },
+            after=None,
         ),
-        Action(
-            ActionKind.LINK_TICKET,
-            f"link_ticket:{ticket.id}",
+        new_action(
+            kind=ActionKind.LINK_TICKET,
+            key=f"link_ticket:{ticket.id}",
             ticket_id=ticket.id,
+            issue_key=None,
             params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}"},
             after=create_key,
         ),
-        Action(
-            ActionKind.NOTE_TICKET,
-            f"note_escalated:{ticket.id}",
+        new_action(
+            kind=ActionKind.NOTE_TICKET,
+            key=f"note_escalated:{ticket.id}",
             ticket_id=ticket.id,
+            issue_key=None,
             params={
                 "note": "Escalated to development as {issue_key}: {issue_url}\nReason: " + escalation.reason,
                 "add_tags": after_tags,
