@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import Connection
@@ -12,11 +12,11 @@ from bridge.model import Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import read_cursor
 from bridge.store.db import make_engine, utc
-from bridge.store.history import History, record
+from bridge.store.history import History, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
 from bridge.store.tables import actions, events, links, marks
-from bridge.store.tickets import Snapshots, apply_pause, pauses_of, save_snapshot
+from bridge.store.tickets import Snapshots, apply_pause, make_due, pauses_of, save_snapshot, set_next_checks
 
 __all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
 
@@ -75,12 +75,20 @@ class Store:
         now: datetime,
         snapshot: Ticket | None = None,
     ) -> int:
-        """Plan the actions, keep marks, pauses and the ticket's snapshot, and close the event,
-        in ONE transaction: a crash leaves either all of it or none."""
+        """Plan the actions, keep marks, pauses and the ticket's snapshot with its next check, and
+        close the event, in ONE transaction: a crash leaves either all of it or none.
+
+        Tickets whose marks or pauses change without a snapshot (a Jira move reaching linked
+        tickets) become due: the sweep judges them again with what changed."""
         with self.engine.begin() as conn:
             new = _apply(conn, decision, now=now)
             if snapshot is not None:
-                save_snapshot(conn, snapshot)
+                save_snapshot(conn, snapshot, next_check=decision.next_check, now=now)
+            changed = {ticket_id for ticket_id, _ in decision.marks} | {ticket_id for ticket_id, _, _ in decision.pauses}
+            if snapshot is not None:
+                changed.discard(snapshot.id)
+            if changed:
+                make_due(conn, changed, at=now)
             if event is not None:
                 conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
             what = f"event {event.event.kind}" if event is not None else "timer"
@@ -92,14 +100,27 @@ class Store:
                     record(conn, ticket_id, what, ", ".join(planned) or "nothing to do", now=now)
         return new
 
-    def commit_timer_decisions(self, decisions: list[tuple[int, Decision]], *, now: datetime) -> int:
-        """A sweep's decisions for a batch of tickets, in one transaction."""
+    def commit_timer_decisions(
+        self,
+        decisions: list[tuple[int, Decision]],
+        *,
+        now: datetime,
+        next_checks: Sequence[tuple[int, datetime, datetime | None]] = (),
+    ) -> int:
+        """A sweep's decisions for a batch of tickets and the next check of every ticket it
+        judged ((id, next check read, next check now)), in one transaction; returns how many
+        actions were new. Actions and history lines go in a few statements for the whole batch."""
         with self.engine.begin() as conn:
-            new = 0
-            for ticket_id, decision in decisions:
-                new += _apply(conn, decision, now=now)
-                if decision.actions:
-                    record(conn, ticket_id, "timer", ", ".join(a.key for a in decision.actions), now=now)
+            for _, decision in decisions:
+                if decision.expect or decision.marks or decision.pauses:
+                    _keep(conn, decision)
+            new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
+            record_many(
+                conn,
+                [(t, "timer", ", ".join(a.key for a in decision.actions)) for t, decision in decisions if decision.actions],
+                now=now,
+            )
+            set_next_checks(conn, next_checks)
         return new
 
     def close(self) -> None:
@@ -108,19 +129,23 @@ class Store:
 
 def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
+    _keep(conn, decision)
+    return plan(conn, decision.actions, now=now)
+
+
+def _keep(conn: Connection, decision: Decision) -> None:
+    """Check the marks the decision was based on, then keep its marks and pause changes."""
     for (ticket_id, name), expected in decision.expect.items():
         current = conn.execute(
             select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
         ).scalar()
         if current != expected:
             raise Conflict(f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}")
-    new = plan(conn, decision.actions, now=now)
     for (ticket_id, name), value in decision.marks.items():
         conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
         conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
     for ticket_id, change, at in decision.pauses:
         apply_pause(conn, ticket_id, change, at)
-    return new
 
 
 def open_store(url: str) -> Store:

@@ -6,11 +6,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Engine, Table, create_engine, event, select, update
+from sqlalchemy import Engine, Table, create_engine, event, inspect, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from bridge.store.tables import metadata
+from bridge.store.tables import ALWAYS_DUE, metadata, tickets
+
+# Bound parameters per statement: SQLite allows 32,766 (since 3.32), PostgreSQL 65,535.
+BOUND_PARAMETERS = 10_000
 
 
 def make_engine(url: str) -> Engine:
@@ -31,7 +34,22 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     metadata.create_all(engine)
+    _add_next_check(engine)
     return engine
+
+
+def _add_next_check(engine: Engine) -> None:
+    """A store made before the sweep kept a next check per ticket gets the column (create_all
+    leaves existing tables alone); every open ticket is due until it is judged again."""
+    if "next_check_at" in {column["name"] for column in inspect(engine).get_columns("tickets")}:
+        return
+    column = tickets.c.next_check_at
+    with engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE tickets ADD COLUMN next_check_at {column.type.compile(engine.dialect)}"))
+        conn.execute(update(tickets).where(tickets.c.open == 1).values(next_check_at=ALWAYS_DUE))
+    for index in tickets.indexes:
+        if "next_check_at" in index.columns:
+            index.create(engine, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,14 +64,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def insert_ignoring_duplicates(
     conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]], *, on: list[str]
 ) -> int:
-    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new."""
+    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new.
+
+    The rows (all with the same keys) go in multi-row statements, not one statement each:
+    a sweep plans hundreds of thousands of notices.
+    """
     rows = list(rows)
     if not rows:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
-    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=on).returning(table.c[on[0]])
-    return sum(len(conn.execute(statement, row).all()) for row in rows)
+    per_statement = max(1, BOUND_PARAMETERS // len(rows[0]))
+    new = 0
+    for first in range(0, len(rows), per_statement):
+        # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
+        statement = (
+            dialect.insert(table)
+            .values(rows[first:first + per_statement])
+            .on_conflict_do_nothing(index_elements=on)
+            .returning(table.c[on[0]])
+        )
+        new += len(conn.execute(statement).all())
+    return new
 
 
 def claim_rows(

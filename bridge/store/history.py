@@ -23,6 +23,14 @@ def record(conn: Connection, ticket_id: int, what: str, detail: str, *, now: dat
     conn.execute(history.insert().values(ticket_id=ticket_id, at=now, what=what, detail=detail[:4000]))
 
 
+def record_many(conn: Connection, lines: list[tuple[int, str, str]], *, now: datetime) -> None:
+    """(ticket id, what, detail) lines in one statement."""
+    if lines:
+        conn.execute(
+            history.insert(), [{"ticket_id": t, "at": now, "what": what, "detail": detail[:4000]} for t, what, detail in lines]
+        )
+
+
 class History:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -117,8 +119,13 @@ tickets = Table(
     Column("open", Integer, nullable=False),  # 1 while not solved/closed
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("snapshot", Text, nullable=False),
+    # When the sweep must judge the ticket again (decision clock, UTC); NULL: only when it changes.
+    Column("next_check_at", DateTime(timezone=True), nullable=True),
 )
 Index("ix_tickets_open", tickets.c.open, tickets.c.id)
+Index("ix_tickets_next_check", tickets.c.open, tickets.c.next_check_at, tickets.c.id)
+# A next check that is due at any `now`: for tickets whose view of things changed otherwise.
+ALWAYS_DUE = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # SLA clock pauses per ticket (awaiting the client …); `ended` is NULL while paused.
 pauses = Table(

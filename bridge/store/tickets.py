@@ -1,31 +1,71 @@
-"""Ticket snapshots and SLA pauses: what timers need to judge open tickets without an API call."""
+"""Ticket snapshots, their next checks and SLA pauses: what timers need to judge open tickets without an API call."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Iterator
+from datetime import datetime, timezone
+from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, and_, bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection
 
 from bridge.model import Ticket
 from bridge.codec import ticket_from_json, ticket_to_json
 from bridge.store.db import insert_ignoring_duplicates, utc
+from bridge.store.tables import pauses, tickets
 
 CLOSED = frozenset({"solved", "closed"})
 # Timers judge status, times, tags and who replied; long bodies are not needed for that.
 BODY_LIMIT = 500
-from bridge.store.tables import pauses, tickets
 
-def save_snapshot(conn: Connection, ticket: Ticket) -> None:
+
+def save_snapshot(conn: Connection, ticket: Ticket, *, next_check: datetime | None, now: datetime) -> None:
+    """Keep the newest view of a ticket and when the sweep must judge it again (None: never).
+
+    A view older than the stored one is not kept; the ticket is made due instead, since what
+    was decided on the older view may have changed what is known of it (pauses, marks).
+    """
     values = {
-        "open": int(ticket.status not in CLOSED), "updated_at": ticket.updated_at, "snapshot": ticket_to_json(ticket, limit=BODY_LIMIT)
+        "open": int(ticket.status not in CLOSED),
+        "updated_at": ticket.updated_at,
+        "snapshot": ticket_to_json(ticket, limit=BODY_LIMIT),
+        "next_check_at": _utc(next_check),
     }
-    if not insert_ignoring_duplicates(conn, tickets, [{"id": ticket.id, **values}], on=["id"]):
-        # Never replace a newer view with an older one (a retried event processed late).
-        conn.execute(
-            update(tickets).where(tickets.c.id == ticket.id, tickets.c.updated_at <= ticket.updated_at).values(**values)
-        )
+    if insert_ignoring_duplicates(conn, tickets, [{"id": ticket.id, **values}], on=["id"]):
+        return
+    replaced = conn.execute(
+        update(tickets).where(tickets.c.id == ticket.id, tickets.c.updated_at <= ticket.updated_at).values(**values)
+    ).rowcount
+    if not replaced:
+        make_due(conn, [ticket.id], at=now)
+
+
+def make_due(conn: Connection, ticket_ids: Iterable[int], *, at: datetime) -> None:
+    """The sweep judges these (open) tickets again from `at` on, whatever their next check was."""
+    conn.execute(
+        update(tickets)
+        .where(tickets.c.id.in_(list(ticket_ids)), tickets.c.open == 1)
+        .values(next_check_at=_utc(at))
+    )
+
+
+def set_next_checks(conn: Connection, checks: Sequence[tuple[int, datetime, datetime | None]]) -> None:
+    """(ticket id, next check read, next check now) after a sweep judged the tickets; a ticket
+    whose next check changed meanwhile (a newer view, a reload) keeps the newer one."""
+    if not checks:
+        return
+    statement = (
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket_id"), tickets.c.next_check_at == bindparam("seen"))
+        .values(next_check_at=bindparam("next"))
+    )
+    conn.execute(
+        statement, [{"ticket_id": t, "seen": _utc(seen), "next": _utc(after)} for t, seen, after in checks]
+    )
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite keeps no offset: every stored moment is UTC, so comparisons hold on both databases.
+    return None if moment is None else moment.astimezone(timezone.utc)
 
 
 def apply_pause(conn: Connection, ticket_id: int, change: str, at: datetime) -> None:
@@ -54,21 +94,33 @@ class Snapshots:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def open_tickets(self, *, batch: int = 1000) -> Iterator[list[Ticket]]:
-        """Every open ticket, in batches by id (keyset paging: stable under concurrent writes)."""
-        last = -1
+    def due(self, *, now: datetime, batch: int = 1000) -> Iterator[list[tuple[Ticket, datetime]]]:
+        """Open tickets whose next check is at or before `now`, each with that next check, in
+        batches (keyset paging on the next check: a ticket judged meanwhile leaves the range)."""
+        after: tuple[datetime, int] | None = None
         while True:
+            query = select(tickets.c.id, tickets.c.next_check_at, tickets.c.snapshot).where(
+                tickets.c.open == 1, tickets.c.next_check_at <= _utc(now)
+            )
+            if after is not None:
+                query = query.where(tuple_(tickets.c.next_check_at, tickets.c.id) > tuple_(*after))
             with self._engine.connect() as conn:
-                rows = conn.execute(
-                    select(tickets.c.id, tickets.c.snapshot)
-                    .where(tickets.c.open == 1, tickets.c.id > last)
-                    .order_by(tickets.c.id)
-                    .limit(batch)
-                ).all()
+                rows = conn.execute(query.order_by(tickets.c.next_check_at, tickets.c.id).limit(batch)).all()
             if not rows:
                 return
-            last = rows[-1][0]
-            yield [ticket_from_json(text) for _, text in rows]
+            after = (rows[-1][1], rows[-1][0])
+            yield [(ticket_from_json(text), utc(check)) for _, check, text in rows]  # type: ignore[misc]
+
+    def make_all_due(self, *, at: datetime) -> int:
+        """Every open ticket is judged again from `at` on (new rules may answer otherwise)."""
+        with self._engine.begin() as conn:
+            return conn.execute(
+                update(tickets).where(tickets.c.open == 1).values(next_check_at=_utc(at))
+            ).rowcount
+
+    def next_check(self, ticket_id: int) -> datetime | None:
+        with self._engine.connect() as conn:
+            return utc(conn.execute(select(tickets.c.next_check_at).where(tickets.c.id == ticket_id)).scalar())
 
     def updated_at(self, ticket_id: int) -> datetime | None:
         """When the newest view of the ticket the bridge has seen was last updated."""

@@ -1,8 +1,10 @@
-"""The timer: judges every open ticket against the rules at `now`, with no API call.
+"""The timer: judges the open tickets that are due at `now`, with no API call.
 
 Events only arrive when something changes; an SLA clock runs out or a ticket goes stale
-when nothing does. The sweep re-runs `decide` on the stored snapshots, so warnings,
-breaches and time-triggered escalations are planned exactly like event-driven ones.
+when nothing does. Every decision says when its ticket must be judged again (the rules'
+next warning, breach, staleness …); the sweep re-runs `decide` on the stored snapshots of
+the tickets due by now, so warnings, breaches and time-triggered escalations are planned
+exactly like event-driven ones, and keeps each ticket's next check.
 """
 
 from __future__ import annotations
@@ -35,21 +37,23 @@ def _fresh_read(ticket_id: int, now: datetime) -> Event:
 def sweep(
     *, store: Store, rules: Rules, now: datetime, default_project: str, clock: Callable[[], datetime], batch: int = 1000
 ) -> int:
-    """Plan what open tickets need now; returns how many actions were newly planned."""
+    """Plan what the tickets due by `now` need; returns how many actions were newly planned."""
     planned = 0
-    for tickets in store.snapshots.open_tickets(batch=batch):
-        states = store.ticket_states([t.id for t in tickets])
-        decisions, fresh_reads = [], []
-        for ticket in tickets:
+    for page in store.snapshots.due(now=now, batch=batch):
+        states = store.ticket_states([ticket.id for ticket, _ in page])
+        decisions, fresh_reads, next_checks = [], [], []
+        for ticket, seen in page:
             decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
             if any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
                 # Snapshots keep bodies short: an issue or a mirrored comment is made from the
-                # ticket as Zendesk has it now, by an event that reads it in full.
+                # ticket as Zendesk has it now, by an event that reads it in full. The ticket
+                # stays due until that event's decision sets its next check.
                 fresh_reads.append(_fresh_read(ticket.id, now))
-            elif decision.actions or decision.pauses or decision.marks:
+                continue
+            if decision.actions or decision.pauses or decision.marks:
                 decisions.append((ticket.id, decision))
-        if decisions:
-            planned += store.commit_timer_decisions(decisions, now=clock())
+            next_checks.append((ticket.id, seen, decision.next_check))
+        planned += store.commit_timer_decisions(decisions, now=clock(), next_checks=next_checks)
         if fresh_reads:
             store.inbox.add(fresh_reads, now=clock())
     if planned:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -111,3 +112,26 @@ def test_a_time_triggered_escalation_is_left_to_a_full_read_of_the_ticket(store:
     assert not any(key.startswith("create_issue") for key in pending)  # not from a shortened snapshot
     [timer] = store.inbox.claim(now=breached, limit=5, lease=timedelta(seconds=5))
     assert timer.event.kind == "ticket.timer" and timer.event.subject == "7" and not timer.event.payload
+
+
+def test_the_sweep_judges_a_ticket_only_when_its_next_check_is_due(store: Store, rules: Rules) -> None:
+    remember(store, rules, question(), MONDAY_9)
+    warning = MONDAY_9 + timedelta(minutes=22, seconds=30)  # 75 % of the 30-minute response target
+    assert store.snapshots.next_check(7) == warning
+    early = warning - timedelta(seconds=1)
+    assert list(store.snapshots.due(now=early)) == []  # not read at all
+    assert sweep(store=store, rules=rules, now=early, default_project="SUP", clock=lambda: early) == 0
+    sweep(store=store, rules=rules, now=warning, default_project="SUP", clock=lambda: warning)
+    assert [k.split(":")[4] for k in sla_keys(store)] == ["warning"]
+    assert store.snapshots.next_check(7) == MONDAY_9 + timedelta(minutes=30)  # then the breach
+
+
+def test_after_new_rules_every_open_ticket_is_judged_again(store: Store, rules: Rules, tmp_path: Path) -> None:
+    remember(store, rules, question(), MONDAY_9)
+    (tmp_path / "rules.yaml").write_text((ROOT / "rules.yaml").read_text().replace("warn_at: 75%", "warn_at: 10%"))
+    stricter = load_rules(tmp_path / "rules.yaml")
+    at = MONDAY_9 + timedelta(minutes=5)  # past 10 % of 30 minutes, long before 75 %
+    assert sweep(store=store, rules=stricter, now=at, default_project="SUP", clock=lambda: at) == 0  # not due yet
+    store.snapshots.make_all_due(at=at)
+    sweep(store=store, rules=stricter, now=at, default_project="SUP", clock=lambda: at)
+    assert [k.split(":")[4] for k in sla_keys(store)] == ["warning"]
