@@ -200,6 +200,13 @@ class Daemon:
             self.wake()
         return planned
 
+    def reload_rules(self) -> bool:
+        """Take up a changed rules.yaml; new rules may judge any open ticket otherwise, so all are due."""
+        if not self.rules.reload_if_changed():
+            return False
+        self.store.snapshots.make_all_due(at=self.decision_clock())
+        return True
+
     def wake(self) -> None:
         for worker in self.workers:
             worker.wake()
@@ -227,7 +234,7 @@ class Daemon:
             coalesce=True,
         )
         self.scheduler.add_job(
-            self.rules.reload_if_changed, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True
+            self.reload_rules, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True
         )
         self.scheduler.start()
         for worker in self.workers:
