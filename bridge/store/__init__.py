@@ -16,7 +16,7 @@ from bridge.store.history import History, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
 from bridge.store.tables import actions, events, links, marks
-from bridge.store.tickets import Snapshots, apply_pause, make_due, pauses_of, save_snapshot, set_next_checks
+from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
 __all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
 
@@ -112,8 +112,9 @@ class Store:
         actions were new. Actions and history lines go in a few statements for the whole batch."""
         with self.engine.begin() as conn:
             for _, decision in decisions:
-                if decision.expect or decision.marks or decision.pauses:
-                    _keep(conn, decision)
+                if decision.expect or decision.marks:
+                    _keep_marks(conn, decision)
+            apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
             record_many(
                 conn,
@@ -129,12 +130,13 @@ class Store:
 
 def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
-    _keep(conn, decision)
+    _keep_marks(conn, decision)
+    apply_pauses(conn, decision.pauses)
     return plan(conn, decision.actions, now=now)
 
 
-def _keep(conn: Connection, decision: Decision) -> None:
-    """Check the marks the decision was based on, then keep its marks and pause changes."""
+def _keep_marks(conn: Connection, decision: Decision) -> None:
+    """Check the marks the decision was based on, then keep its new marks."""
     for (ticket_id, name), expected in decision.expect.items():
         current = conn.execute(
             select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
@@ -144,8 +146,6 @@ def _keep(conn: Connection, decision: Decision) -> None:
     for (ticket_id, name), value in decision.marks.items():
         conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
         conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
-    for ticket_id, change, at in decision.pauses:
-        apply_pause(conn, ticket_id, change, at)
 
 
 def open_store(url: str) -> Store:

@@ -12,9 +12,6 @@ from sqlalchemy.engine import Connection
 
 from bridge.store.tables import ALWAYS_DUE, metadata, tickets
 
-# Bound parameters per statement: SQLite allows 32,766 (since 3.32), PostgreSQL 65,535.
-BOUND_PARAMETERS = 10_000
-
 
 def make_engine(url: str) -> Engine:
     """An engine for SQLite (one process, WAL) or PostgreSQL (several replicas)."""
@@ -66,25 +63,16 @@ def insert_ignoring_duplicates(
 ) -> int:
     """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new.
 
-    The rows (all with the same keys) go in multi-row statements, not one statement each:
-    a sweep plans hundreds of thousands of notices.
+    All rows in one execution: SQLAlchemy sends them as multi-row statements ("insertmanyvalues")
+    compiled once, since a sweep may plan hundreds of thousands of notices.
     """
     rows = list(rows)
     if not rows:
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    per_statement = max(1, BOUND_PARAMETERS // len(rows[0]))
-    new = 0
-    for first in range(0, len(rows), per_statement):
-        # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
-        statement = (
-            dialect.insert(table)
-            .values(rows[first:first + per_statement])
-            .on_conflict_do_nothing(index_elements=on)
-            .returning(table.c[on[0]])
-        )
-        new += len(conn.execute(statement).all())
-    return new
+    # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=on).returning(table.c[on[0]])
+    return len(conn.execute(statement, rows).all())
 
 
 def claim_rows(

@@ -68,14 +68,30 @@ def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(timezone.utc)
 
 
-def apply_pause(conn: Connection, ticket_id: int, change: str, at: datetime) -> None:
-    """Open a pause (if none is open) or close the open one."""
-    open_pause = and_(pauses.c.ticket_id == ticket_id, pauses.c.ended.is_(None))
-    is_open = conn.execute(select(pauses.c.id).where(open_pause)).first() is not None
-    if change == "open" and not is_open:
-        conn.execute(pauses.insert().values(ticket_id=ticket_id, started=at))
-    elif change == "close" and is_open:
-        conn.execute(update(pauses).where(open_pause).values(ended=at))
+def apply_pauses(conn: Connection, changes: Sequence[tuple[int, str, datetime]]) -> None:
+    """(ticket id, "open" | "close", when): open a pause where none is open, close the open one;
+    in a few statements however many tickets (a sweep may open thousands)."""
+    if not changes:
+        return
+    ids = list({ticket_id for ticket_id, _, _ in changes})
+    open_now = set(conn.execute(select(pauses.c.ticket_id).where(pauses.c.ticket_id.in_(ids), pauses.c.ended.is_(None))).scalars())
+    opened, closed = [], []
+    for ticket_id, change, at in changes:
+        if change == "open" and ticket_id not in open_now:
+            opened.append({"ticket_id": ticket_id, "started": at})
+            open_now.add(ticket_id)
+        elif change == "close" and ticket_id in open_now:
+            closed.append({"ticket": ticket_id, "ended_at": at})
+            open_now.discard(ticket_id)
+    if opened:
+        conn.execute(pauses.insert(), opened)
+    if closed:
+        conn.execute(
+            update(pauses)
+            .where(pauses.c.ticket_id == bindparam("ticket"), pauses.c.ended.is_(None))
+            .values(ended=bindparam("ended_at")),
+            closed,
+        )
 
 
 def pauses_of(conn: Connection, ticket_ids: list[int]) -> dict[int, tuple[tuple[datetime, datetime | None], ...]]:
