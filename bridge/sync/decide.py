@@ -61,8 +61,9 @@ def decide(
         [action for action in planned if action.key not in state.planned] if state.planned else planned,
         marks=marks,
         pauses=pauses,
-        # A pause opened or closed moves every clock: judge again with it recorded.
-        next_check=now if pauses else _earliest(evaluation.next_change, sendable.held_until),
+        # A closed pause ends at the last update, not now: judge again with it recorded. (An
+        # opened one changes nothing the rules answered: the pause condition holds already.)
+        next_check=now if pauses and pauses[0][1] == "close" else _earliest(evaluation.next_change, sendable.held_until),
     )
 
 

@@ -33,7 +33,11 @@ def test_a_notice_held_back_by_quiet_hours_is_looked_at_when_they_end(rules: Rul
     assert any(a.key.startswith("notify:product_team") for a in sent.actions)
 
 
-def test_a_pause_opened_or_closed_makes_the_ticket_due_at_once(rules: Rules) -> None:  # noqa: F811
+def test_a_closed_pause_makes_the_ticket_due_at_once_an_opened_one_does_not(rules: Rules) -> None:  # noqa: F811
     pending = ticket(id=9, status="pending", updated_at=MONDAY_9)
-    decision = decide(pending, TicketState(), rules, now=MONDAY_9, default_project="SUP")
-    assert decision.pauses and decision.next_check == MONDAY_9
+    opened = decide(pending, TicketState(), rules, now=MONDAY_9, default_project="SUP")
+    assert opened.pauses[0][1] == "open" and (opened.next_check is None or opened.next_check > MONDAY_9)
+    answered = ticket(id=9, status="open", updated_at=MONDAY_9 + timedelta(hours=1))
+    state = TicketState(pauses=((MONDAY_9, None),))
+    closed = decide(answered, state, rules, now=MONDAY_9 + timedelta(hours=2), default_project="SUP")
+    assert closed.pauses[0][1] == "close" and closed.next_check == MONDAY_9 + timedelta(hours=2)
