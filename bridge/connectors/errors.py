@@ -30,6 +30,10 @@ class AuthError(PermanentError):
     """The credentials were refused (401/403): an operator must act."""
 
 
+class ConflictError(PermanentError):
+    """409: the object changed since the caller last saw it (e.g. Zendesk's safe update)."""
+
+
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     """`Retry-After` in whole seconds, as all three services send it (HTTP-date form is not used by them)."""
     if not headers:
@@ -48,4 +52,6 @@ def from_status(
         return RetriableError(service, message, status=status, retry_after=retry_after_seconds(headers))
     if status in (401, 403):
         return AuthError(service, message, status=status)
+    if status == 409:
+        return ConflictError(service, message, status=status)
     return PermanentError(service, message, status=status)

@@ -27,6 +27,17 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
+class Updated:
+    """What one update of a ticket left: the ticket's fields afterwards (no names, no
+    comments: the response carries ids only) and the comment it added, if any."""
+
+    ticket: Ticket
+    comment: Comment | None
+    author_id: int | None
+    audit_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChangePage:
     """One page of the incremental export: changed tickets and the bookmark after them."""
 
@@ -67,6 +78,9 @@ class ZendeskConnector:
         session.hooks["response"].append(_raise_on_rate_limit)
         self._session = session
         self._timeout = timeout
+        self._email = email
+        # The bridge's own Zendesk user: learnt from `whoami` or from any update it makes.
+        self.user_id: int | None = None
         self._client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -152,9 +166,14 @@ class ZendeskConnector:
         add_tags: Iterable[str] = (),
         status: str | None = None,
         action_key: str = "",
-    ) -> datetime | None:
+        unchanged_since: datetime | None = None,
+    ) -> Updated:
         """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added
-        (never replaced), a status. Returns the ticket's new `updated_at`."""
+        (never replaced), a status.
+
+        With `unchanged_since`, Zendesk's safe update refuses the write (ConflictError, 409)
+        if the ticket changed after that moment, so the caller knows the result is the
+        ticket it saw plus this update and nothing else."""
         fields: dict[str, Any] = {"id": ticket_id}
         tags = sorted(set(add_tags))
         if tags:
@@ -163,9 +182,39 @@ class ZendeskConnector:
             fields["status"] = status
         if note:
             fields["comment"] = ZComment(body=sign(note, action_key), public=public)
-        audit = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
-        updated = getattr(getattr(audit, "ticket", None), "updated_at", None)
-        return parse_time(updated) if updated else None
+        if unchanged_since is not None:
+            fields["safe_update"] = True
+            fields["updated_stamp"] = unchanged_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+        return self._updated(result)
+
+    def _updated(self, result: Any) -> Updated:
+        ticket = result.ticket.to_dict()
+        audit = result.audit.to_dict() if getattr(result, "audit", None) is not None else {}
+        author_id = audit.get("author_id")
+        if isinstance(author_id, int):
+            self.user_id = author_id
+        own = {author_id: {"email": self._email}} if isinstance(author_id, int) else {}
+        added = next(
+            (e for e in audit.get("events") or () if isinstance(e, dict) and e.get("type") == "Comment"), None
+        )
+        comment = None
+        if added is not None:
+            comment = comment_from_json({"created_at": audit.get("created_at"), **added}, users=own)
+        audit_id = audit.get("id")
+        return Updated(
+            ticket=ticket_from_json(ticket, agent_base_url=self.base_url),
+            comment=comment,
+            author_id=author_id,
+            audit_id=audit_id if isinstance(audit_id, int) else None,
+        )
+
+    def whoami(self) -> int:
+        """The id of the user the bridge acts as (one read, then remembered)."""
+        if self.user_id is None:
+            body = self._call(lambda: self._get_json("/api/v2/users/me.json", {}))
+            self.user_id = int(body["user"]["id"])
+        return self.user_id
 
     def has_signed_comment(self, ticket_id: int, action_key: str) -> bool:
         """Whether a comment written for `action_key` is on the ticket already (an earlier attempt landed)."""

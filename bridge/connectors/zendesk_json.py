@@ -102,13 +102,15 @@ class MalformedPayload(ValueError):
     """A webhook body that is JSON but not the shape Zendesk sends."""
 
 
-def event_from_webhook(body: Mapping[str, Any]) -> Event:
+def event_from_webhook(body: Mapping[str, Any], *, own_user_id: int | None = None) -> Event:
     """An inbox event from a Zendesk webhook body.
 
     Accepts event-subscription webhooks (`{"type": "zen:event-type:ticket.…", "detail": {…}}`)
     and trigger webhooks whose body carries `{"ticket": {"id", "updated_at"}}` (the body the
     README tells admins to configure). The event id matches the poller's, so a change that
-    arrives both ways is processed once.
+    arrives both ways is processed once — except a change made by the bridge's own user
+    (`own_user_id`): it gets an id of its own, so it cannot hide another person's change
+    made in the same second, and the executor's record of that update covers it.
     """
     detail = body.get("detail") if isinstance(body.get("detail"), Mapping) else unwrap_ticket(body)
     ticket_id = detail.get("id")
@@ -118,9 +120,30 @@ def event_from_webhook(body: Mapping[str, Any]) -> Event:
         raise MalformedPayload("a Zendesk webhook needs detail.id or ticket.id (the ticket id)") from None
     updated = detail.get("updated_at")
     occurred = parse_time(updated) if updated else parse_time(body.get("time"))
-    event_id = (
-        f"ticket:{ticket_id}:{occurred.strftime('%Y-%m-%dT%H:%M:%SZ')}" if updated else f"zendesk-event:{body.get('id')}"
+    if not updated:
+        event_id, kind = f"zendesk-event:{body.get('id')}", "ticket.changed"
+    elif own_user_id is not None and str(detail.get("actor_id")) == str(own_user_id):
+        event_id, kind = own_change_id(ticket_id, occurred), OWN_CHANGE
+    else:
+        event_id, kind = f"ticket:{ticket_id}:{occurred.strftime('%Y-%m-%dT%H:%M:%SZ')}", "ticket.changed"
+    return Event(
+        source=EventSource.ZENDESK,
+        kind=kind,
+        event_id=event_id,
+        subject=str(ticket_id),
+        occurred_at=occurred,
+        payload={"type": str(body.get("type") or "trigger")},
     )
+
+
+OWN_CHANGE = "ticket.own_change"
+
+
+def own_change_id(ticket_id: int, updated_at: datetime, audit_id: int | None = None) -> str:
+    """The event id of an update the bridge made itself (see sync/own_update.py): a webhook
+    of it knows only the second, the executor also the update's audit id."""
+    stem = f"ticket:{ticket_id}:{updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}:own"
+    return stem if audit_id is None else f"{stem}:{audit_id}"
     return Event(
         source=EventSource.ZENDESK,
         kind="ticket.changed",

@@ -129,6 +129,7 @@ class Daemon:
             metrics=self.metrics,
             clock=clock,
             on_new=self.wake,
+            own_zendesk_user=lambda: self.connectors.zendesk.user_id,
         )
         self.http = HttpServer(
             create_app(store=self.store, metrics=self.metrics, ready=lambda: self._started, routers=(webhooks,)),
@@ -200,6 +201,12 @@ class Daemon:
             self.wake()
         return planned
 
+    def _learn_identity(self) -> None:
+        try:
+            self.connectors.zendesk.whoami()
+        except Exception as exc:  # noqa: BLE001 — learnt from the next update instead
+            log.warning("could not read the bridge's own Zendesk user: %s", exc)
+
     def reload_rules(self) -> bool:
         """Take up a changed rules.yaml; new rules may judge any open ticket otherwise, so all are due."""
         if not self.rules.reload_if_changed():
@@ -233,6 +240,9 @@ class Daemon:
             self.sweep, "interval", seconds=self.settings.sweep_interval_seconds, id="sweep", max_instances=1,
             coalesce=True,
         )
+        # Knowing its own Zendesk user lets the bridge recognise its own changes on arrival;
+        # until then (or if this read fails) they are read back like anyone's.
+        self.scheduler.add_job(self._learn_identity, id="whoami", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(
             self.reload_rules, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True
         )

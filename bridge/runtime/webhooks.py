@@ -51,7 +51,10 @@ def webhook_router(
     metrics: Metrics,
     clock: Callable[[], datetime],
     on_new: Callable[[], None],
+    own_zendesk_user: Callable[[], int | None] = lambda: None,
 ) -> APIRouter:
+    """`own_zendesk_user` gives the bridge's own Zendesk user id once known (no I/O): its own
+    changes are recognised on arrival (see zendesk_json.event_from_webhook)."""
     router = APIRouter()
 
     async def receive(source: str, request: Request, parse: Callable[[bytes, Request], Event]) -> JSONResponse:
@@ -89,7 +92,7 @@ def webhook_router(
         except SignatureError as exc:
             raise Rejected(401, str(exc)) from None
         try:
-            return zendesk_json.event_from_webhook(_json_object(body))
+            return zendesk_json.event_from_webhook(_json_object(body), own_user_id=own_zendesk_user())
         except UNREADABLE as exc:
             raise Rejected(400, f"unreadable Zendesk payload: {exc}") from None
 

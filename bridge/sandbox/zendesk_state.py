@@ -121,8 +121,10 @@ class ZendeskState:
         record = self.ticket(ticket_id)
         if record["status"] == "closed":
             raise ZendeskApiError(422, record_invalid("status", "Status: closed prevents ticket update"))
+        if data.get("safe_update") and data.get("updated_stamp"):
+            self._refuse_if_changed_since(record, data["updated_stamp"])
         before = copy.deepcopy(record)
-        fields = {k: v for k, v in data.items() if k not in ("comment", "id", "url")}
+        fields = {k: v for k, v in data.items() if k not in ("comment", "id", "url", "safe_update", "updated_stamp")}
         try:
             apply_ticket_changes(record, fields, directory=self.directory, ticket_fields=self.ticket_fields, creating=False)
         except ZendeskApiError:
@@ -139,6 +141,17 @@ class ZendeskState:
         now = self.clock()
         record["updated_at"] = iso_z(now)
         return self._commit(before, record, comment_data, actor_id=actor_id, now=now)
+
+    @staticmethod
+    def _refuse_if_changed_since(record: dict[str, Any], stamp: Any) -> None:
+        """Zendesk's safe update: 409 when the ticket was updated after the stamp the caller saw.
+        https://developer.zendesk.com/documentation/ticketing/managing-tickets/creating-and-updating-tickets/#protecting-against-ticket-update-collisions"""
+        if _epoch(record["updated_at"]) > _epoch(stamp):
+            raise ZendeskApiError(409, {
+                "error": "UpdateConflict",
+                "description": "Safe Update prevented the update due to outdated ticket data. "
+                               "Please fetch the latest ticket data and try again.",
+            })
 
     def _commit(self, before: dict[str, Any] | None, record: dict[str, Any], comment_data: dict[str, Any] | None,
                 *, actor_id: int, now: float) -> tuple[dict[str, Any], dict[str, Any]]:

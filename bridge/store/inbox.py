@@ -9,7 +9,8 @@ from typing import Any, Iterable
 from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 
-from bridge.model import Event, EventSource
+from bridge.codec import ticket_from_json
+from bridge.model import Event, EventSource, Ticket
 from bridge.store.cursors import write_cursor
 from bridge.store.db import claim_rows, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.tables import events
@@ -85,6 +86,20 @@ class Inbox:
         values |= {"status": "dead"} if give_up else {"not_before": not_before}
         with self._engine.begin() as conn:
             conn.execute(update(events).where(events.c.id == row_id).values(**values))
+
+    def own_views(self, ticket_id: int, updated_at: datetime) -> list[Ticket]:
+        """The executor's views of the bridge's own updates of the ticket in that second
+        (events `ticket:<id>:<second>:own:<audit>`, see sync/own_update.py)."""
+        stem = f"ticket:{ticket_id}:{updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}:own:"
+        with self._engine.connect() as conn:
+            payloads = conn.execute(
+                select(events.c.payload).where(
+                    events.c.source == EventSource.ZENDESK.value,
+                    events.c.event_id > stem,
+                    events.c.event_id < stem[:-1] + ";",  # the next character after ':': a range the index serves
+                )
+            ).scalars()
+            return [ticket_from_json(loads(text)["ticket"]) for text in payloads]
 
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from bridge.connectors.errors import AuthError, PermanentError, RetriableError
+from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
 from bridge.connectors.slack import SlackConnector
-from bridge.connectors.zendesk import ZendeskConnector
+from bridge.connectors.zendesk import Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction
 from bridge.store.links import ThreadBusy
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
+from bridge.sync.own_update import after_own_update, own_change_event
 
 log = logging.getLogger(__name__)
 
@@ -163,15 +164,32 @@ class Executor:
         note = _fill(p.get("note"), values)
         if note and attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
-        self._c.zendesk.update(
-            ticket_id,
-            note=note,
-            public=bool(p.get("public", False)),
-            add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
-            status=p.get("status"),
-            action_key=action.key,
-        )
-        return {"ticket_id": ticket_id}
+        known = self._store.snapshots.get(ticket_id)
+
+        def update(unchanged_since: datetime | None) -> Updated:
+            return self._c.zendesk.update(
+                ticket_id,
+                note=note,
+                public=bool(p.get("public", False)),
+                add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
+                status=p.get("status"),
+                action_key=action.key,
+                unchanged_since=unchanged_since,
+            )
+
+        if known is None:
+            update(None)
+            return {"ticket_id": ticket_id}
+        try:
+            updated = update(known.updated_at)
+        except ConflictError:
+            # Changed since the bridge last looked: write anyway; the change comes back to be read.
+            update(None)
+            return {"ticket_id": ticket_id}
+        # Nothing changed in between: the ticket now is our view plus this update (sync/own_update.py).
+        view = after_own_update(known, updated)
+        self._store.inbox.add([own_change_event(view, updated.audit_id)], now=self._clock())
+        return {"ticket_id": ticket_id, "own_update": updated.ticket.updated_at.isoformat()}
 
     def _comment_issue(self, action: Action, attempts: int) -> dict[str, Any]:
         key = self._issue_key(action)

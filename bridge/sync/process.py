@@ -11,12 +11,14 @@ from bridge.connectors.errors import AuthError, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
-from bridge.model import Event, EventSource
+from bridge.connectors.zendesk_json import OWN_CHANGE
+from bridge.model import Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
+from bridge.sync.own_update import same_view
 from bridge.sync.poll import ticket_event
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,17 @@ class Processor:
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
         seen = ticket_from_json(event.payload["ticket"]) if event.payload.get("ticket") else None
-        newest = self._store.snapshots.updated_at(int(event.subject)) if seen else None
-        if seen is not None and (newest is None or seen.updated_at >= newest):
+        known = self._store.snapshots.get(int(event.subject)) if seen else None
+        if self._judged_already(event, seen, known):
+            self._store.commit_decision(stored, Decision(), ticket_ids=[int(event.subject)], now=self._clock())
+            return
+        newest = known.updated_at if known else None
+        # The executor's view of the bridge's own update is complete (see sync/own_update.py);
+        # a webhook of it alone carries no view and is read like anyone's change.
+        own_view = seen if event.kind == OWN_CHANGE else None
+        if own_view is not None:
+            ticket = own_view
+        elif seen is not None and (newest is None or seen.updated_at >= newest):
             ticket = self._zendesk.with_comments(seen)
         else:  # no view came with the event, or a newer one is known: read the ticket as it is now
             ticket = self._zendesk.ticket(int(event.subject))
@@ -103,13 +114,30 @@ class Processor:
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         now = self._clock()
         self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
-        if now - ticket.updated_at < SECOND_CLOSED:
+        if own_view is None and now - ticket.updated_at < SECOND_CLOSED:
             # A change later in the same second would carry this event's id and be dropped as seen.
             plain = ticket_event(ticket, snapshot=False)
             recheck = replace(plain, kind="ticket.recheck", event_id=plain.event_id + ":recheck")
             self._store.inbox.add([recheck], now=now, not_before=now + RECHECK_DELAY)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
+
+    def _judged_already(self, event: Event, seen: Ticket | None, known: Ticket | None) -> bool:
+        """Whether the event shows nothing the bridge has not judged (or will judge from its
+        own record): the bridge's own updates, however they come back (sync/own_update.py)."""
+        ticket_id = int(event.subject)
+        if seen is None:  # a webhook of the bridge's own update: covered if the executor recorded it
+            return event.kind == OWN_CHANGE and bool(self._store.inbox.own_views(ticket_id, event.occurred_at))
+        if event.kind == OWN_CHANGE:
+            # A later change was judged, or this second's view already holds this update.
+            return known is not None and (
+                seen.updated_at < known.updated_at
+                or (same_view(known, seen) and {c.id for c in seen.comments} <= {c.id for c in known.comments})
+            )
+        # A poll showing the ticket exactly as the bridge left it (comments are not in the export).
+        if known is not None and same_view(known, seen):
+            return True
+        return any(same_view(view, seen) for view in self._store.inbox.own_views(ticket_id, seen.updated_at))
 
     def _own_change(self, event: Event) -> bool:
         """An issue created or edited by the bridge's account without a status change: the

@@ -122,3 +122,16 @@ def test_create_many_users_and_organizations(zenpy: Zenpy) -> None:
     ids = [r.id for r in done.results]
     assert [t.subject for t in zenpy.tickets(ids=ids)] == ["bulk 0", "bulk 1", "bulk 2"]
     assert {t.organization_id for t in zenpy.tickets(ids=ids)} == {org.id}
+
+
+def test_safe_update_refuses_a_ticket_changed_since_the_stamp(zenpy: Zenpy, sandbox: Sandbox) -> None:
+    ticket = _create(zenpy)
+    seen = ticket.updated_at
+    applied = zenpy.tickets.update(Ticket(id=ticket.id, status="open", safe_update=True, updated_stamp=seen))
+    assert applied.ticket.status == "open"  # unchanged since the stamp: applied
+    sandbox.zendesk.state.tickets[ticket.id]["updated_at"] = "2099-01-01T00:00:00Z"  # someone changed it later
+    with pytest.raises(APIException) as caught:
+        zenpy.tickets.update(Ticket(id=ticket.id, status="pending", safe_update=True, updated_stamp=seen))
+    assert caught.value.response.status_code == 409
+    assert caught.value.response.json()["error"] == "UpdateConflict"
+    assert zenpy.tickets(id=ticket.id).status == "open"  # nothing of the refused update landed
