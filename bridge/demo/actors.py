@@ -23,8 +23,10 @@ class Actors:
         session.verify = info["ca_bundle"] or True
         session.trust_env = False
         subdomain, domain = split_host(z["url"])
+        person = z["colleague"]  # people act with their own account, not the bridge's
         self.zendesk = Zenpy(
-            subdomain=subdomain, domain=domain, email=z["email"], token=z["token"], session=session, disable_cache=True
+            subdomain=subdomain, domain=domain, email=person["email"], token=person["token"], session=session,
+            disable_cache=True,
         )
         j = info["jira"]
         self.jira = JIRA(server=j["url"], basic_auth=(j["email"], j["token"]))

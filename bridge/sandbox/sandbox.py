@@ -100,7 +100,9 @@ class Sandbox:
 
     def info(self) -> dict[str, Any]:
         return {
-            "zendesk": {"url": f"https://{self._netloc('zendesk')}", "email": self.zendesk.email, "token": self.zendesk.token},
+            "zendesk": {"url": f"https://{self._netloc('zendesk')}", "email": self.zendesk.email, "token": self.zendesk.token,
+                        # a second agent, for people who are not the bridge (tests, demo, benchmarks)
+                        "colleague": {"email": self.zendesk.state.colleague["email"], "token": self.zendesk.colleague_token}},
             "jira": {"url": f"http://{self._netloc('jira')}", "email": self.jira.email, "token": self.jira.token,
                      "project": self.jira.project_key},
             "slack": {"url": f"http://{self._netloc('slack')}/api/", "token": self.slack.token,

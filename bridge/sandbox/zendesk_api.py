@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Protocol
 from urllib.parse import urlencode
 
@@ -28,22 +29,41 @@ class ZendeskBackend(Protocol):
     state: ZendeskState
     email: str
     token: str
+    colleague_token: str
+
+
+# Who the request authenticated as: changes are made by that user (the actor of audits and webhooks).
+ACTOR: ContextVar[int | None] = ContextVar("zendesk_actor", default=None)
+
+
+def actor(state: ZendeskState) -> dict[str, Any]:
+    user_id = ACTOR.get()
+    return state.directory.users.get(user_id, state.agent) if user_id is not None else state.agent
 
 
 def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}/api/v2"
 
 
-def _authorized(request: Request, backend: ZendeskBackend) -> bool:
-    return basic_auth_matches(request.headers.get("authorization", ""), user=f"{backend.email}/token", password=backend.token)
+def _authenticated(request: Request, backend: ZendeskBackend) -> int | None:
+    """The id of the user the request's credentials belong to, or None."""
+    header = request.headers.get("authorization", "")
+    state = backend.state
+    if basic_auth_matches(header, user=f"{backend.email}/token", password=backend.token):
+        return int(state.agent["id"])
+    if basic_auth_matches(header, user=f"{state.colleague['email']}/token", password=backend.colleague_token):
+        return int(state.colleague["id"])
+    return None
 
 
 def endpoint(backend: ZendeskBackend, fn: Callable[[Request, ZendeskState], Awaitable[Response]]) -> Handler:
     """Auth, the state lock, and Zendesk's error shapes around one route."""
     async def handler(request: Request) -> Response:
-        if not _authorized(request, backend):
+        user_id = _authenticated(request, backend)
+        if user_id is None:
             return json_response({"error": "Couldn't authenticate you"}, 401,
                                  headers={"WWW-Authenticate": 'Basic realm="Web Password"'})
+        ACTOR.set(user_id)
         state = backend.state
         try:
             return await fn(request, state)

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bridge.sandbox.common import json_response
-from bridge.sandbox.zendesk_api import base_url, ids_param, offset_page, read_json
+from bridge.sandbox.zendesk_api import actor, base_url, ids_param, offset_page, read_json
 from bridge.sandbox.zendesk_directory import ZendeskApiError
 from bridge.sandbox.zendesk_shapes import NOT_FOUND
 from bridge.sandbox.zendesk_state import ZendeskState as S
@@ -20,7 +20,7 @@ def _id(request: Request) -> int:
 
 async def me(request: Request, state: S) -> Response:
     with state.lock:
-        user = state.directory.user_json(state.agent, base_url(request))
+        user = state.directory.user_json(actor(state), base_url(request))
         return json_response({"user": {**user, "authenticity_token": state.authenticity_token}})
 
 

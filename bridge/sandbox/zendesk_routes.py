@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bridge.sandbox.common import empty_response, json_response
-from bridge.sandbox.zendesk_api import (EXPORT_PAGE, ZendeskBackend, base_url, cursor_page, endpoint,
+from bridge.sandbox.zendesk_api import (EXPORT_PAGE, ZendeskBackend, actor, base_url, cursor_page, endpoint,
                                         ids_param, includes, offset_page, read_json, search_engine, sideload)
 from bridge.sandbox.zendesk_directory import ZendeskApiError
 from bridge.sandbox.zendesk_people import people_routes
@@ -27,7 +27,7 @@ def _tid(request: Request) -> int:
 
 
 def _actor(state: S) -> int:
-    return state.agent["id"]
+    return int(actor(state)["id"])
 
 
 async def create_ticket(request: R, state: S) -> Response:

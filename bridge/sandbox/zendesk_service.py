@@ -59,6 +59,7 @@ class ZendeskService:
                  ca_file: str | None = None) -> None:
         self.email = email
         self.token = secrets.token_urlsafe(24)
+        self.colleague_token = secrets.token_urlsafe(24)
         self.clock = clock
         self._swap = threading.Lock()
         self.guard = ServiceGuard("zendesk", base_latency_ms=latency_ms)

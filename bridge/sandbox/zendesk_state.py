@@ -45,7 +45,8 @@ def decode_cursor(cursor: str) -> int:
 
 
 class ZendeskState:
-    def __init__(self, *, clock: Clock, agent_email: str, agent_name: str = "Sandbox Agent") -> None:
+    def __init__(self, *, clock: Clock, agent_email: str, agent_name: str = "Sandbox Agent",
+                 colleague_email: str = "colleague@sandbox.test") -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.ids = Sequence(360_000_100_000)
@@ -61,6 +62,8 @@ class ZendeskState:
         self.publish: Publisher = lambda _events: None
         self.subscribed: Callable[[], bool] = lambda: False  # build payloads only for someone
         self.agent = self.directory.create_user({"name": agent_name, "email": agent_email, "role": "admin"})
+        # A second agent with credentials of its own: people who are not the bridge (tests, demo).
+        self.colleague = self.directory.create_user({"name": "Sam Colleague", "email": colleague_email, "role": "agent"})
         self.authenticity_token = secrets.token_urlsafe(48)  # only /users/me.json carries it
 
     # ---- reads -------------------------------------------------------------------
@@ -245,11 +248,11 @@ class ZendeskState:
                                   "comments": {str(k): v for k, v in self.comments.items()},
                                   "audits": {str(k): v for k, v in self.audits.items()},
                                   "events": self.events, "ticket_fields": list(self.ticket_fields.values()),
-                                  "agent_id": self.agent["id"]})
+                                  "agent_id": self.agent["id"], "colleague_id": self.colleague["id"]})
 
     def load(self, data: dict[str, Any]) -> None:
         with self.lock:
-            agent_email = self.agent["email"]
+            agent_email, colleague_email = self.agent["email"], self.colleague["email"]
             self.directory.load(data["directory"])
             self.tickets = {t["id"]: t for t in data.get("tickets", [])}
             self.comments = {int(k): v for k, v in data.get("comments", {}).items()}
@@ -264,3 +267,6 @@ class ZendeskState:
                     self.ids.advance_past(row["id"])
             self.agent = self.directory.users[data["agent_id"]]
             self.agent["email"] = agent_email  # credentials are per run; the identity persists
+            if "colleague_id" in data:
+                self.colleague = self.directory.users[data["colleague_id"]]
+                self.colleague["email"] = colleague_email

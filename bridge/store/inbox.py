@@ -54,7 +54,7 @@ class Inbox:
         with self._engine.begin() as conn:
             new = insert_ignoring_duplicates(conn, events, rows, on=["source", "event_id"])
             if new < len(rows):
-                _enrich_waiting(conn, [row for row in rows if SNAPSHOT_KEY in row["payload"]])
+                _merge_waiting(conn, rows)
             if cursor is not None:
                 write_cursor(conn, cursor[0], cursor[1], now=now)
         return new
@@ -106,23 +106,22 @@ class Inbox:
             return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()
 
 
-SNAPSHOT_KEY = '"ticket":'  # an event payload holding a ticket snapshot (see sync/poll.py)
-
-
-def _enrich_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """A change seen again, now with a snapshot (a poll after a webhook): give it to the waiting event,
-    which then needs fewer reads."""
-    for row in rows:
-        conn.execute(
-            update(events)
-            .where(
-                events.c.source == row["source"],
-                events.c.event_id == row["event_id"],
-                events.c.status == "pending",
-                ~events.c.payload.contains(SNAPSHOT_KEY),
+def _merge_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """A change seen again (a poll after a webhook, or the reverse) while its event waits:
+    the waiting event gets what the new sighting adds — a snapshot, which saves a read, or
+    the webhook's word that someone changed the ticket (see sync/process.py)."""
+    for source in {row["source"] for row in rows}:
+        given = {row["event_id"]: loads(row["payload"]) for row in rows if row["source"] == source}
+        waiting = conn.execute(
+            select(events.c.id, events.c.event_id, events.c.payload).where(
+                events.c.source == source, events.c.event_id.in_(list(given)), events.c.status == "pending"
             )
-            .values(payload=row["payload"])
-        )
+        ).all()
+        for row_id, event_id, text in waiting:
+            known = loads(text) or {}
+            merged = {**given[event_id], **known}
+            if merged != known:
+                conn.execute(update(events).where(events.c.id == row_id).values(payload=dumps(merged)))
 
 
 def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]

@@ -134,6 +134,8 @@ class Processor:
                 seen.updated_at < known.updated_at
                 or (same_view(known, seen) and {c.id for c in seen.comments} <= {c.id for c in known.comments})
             )
+        if "type" in event.payload:
+            return False  # a webhook says someone changed the ticket in this second: read what they did
         # A poll showing the ticket exactly as the bridge left it (comments are not in the export).
         if known is not None and same_view(known, seen):
             return True

@@ -42,13 +42,15 @@ class Running:
     log: Path
 
     def zendesk(self) -> Zenpy:
+        """Zendesk as the people using it see it: a colleague's account, not the bridge's."""
         session = requests.Session()
         session.verify = self.info["ca_bundle"]
         session.trust_env = False
         subdomain, domain = split_host(self.info["zendesk"]["url"])
-        z = self.info["zendesk"]
+        person = self.info["zendesk"]["colleague"]
         return Zenpy(
-            subdomain=subdomain, domain=domain, email=z["email"], token=z["token"], session=session, disable_cache=True
+            subdomain=subdomain, domain=domain, email=person["email"], token=person["token"], session=session,
+            disable_cache=True,
         )
 
     def jira(self) -> JIRA:
