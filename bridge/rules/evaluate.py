@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 
 from bridge.model import Ticket
@@ -18,7 +19,7 @@ from bridge.rules.route import route
 from bridge.rules.engine import Engine, engine_of
 from bridge.rules.result import DueTimes, Escalation, Evaluation, SlaAlert
 from bridge.rules.schema import Rules
-from bridge.rules.sla import clocks, select_policy, worst_state
+from bridge.rules.sla import clock_starts, clocks, select_policy, tier_alerts, worst_state
 
 def evaluate(
     ticket: Ticket,
@@ -27,15 +28,20 @@ def evaluate(
     now: datetime,
     linked_issue_status: str | None = None,
     paused: Sequence[tuple[datetime, datetime | None]] = (),
+    restarted: datetime | None = None,
+    tier_since: tuple[int, datetime] | None = None,
 ) -> Evaluation:
-    """Classify and route `ticket` as of `now`; `paused` are the recorded SLA pause intervals."""
+    """Classify and route `ticket` as of `now`; `paused` are the recorded SLA pause intervals,
+    `restarted` when the ticket was last reopened, `tier_since` since when it is at which tier."""
     if now.tzinfo is None:
         raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
     engine = engine_of(rules)
     pauses = merge_pauses(paused, now=now) if paused else []
+    restart_us = None if restarted is None else to_us(restarted)
+    starts = None if restart_us is None else clock_starts(rules.sla.restart_on_reopen, to_us(ticket.created_at), restart_us)
     ctx = Context(
         ticket, now_us=to_us(now), linked_issue_status=linked_issue_status, engine=engine, pauses=pauses,
-        sla_probe=_sla_state,
+        sla_probe=_sla_state if starts is None else partial(_sla_state_from, starts),
     )
     reasons: list[str] = []
     classify(engine, ctx, reasons)
@@ -45,7 +51,7 @@ def evaluate(
         due, alerts, is_paused = DueTimes((None, None, None)), (), False
         reasons.append("No SLA policy applies.")
     else:
-        due, alerts, is_paused = clocks(policy, ctx, pauses)
+        due, alerts, is_paused = clocks(policy, ctx, pauses, starts)
         reasons.append(policy.reason)
         if is_paused:
             reasons.append("SLA clocks are paused now.")
@@ -64,6 +70,7 @@ def evaluate(
         reasons.append(engine.stale_reason)
         notify.append("stale")
     kinds = tuple(dict.fromkeys(k for k in notify if k not in engine.muted)) if notify else ()
+    alerts += tier_alerts(rules, ctx, pauses, tier_since=tier_since, restarted=restart_us)
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier, ctx.priority, ctx.type, policy.name if policy else None, due, escalate, tuple(matched),
         tuple(reasons), tuple(added), group if group != ticket.group else None, kinds, alerts, is_paused, stale,
@@ -124,3 +131,9 @@ def _sla_state(ctx: Context) -> str | None:
     """For routing conditions on `sla:`: the SLA state under the classification so far."""
     policy = select_policy(ctx.engine, ctx)
     return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses)[1])
+
+
+def _sla_state_from(starts: tuple[int, ...], ctx: Context) -> str | None:
+    """`_sla_state` of a reopened ticket, whose clocks restarted at `starts`."""
+    policy = select_policy(ctx.engine, ctx)
+    return None if policy is None else worst_state(clocks(policy, ctx, ctx.pauses, starts)[1])

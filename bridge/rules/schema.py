@@ -142,6 +142,10 @@ class Tier(Strict):
     group: str | None = None
     tags: StrList = ()
     jira_project: str | None = Field(None, description="Jira project key for the development tier")
+    response: Duration | None = Field(
+        None, description="response target of this tier: working time on `calendar` since the ticket entered it"
+    )
+    calendar: str | None = Field(None, description="the calendar of the tier's response target")
 
 
 class HolidaySource(Strict):
@@ -244,7 +248,7 @@ class Targets(Strict):
 
 
 class StopWhen(Strict):
-    """What stops each clock; it runs again when the condition no longer holds (reopened)."""
+    """What stops each clock; it runs again when the condition no longer holds (see restart_on_reopen)."""
 
     response: Condition = Condition(replied=True)
     review: Condition = Condition(status=("hold", "solved", "closed"))
@@ -264,6 +268,10 @@ class Sla(Strict):
     warn_at: Percent = 0.75
     pause_when: Condition = Condition(status=("pending",))
     stop_when: StopWhen = StopWhen()
+    restart_on_reopen: Annotated[tuple[Literal["response", "review", "resolution"], ...], BeforeValidator(_one_or_many)] = Field(
+        ("response", "review", "resolution"),
+        description="clocks that start again, with their full target, when a solved ticket is reopened",
+    )
     policies: tuple[SlaPolicy, ...] = ()
 
 
@@ -357,6 +365,8 @@ class Rules(Strict):
 
     # The compiled form `evaluate` runs on; built once, by `bridge.rules.compile`.
     _engine: Any = PrivateAttr(None)
+    # The compiled tier response clocks (bridge.rules.sla.TierClocks); built on first use.
+    _tier_clocks: Any = PrivateAttr(None)
 
     def status_for_jira(self, status_name: str) -> StatusMapping | None:
         """The ticket lifecycle step for a Jira status (names compared case-insensitively)."""

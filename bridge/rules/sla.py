@@ -1,13 +1,17 @@
-"""SLA clocks of one ticket under one policy: due times and warning/breach alerts."""
+"""SLA clocks of one ticket: its policy's targets and its tier's response target; due times and alerts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import MappingProxyType
 
-from bridge.rules.calendar import BusinessCalendar, from_us
-from bridge.rules.conditions import Context
-from bridge.rules.engine import CompiledPolicy, Engine
-from bridge.rules.result import DueTimes, SlaAlert
+from bridge.rules.calendar import BusinessCalendar, from_us, to_us
+from bridge.rules.conditions import Context, Predicate, compile_condition
+from bridge.rules.engine import CompiledPolicy, Engine, engine_of, working_us
+from bridge.rules.result import TARGETS, DueTimes, SlaAlert
+from bridge.rules.schema import Rules
 
 
 def select_policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
@@ -23,42 +27,70 @@ def select_policy(engine: Engine, ctx: Context) -> CompiledPolicy | None:
     return None
 
 
+def clock_starts(restart_targets: Sequence[str], created_us: int, restarted_us: int | None) -> tuple[int, ...] | None:
+    """Where each clock (response, review, resolution) starts; None: all at creation.
+
+    A ticket reopened at `restarted_us` restarts the targets named in `sla.restart_on_reopen`
+    from that moment, with their full amount; the others keep counting from creation.
+    """
+    if restarted_us is None or restarted_us <= created_us or not restart_targets:
+        return None
+    return tuple(restarted_us if target in restart_targets else created_us for target in TARGETS)
+
+
 def clocks(
     policy: CompiledPolicy,
     ctx: Context,
     pauses: Sequence[tuple[int, int]],
+    starts: Sequence[int] | None = None,
 ) -> tuple[DueTimes, tuple[SlaAlert, ...], bool]:
     """Due times per target, alerts as of `ctx.now_us`, and whether the clocks are paused now.
 
-    Every clock starts when the ticket was created and counts only working time outside
-    the pauses. A clock whose stop condition holds (replied, solved) raises no alert; it
-    runs again if the condition stops holding (reopened). While paused nothing alerts,
-    and the due times are those that hold if the clock resumes now. The next warning or
-    breach of a running clock is told to `ctx.changes_at`.
+    Every clock starts when the ticket was created — or, with `starts` (see `clock_starts`),
+    where it was restarted when the ticket was reopened — and counts only working time
+    outside the pauses. A clock whose stop condition holds (replied, solved) raises no
+    alert; a restarted clock is stopped by a reply only if the reply came after the
+    restart. While paused nothing alerts, and the due times are those that hold if the
+    clock resumes now. The next warning or breach of a running clock is told to
+    `ctx.changes_at`.
     """
     calendar = policy.calendar
-    start = ctx.created_us
     amounts = policy.amounts
-    if pauses:
-        moments = calendar.add_each_paused(start, amounts, pauses)
+    if starts is not None:
+        moments = [_due(calendar, start, amount, pauses) for start, amount in zip(starts, amounts)]
+    elif pauses:
+        moments = calendar.add_each_paused(ctx.created_us, amounts, pauses)
     else:
-        moments = calendar.add_each(start, amounts)
+        moments = calendar.add_each(ctx.created_us, amounts)
     due = DueTimes(moments)
     if policy.pause(ctx):
         return due, (), True
-    return due, _alerts(policy, ctx, pauses, moments), False
+    return due, _alerts(policy, ctx, pauses, moments, starts), False
+
+
+def _due(calendar: BusinessCalendar, start: int, amount: int | None, pauses: Sequence[tuple[int, int]]) -> int | None:
+    if amount is None:
+        return None
+    return calendar.add_paused(start, amount, pauses) if pauses else calendar.add(start, amount)
 
 
 def _alerts(
-    policy: CompiledPolicy, ctx: Context, pauses: Sequence[tuple[int, int]], moments: list[int | None]
+    policy: CompiledPolicy,
+    ctx: Context,
+    pauses: Sequence[tuple[int, int]],
+    moments: list[int | None],
+    starts: Sequence[int] | None = None,
 ) -> tuple[SlaAlert, ...]:
     calendar = policy.calendar
-    start, now = ctx.created_us, ctx.now_us
+    created, now = ctx.created_us, ctx.now_us
+    start = created
     alerts: list[SlaAlert] = []
     elapsed = -1  # working time so far: measured once, only if some clock may warn
     for index, moment in enumerate(moments):
         if moment is None:
             continue
+        if starts is not None and starts[index] != start:
+            start, elapsed = starts[index], -1  # another start: measure again
         if now >= moment:
             level = "breach"
         else:
@@ -71,9 +103,24 @@ def _alerts(
                 ctx.changes_at(_warning_moment(calendar, start, warn_after, pauses))
                 continue
             level = "warning"
-        if not policy.stops[index](ctx):  # a met (stopped) clock never alerts
+        stopped = policy.stops[index](ctx) if start == created else stopped_since(policy.stops[index], ctx, start)
+        if not stopped:  # a met (stopped) clock never alerts
             alerts.append(ctx.engine.new_alert(policy.names[index], level, from_us(moment)))
     return tuple(alerts)
+
+
+def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
+    """The stop condition, with `replied` meaning an agent replied publicly since `start`."""
+    saved = ctx._replied
+    requester = (ctx.ticket.requester_email or "").casefold()
+    ctx._replied = any(
+        comment.public and comment.author.casefold() != requester and to_us(comment.created_at) >= start
+        for comment in ctx.ticket.comments[1:]
+    )
+    try:
+        return stop(ctx)
+    finally:
+        ctx._replied = saved
 
 
 def _warning_moment(calendar: BusinessCalendar, start: int, warn_after: int, pauses: Sequence[tuple[int, int]]) -> int:
@@ -85,3 +132,126 @@ def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
     """'breach' if any clock is breached, else 'warning' if any warns, else None."""
     levels = {alert.level for alert in alerts}
     return "breach" if "breach" in levels else "warning" if levels else None
+
+
+# -- per-tier response targets (tiers.<n>.response) -------------------------------------
+
+CLOSED = frozenset({"solved", "closed"})
+
+
+@dataclass(frozen=True, slots=True)
+class TierClock:
+    """The response target of one tier: working time on its calendar since the ticket entered it."""
+
+    target: str  # the alert's target name, e.g. "tier2_response"
+    calendar: BusinessCalendar
+    amount: int  # working microseconds
+    warn_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierClocks:
+    by_tier: Mapping[int, TierClock]
+    pause: Predicate  # sla.pause_when
+    stop: Predicate  # sla.stop_when.response, `replied` counting replies since the tier was entered
+    restarts: bool  # "response" in sla.restart_on_reopen: a reopened ticket's clock counts from the reopen
+
+
+def tier_clocks(rules: Rules) -> TierClocks | None:
+    """The compiled tier targets (None: no tier has one), built on first use and kept on `rules`."""
+    private = rules.__pydantic_private__
+    compiled = private.get("_tier_clocks") if private else None
+    if compiled is None:
+        compiled = _compile_tier_clocks(rules, engine_of(rules)) or False
+        rules._tier_clocks = compiled
+    return compiled or None
+
+
+def _compile_tier_clocks(rules: Rules, engine: Engine) -> TierClocks | None:
+    by_tier: dict[int, TierClock] = {}
+    for number, tier in rules.tiers.items():
+        if tier.response is None or tier.response == "none" or tier.calendar is None:
+            continue
+        calendar = engine.calendars[tier.calendar]
+        amount = working_us(tier.response, calendar)
+        if amount is not None:
+            by_tier[number] = TierClock(f"tier{number}_response", calendar, amount, int(amount * rules.sla.warn_at))
+    if not by_tier:
+        return None
+    return TierClocks(
+        by_tier=MappingProxyType(by_tier),
+        pause=compile_condition(rules.sla.pause_when),
+        stop=compile_condition(rules.sla.stop_when.response),
+        restarts="response" in rules.sla.restart_on_reopen,
+    )
+
+
+def tier_entered(ctx: Context, default_tier: int, since: tuple[int, int] | None) -> int:
+    """When the ticket entered its tier: the recorded moment if the record is of this tier;
+    creation for a ticket at the default tier with no record; else its last update (the
+    latest moment the tier can have changed: the bridge had not seen it at this tier before)."""
+    if since is not None and since[0] == ctx.tier:
+        return since[1]
+    if since is None and ctx.tier == default_tier:
+        return ctx.created_us
+    return to_us(ctx.ticket.updated_at)
+
+
+def tier_response(
+    clocks_: TierClocks,
+    ctx: Context,
+    pauses: Sequence[tuple[int, int]],
+    *,
+    entered: int,
+    restarted: int | None = None,
+) -> tuple[int | None, tuple[SlaAlert, ...]]:
+    """The due time of the ticket's tier response target and its alert as of `ctx.now_us`.
+
+    Counts working time outside the recorded pauses from `entered` (or from a later reopen);
+    stopped by the response stop condition met since then, or by the ticket being solved;
+    no alert while `sla.pause_when` holds.
+    """
+    clock = clocks_.by_tier.get(ctx.tier)
+    if clock is None:
+        return None, ()
+    start = max(entered, ctx.created_us)
+    if restarted is not None and clocks_.restarts and restarted > start:
+        start = restarted
+    calendar = clock.calendar
+    due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
+    if ctx.status in CLOSED or clocks_.pause(ctx):
+        return due, ()
+    now = ctx.now_us
+    if now >= due:
+        level = "breach"
+    else:
+        ctx.changes_at(due)
+        warn_after = clock.warn_after
+        # Working time never exceeds wall-clock time: a young clock is not measured.
+        worked = 0 if now - start < warn_after else (
+            calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
+        )
+        if worked < warn_after:
+            ctx.changes_at(_warning_moment(calendar, start, warn_after, pauses))
+            return due, ()
+        level = "warning"
+    if stopped_since(clocks_.stop, ctx, start):
+        return due, ()
+    return due, (ctx.engine.new_alert(clock.target, level, from_us(due)),)
+
+
+def tier_alerts(
+    rules: Rules,
+    ctx: Context,
+    pauses: Sequence[tuple[int, int]],
+    *,
+    tier_since: tuple[int, datetime] | None,
+    restarted: int | None,
+) -> tuple[SlaAlert, ...]:
+    """The alert of the tier response target of the ticket's (final) tier, if any."""
+    compiled = tier_clocks(rules)
+    if compiled is None:
+        return ()
+    since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
+    entered = tier_entered(ctx, ctx.engine.default_tier, since)
+    return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted)[1]
