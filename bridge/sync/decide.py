@@ -15,6 +15,7 @@ from bridge.rules.notify import may_send
 from bridge.sync.escalate import attach_actions, escalation_actions, escalation_key, issue_key_from_tags
 from bridge.sync.notify import notice
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
+from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
 CLOSED_STATUSES = frozenset({"solved", "closed"})
 
@@ -23,12 +24,14 @@ def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before, and when to look again."""
+    restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
     evaluation = evaluate(
-        ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses
+        ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses,
+        restarted=restarted, tier_since=tier_since(state),
     )
+    marks.update(tier_marks(ticket, state, rules, tier=evaluation.tier))
     sendable = _Sendable(engine_of(rules), to_us(now))
     planned: list[Action] = []
-    marks: dict[tuple[int, str], str] = {}
     tagged_key = issue_key_from_tags(ticket.tags)
     open_ticket = ticket.status not in CLOSED_STATUSES
     if state.link is None and tagged_key is not None:

@@ -1,0 +1,60 @@
+"""What `decide` remembers for the SLA clocks: when a ticket was reopened, since when it is at its tier.
+
+Pure functions over the ticket and its stored marks (see `TicketState.marks`); the marks
+they return are written with the decision, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bridge.model import Ticket, TicketState
+from bridge.rules import Rules
+from bridge.rules.sla import tier_clocks
+
+STOPPED_MARK = "sla_stopped_at"  # when the bridge first saw the ticket solved or closed; "" once reopened
+RESTARTED_MARK = "sla_restarted_at"  # when the bridge saw it reopened last: the clocks restart there
+TIER_MARK = "sla_tier"  # "<tier> <ISO time>": the tier the ticket is at, and since when
+STOPPING_STATUSES = frozenset({"solved", "closed"})
+
+Marks = dict[tuple[int, str], str]
+
+
+def reopen(ticket: Ticket, state: TicketState) -> tuple[datetime | None, Marks]:
+    """The moment the ticket was last reopened (None: never seen reopened), and the marks
+    recording a stop or a reopen seen now.
+
+    A reopen is a ticket seen solved or closed, then seen in any other status; it is dated
+    at the update that showed it open again (the status changed with that update).
+    """
+    marks: Marks = {}
+    stopped = state.marks.get(STOPPED_MARK)
+    restarted = state.marks.get(RESTARTED_MARK) or None
+    if ticket.status.casefold() in STOPPING_STATUSES:
+        if not stopped:
+            marks[(ticket.id, STOPPED_MARK)] = ticket.updated_at.isoformat()
+    elif stopped:
+        restarted = ticket.updated_at.isoformat()
+        marks[(ticket.id, STOPPED_MARK)] = ""
+        marks[(ticket.id, RESTARTED_MARK)] = restarted
+    return (datetime.fromisoformat(restarted) if restarted else None), marks
+
+
+def tier_since(state: TicketState) -> tuple[int, datetime] | None:
+    """The recorded tier and the moment the ticket entered it, if any."""
+    text = state.marks.get(TIER_MARK)
+    if not text:
+        return None
+    tier, _, moment = text.partition(" ")
+    return int(tier), datetime.fromisoformat(moment)
+
+
+def tier_marks(ticket: Ticket, state: TicketState, rules: Rules, *, tier: int) -> Marks:
+    """Record the ticket's tier when it differs from the recorded one (only if some tier
+    has a response target): dated as `evaluate` dated it (see `bridge.rules.sla.tier_entered`)."""
+    recorded = tier_since(state)
+    if (recorded is not None and recorded[0] == tier) or tier_clocks(rules) is None:
+        return {}
+    fresh = recorded is None and tier == rules.defaults.tier
+    moment = ticket.created_at if fresh else ticket.updated_at
+    return {(ticket.id, TIER_MARK): f"{tier} {moment.isoformat()}"}
