@@ -81,9 +81,13 @@ def _defaults(rules: Rules, names: Names) -> Iterator[Found]:
 
 
 def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
-    for number in rules.tiers:
+    for number, tier in rules.tiers.items():
         if number < 1:
             yield ("tiers", number), f"tier numbers start at 1, not {number}", True
+        yield from _ref(("tiers", number, "calendar"), "calendar", tier.calendar, names.calendars)
+        if tier.response not in (None, "none") and tier.calendar is None:
+            message = f"tier {number}'s response target is working time: say on which calendar (calendar: ...)"
+            yield ("tiers", number, "response"), message, False
 
 
 def _ref_tier(path: tuple[object, ...], tier: int | None, names: Names) -> Iterator[Found]:
@@ -202,6 +206,8 @@ def _sla(rules: Rules, names: Names) -> Iterator[Found]:
     yield from _condition(("sla", "pause_when"), sla.pause_when, names, sla_ok=False)
     for target in ("response", "review", "resolution"):
         yield from _condition(("sla", "stop_when", target), getattr(sla.stop_when, target), names, sla_ok=False)
+    for index, target in enumerate(sla.restart_on_reopen):
+        yield from _ref(("sla", "restart_on_reopen", index), "SLA target", target, ["response", "review", "resolution"])
     seen: set[str] = set()
     for index, policy in enumerate(sla.policies):
         here = ("sla", "policies", index)

@@ -268,9 +268,9 @@ class Sla(Strict):
     warn_at: Percent = 0.75
     pause_when: Condition = Condition(status=("pending",))
     stop_when: StopWhen = StopWhen()
-    restart_on_reopen: Annotated[tuple[Literal["response", "review", "resolution"], ...], BeforeValidator(_one_or_many)] = Field(
+    restart_on_reopen: StrList = Field(
         ("response", "review", "resolution"),
-        description="clocks that start again, with their full target, when a solved ticket is reopened",
+        description="targets whose clocks start again, with their full amount, when a solved ticket is reopened",
     )
     policies: tuple[SlaPolicy, ...] = ()
 
