@@ -15,6 +15,7 @@ from bridge.rules.evaluate import evaluate
 from bridge.rules.explain import to_json, to_table
 from bridge.rules.load import RulesError, load_rules
 from bridge.rules.schema import Rules
+from bridge.rules.sla import tier_response_due
 
 rules_app = typer.Typer(help="Check rules.yaml and explain what it does to a ticket.", no_args_is_help=True)
 
@@ -61,10 +62,11 @@ def explain_command(
         return
     moment = _parse_now(now)
     result = evaluate(parsed, rules, now=moment)
+    tier_due = tier_response_due(rules, parsed, tier=result.tier, now=moment)
     if as_json:
-        typer.echo(json.dumps(to_json(result), indent=2))
+        typer.echo(json.dumps(to_json(result, tier_due=tier_due), indent=2))
     else:
-        Console().print(to_table(result, title=f"Ticket {parsed.id} as of {moment.isoformat()}"))
+        Console().print(to_table(result, title=f"Ticket {parsed.id} as of {moment.isoformat()}", tier_due=tier_due))
 
 
 def _load(where: str) -> Rules:

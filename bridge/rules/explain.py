@@ -17,8 +17,8 @@ def iso_z(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def to_json(ev: Evaluation) -> dict[str, Any]:
-    """The `rules explain --json` object."""
+def to_json(ev: Evaluation, *, tier_due: datetime | None = None) -> dict[str, Any]:
+    """The `rules explain --json` object; `tier_due`: when the response target of the ticket's tier falls due."""
     escalate = None
     if ev.escalate is not None:
         escalate = {
@@ -36,7 +36,7 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
         "priority": ev.priority,
         "type": ev.type,
         "sla_policy": ev.sla_policy,
-        "due": {target: iso_z(ev.due.get(target)) for target in TARGETS},
+        "due": {**{target: iso_z(ev.due.get(target)) for target in TARGETS}, "tier_response": iso_z(tier_due)},
         "escalate": escalate,
         "rules": list(ev.rules),
         "reasons": list(ev.reasons),
@@ -48,7 +48,7 @@ def to_json(ev: Evaluation) -> dict[str, Any]:
     }
 
 
-def to_table(ev: Evaluation, *, title: str) -> Table:
+def to_table(ev: Evaluation, *, title: str, tier_due: datetime | None = None) -> Table:
     """The same facts as `to_json`, laid out for a terminal."""
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("what", style="bold")
@@ -60,6 +60,7 @@ def to_table(ev: Evaluation, *, title: str) -> Table:
     for target in TARGETS:
         due = ev.due.get(target)
         table.add_row(f"{target} due", iso_z(due) if due else "no target")
+    table.add_row(f"tier {ev.tier} response due", iso_z(tier_due) if tier_due else "no target")
     for alert in ev.sla_alerts:
         table.add_row(f"SLA {alert.level}", f"{alert.target} (due {iso_z(alert.due)})")
     if ev.paused:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from bridge.rules.calendar import BusinessCalendar, from_us, to_us
+from bridge.model import Ticket
+from bridge.rules.calendar import BusinessCalendar, from_us, merge_pauses, to_us
 from bridge.rules.conditions import Context, Predicate, compile_condition
 from bridge.rules.engine import CompiledPolicy, Engine, engine_of, working_us
 from bridge.rules.result import TARGETS, DueTimes, SlaAlert
@@ -255,3 +256,28 @@ def tier_alerts(
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)
     return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted)[1]
+
+
+def tier_response_due(
+    rules: Rules,
+    ticket: Ticket,
+    *,
+    tier: int,
+    now: datetime,
+    paused: Sequence[tuple[datetime, datetime | None]] = (),
+    restarted: datetime | None = None,
+    tier_since: tuple[int, datetime] | None = None,
+) -> datetime | None:
+    """When the response target of `tier` falls due for `ticket` (None: the tier has none);
+    the figure `evaluate` alerts on, for `bridge rules explain`."""
+    compiled = tier_clocks(rules)
+    if compiled is None or tier not in compiled.by_tier:
+        return None
+    engine = engine_of(rules)
+    pauses = merge_pauses(paused, now=now) if paused else []
+    ctx = Context(ticket, now_us=to_us(now), linked_issue_status=None, engine=engine, pauses=pauses)
+    ctx.tier = tier
+    since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
+    restart = None if restarted is None else to_us(restarted)
+    due = tier_response(compiled, ctx, pauses, entered=tier_entered(ctx, engine.default_tier, since), restarted=restart)[0]
+    return None if due is None else from_us(due)
