@@ -22,6 +22,8 @@ from typing import Any
 
 import requests
 
+from bench.load import make_requesters
+
 ROOT = Path(__file__).resolve().parent.parent
 RATE = int(os.environ.get("BENCH_RATE", "20"))  # escalations per second
 SECONDS = 15
@@ -57,8 +59,9 @@ def run() -> list[dict[str, Any]]:
         daemon.start()
         try:
             admin.register_webhooks(settings, daemon.http.url)
-            admin.set_latency(LATENCY_MS)
-            created = _load(info)
+            requesters = make_requesters(info, RATE * SECONDS)
+            admin.set_latency(LATENCY_MS)  # and counters from zero
+            created = _load(info, requesters)
             sent = _wait_for_notices(daemon, created, timeout=120)
             time.sleep(8)  # let the bridge's own follow-up reads (and the poll after them) happen before counting
             calls = admin.calls()
@@ -117,10 +120,10 @@ class _Admin:
         return {name: int(self.session.get(f"{base}/__sandbox/counters").json()["requests"]) for name, base in self.bases.items()}
 
 
-def _load(info: dict[str, Any]) -> dict[int, float]:
+def _load(info: dict[str, Any], requesters: list[int]) -> dict[int, float]:
     """Tickets created by `bench.load` in a process of its own: id -> creation time."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.load", json.dumps(info), str(RATE), str(SECONDS)],
+        [sys.executable, "-m", "bench.load", json.dumps(info), str(RATE), str(SECONDS), json.dumps(requesters)],
         cwd=ROOT, capture_output=True, text=True, timeout=SECONDS * 10, check=True,
     )
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]

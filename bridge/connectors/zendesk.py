@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -17,6 +17,7 @@ from zenpy.lib.exception import APIException, ZenpyException
 
 from bridge.connectors.errors import ApiError, RetriableError, from_status, retry_after_seconds
 from bridge.connectors.marker import sign, signed_for
+from bridge.connectors.zendesk_directory import Directory
 from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
 from bridge.model import Comment, Ticket
 
@@ -81,6 +82,7 @@ class ZendeskConnector:
         self._email = email
         # The bridge's own Zendesk user: learnt from `whoami` or from any update it makes.
         self.user_id: int | None = None
+        self.directory = Directory()
         self._client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -103,6 +105,7 @@ class ZendeskConnector:
         params: dict[str, Any] = {"cursor": cursor} if cursor else {"start_time": start_time}
         params["include"] = "users,organizations,groups"  # names for the rules, without a read per ticket
         body = self._call(lambda: self._get_json("/api/v2/incremental/tickets/cursor.json", params))
+        self._remember_sideloads(body)
         users = {u["id"]: u for u in body.get("users", ())}
         organizations = {o["id"]: o for o in body.get("organizations", ())}
         groups = {g["id"]: g for g in body.get("groups", ())}
@@ -128,12 +131,49 @@ class ZendeskConnector:
 
     def with_comments(self, ticket: Ticket) -> Ticket:
         """`ticket` (as the export gave it) completed with every comment: one read."""
-        return replace(ticket, comments=self._call(lambda: self._comments(ticket.id, {})))
+        return replace(ticket, comments=self._call(lambda: self._comments(ticket.id)))
 
-    def _comments(self, ticket_id: int, users: dict[int, Any]) -> tuple[Comment, ...]:
-        return tuple(
-            comment_from_json(c.to_dict(), users=users) for c in self._client.tickets.comments(ticket=ticket_id)
+    def completed(self, raw: Mapping[str, Any]) -> Ticket:
+        """A ticket as a webhook described it (ids, no names, no comments) completed with its
+        comments (one read) and the names of its requester, organisation and group: from the
+        directory, read only when unknown."""
+        ticket_id = int(raw["id"])
+        comments = self._call(lambda: self._comments(ticket_id))
+        return ticket_from_json(
+            raw,
+            users=self._known("users", raw.get("requester_id")),
+            organizations=self._known("organizations", raw.get("organization_id")),
+            groups=self._known("groups", raw.get("group_id")),
+            comments=comments,
+            agent_base_url=self.base_url,
         )
+
+    def _comments(self, ticket_id: int) -> tuple[Comment, ...]:
+        """Every comment, with its author's e-mail (side-loaded users), page by page."""
+        params: dict[str, Any] = {"include": "users", "page[size]": 100}
+        comments: list[Comment] = []
+        while True:
+            body = self._get_json(f"/api/v2/tickets/{ticket_id}/comments.json", params)
+            users = body.get("users") or []
+            self.directory.remember("users", users)
+            by_id = {u["id"]: u for u in users if isinstance(u, dict) and "id" in u}
+            comments += [comment_from_json(c, users=by_id) for c in body.get("comments") or ()]
+            meta = body.get("meta") or {}
+            if not meta.get("has_more") or not meta.get("after_cursor"):
+                return tuple(comments)
+            params["page[after]"] = meta["after_cursor"]
+
+    def _known(self, kind: str, record_id: Any) -> dict[int, Mapping[str, Any]]:
+        """{id: record} for one user, organisation or group: remembered, or read once."""
+        if record_id is None:
+            return {}
+        record_id = int(record_id)
+        record = self.directory.get(kind, record_id)
+        if record is None:
+            body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
+            record = body.get(kind[:-1]) or {}
+            self.directory.remember(kind, [record])
+        return {record_id: record}
 
     def ticket(self, ticket_id: int) -> Ticket:
         """The ticket with its requester, organisation, group and every comment: two reads."""
@@ -142,18 +182,21 @@ class ZendeskConnector:
             body = self._get_json(
                 f"/api/v2/tickets/{ticket_id}.json", {"include": "users,organizations,groups"}
             )
-            users = {u["id"]: u for u in body.get("users", ())}
-            comments = self._comments(ticket_id, users)
+            self._remember_sideloads(body)
             return ticket_from_json(
                 body["ticket"],
-                users=users,
+                users={u["id"]: u for u in body.get("users", ())},
                 organizations={o["id"]: o for o in body.get("organizations", ())},
                 groups={g["id"]: g for g in body.get("groups", ())},
-                comments=comments,
+                comments=self._comments(ticket_id),
                 agent_base_url=self.base_url,
             )
 
         return self._call(fetch)
+
+    def _remember_sideloads(self, body: Mapping[str, Any]) -> None:
+        for kind in ("users", "organizations", "groups"):
+            self.directory.remember(kind, body.get(kind) or ())
 
     # --- writing -------------------------------------------------------------------
 

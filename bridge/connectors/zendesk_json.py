@@ -126,14 +126,46 @@ def event_from_webhook(body: Mapping[str, Any], *, own_user_id: int | None = Non
         event_id, kind = own_change_id(ticket_id, occurred), OWN_CHANGE
     else:
         event_id, kind = f"ticket:{ticket_id}:{occurred.strftime('%Y-%m-%dT%H:%M:%SZ')}", "ticket.changed"
+    payload: dict[str, Any] = {"type": str(body.get("type") or "trigger")}
+    if kind != OWN_CHANGE and isinstance(body.get("detail"), Mapping) and updated:
+        payload["detail"] = ticket_from_detail(detail)
     return Event(
         source=EventSource.ZENDESK,
         kind=kind,
         event_id=event_id,
         subject=str(ticket_id),
         occurred_at=occurred,
-        payload={"type": str(body.get("type") or "trigger")},
+        payload=payload,
     )
+
+
+def ticket_from_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """An event-subscription webhook's `detail` as a ticket object of the REST API: the same
+    keys, ids as numbers and enum values in lower case (the webhook sends "OPEN", "HIGH").
+    It has no custom fields and no names: see ZendeskConnector.completed."""
+
+    def number(key: str) -> int | None:
+        value = detail.get(key)
+        return int(value) if value not in (None, "") else None
+
+    def lower(key: str) -> str | None:
+        value = detail.get(key)
+        return str(value).lower() if value else None
+
+    return {
+        "id": number("id"),
+        "subject": str(detail.get("subject") or ""),
+        "description": str(detail.get("description") or ""),
+        "status": lower("status") or "new",
+        "priority": lower("priority"),
+        "type": lower("type"),
+        "tags": [str(tag) for tag in detail.get("tags") or ()],
+        "created_at": detail.get("created_at"),
+        "updated_at": detail.get("updated_at"),
+        "requester_id": number("requester_id"),
+        "organization_id": number("organization_id"),
+        "group_id": number("group_id"),
+    }
 
 
 OWN_CHANGE = "ticket.own_change"

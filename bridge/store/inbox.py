@@ -120,6 +120,10 @@ def _merge_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
         for row_id, event_id, text in waiting:
             known = loads(text) or {}
             merged = {**given[event_id], **known}
+            if "detail" in known and given[event_id].get("detail", known["detail"]) != known["detail"]:
+                # Two webhooks of one second describe the ticket differently: which is the later
+                # is unknown, so neither is trusted and the ticket is read.
+                del merged["detail"]
             if merged != known:
                 conn.execute(update(events).where(events.c.id == row_id).values(payload=dumps(merged)))
 

@@ -147,3 +147,8 @@ class Snapshots:
         with self._engine.connect() as conn:
             text = conn.execute(select(tickets.c.snapshot).where(tickets.c.id == ticket_id)).scalar()
         return ticket_from_json(text) if text else None
+
+    def get_many(self, ticket_ids: Iterable[int]) -> dict[int, Ticket]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(tickets.c.id, tickets.c.snapshot).where(tickets.c.id.in_(list(ticket_ids)))).all()
+        return {ticket_id: ticket_from_json(text) for ticket_id, text in rows}

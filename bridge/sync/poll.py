@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable
 
@@ -14,6 +15,7 @@ from bridge.codec import ticket_to_json
 from bridge.model import Event, EventSource, Ticket
 from bridge.store import Store
 from bridge.sync.escalate import ESCALATION_LABEL
+from bridge.sync.own_update import same_view
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +60,28 @@ class ZendeskPoller:
             page = self._zendesk.changes(cursor=cursor, start_time=start)
             bookmark = (ZENDESK_CURSOR, page.cursor) if page.cursor else None
             new += self._store.inbox.add(
-                [ticket_event(t) for t in page.tickets], now=self._clock(), cursor=bookmark
+                [ticket_event(t) for t in page.tickets] + self._second_looks(page.tickets),
+                now=self._clock(),
+                cursor=bookmark,
             )
             if page.end_of_stream or page.cursor in (None, cursor):
                 break
         if new:
             log.info("zendesk poll: %d new events", new)
         return new
+
+    def _second_looks(self, tickets: list[Ticket]) -> list[Event]:
+        """Tickets the bridge judged at this very moment from another description than the
+        export's — a webhook's, when another change in the same second came later — are
+        judged again from the export (custom fields aside: webhooks never carry them)."""
+        known = self._store.snapshots.get_many(t.id for t in tickets)
+        return [
+            replace(ticket_event(t), event_id=ticket_event(t).event_id + ":export")
+            for t in tickets
+            if (k := known.get(t.id)) is not None
+            and k.updated_at == t.updated_at
+            and not same_view(k, t, custom_fields=False)
+        ]
 
 
 JIRA_CURSOR = "jira.updated"

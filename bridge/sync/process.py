@@ -11,13 +11,14 @@ from bridge.connectors.errors import AuthError, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
-from bridge.connectors.zendesk_json import OWN_CHANGE
+from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
+from bridge.sync.custom_fields import rules_read_custom_fields
 from bridge.sync.own_update import same_view
 from bridge.sync.poll import ticket_event
 
@@ -56,6 +57,7 @@ class Processor:
         self._project = default_project
         self._max_attempts = max_attempts
         self._lease = lease
+        self._custom_fields_read: tuple[Rules | None, bool] = (None, True)  # per rules in force
 
     def run_ready(self, *, limit: int = 5) -> int:
         """Process what is waiting; returns how many events were taken.
@@ -96,7 +98,8 @@ class Processor:
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
         seen = ticket_from_json(event.payload["ticket"]) if event.payload.get("ticket") else None
-        known = self._store.snapshots.get(int(event.subject)) if seen else None
+        detail = event.payload.get("detail") if seen is None else None  # a webhook's description
+        known = self._store.snapshots.get(int(event.subject)) if seen or detail else None
         if self._judged_already(event, seen, known):
             self._store.commit_decision(stored, Decision(), ticket_ids=[int(event.subject)], now=self._clock())
             return
@@ -108,6 +111,8 @@ class Processor:
             ticket = own_view
         elif seen is not None and (newest is None or seen.updated_at >= newest):
             ticket = self._zendesk.with_comments(seen)
+        elif detail and self._detail_is_enough(detail, newest):
+            ticket = self._zendesk.completed(detail)
         else:  # no view came with the event, or a newer one is known: read the ticket as it is now
             ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
@@ -121,6 +126,15 @@ class Processor:
             self._store.inbox.add([recheck], now=now, not_before=now + RECHECK_DELAY)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
+
+    def _detail_is_enough(self, detail: dict, newest: datetime | None) -> bool:
+        """A webhook's description serves (with the comments read) unless a newer view is
+        known or the rules read custom fields, which webhooks do not carry."""
+        rules = self._rules()
+        if self._custom_fields_read[0] is not rules:
+            self._custom_fields_read = (rules, rules_read_custom_fields(rules))
+        fresh = newest is None or parse_time(detail.get("updated_at")) >= newest
+        return fresh and not self._custom_fields_read[1]
 
     def _judged_already(self, event: Event, seen: Ticket | None, known: Ticket | None) -> bool:
         """Whether the event shows nothing the bridge has not judged (or will judge from its
