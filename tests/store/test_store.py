@@ -143,3 +143,30 @@ def test_one_notice_starts_a_tickets_thread_the_others_wait_for_it(store_url: st
     store.links.remember_thread(9, "C1", "100.1")
     assert store.links.claim_thread(9, "C1", starter="notify:b") == ("C1", "100.1")
     assert store.links.thread(9) == ("C1", "100.1")
+
+
+def test_a_change_seen_again_while_waiting_gets_what_the_second_sighting_adds(store_url: str) -> None:
+    store = open_store(store_url)
+    webhook = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"type": "zen:event-type:ticket.created"})
+    poll = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"ticket": "{}"})
+    store.inbox.add([webhook], now=NOW)
+    assert store.inbox.add([poll], now=NOW) == 0
+    [waiting] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    # the poll's view saves a read; the webhook's word that someone changed the ticket stays
+    assert waiting.event.payload == {"type": "zen:event-type:ticket.created", "ticket": "{}"}
+
+
+def test_two_webhooks_of_one_second_that_describe_the_ticket_differently_are_not_trusted(store_url: str) -> None:
+    store = open_store(store_url)
+    first = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"type": "a", "detail": {"status": "open"}})
+    same = replace(first, payload={"type": "b", "detail": {"status": "open"}})
+    later = replace(first, payload={"type": "c", "detail": {"status": "pending"}})
+    store.inbox.add([first], now=NOW)
+    store.inbox.add([same], now=NOW)  # another event of the same update: the same description
+    [kept] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    assert kept.event.payload["detail"] == {"status": "open"}
+
+    store.inbox.retry(kept.row_id, error="", not_before=None, give_up=False)
+    store.inbox.add([later], now=NOW)  # a second update in that second: which came last is unknown
+    [waiting] = store.inbox.claim(now=NOW + LEASE * 2, limit=1, lease=LEASE)
+    assert "detail" not in waiting.event.payload  # so the ticket is read as it is

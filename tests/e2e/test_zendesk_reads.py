@@ -1,4 +1,5 @@
-"""The bridge does not read back what it wrote itself, and loses nothing by it (daemon + sandbox)."""
+"""What the bridge reads from Zendesk: a reported change costs one read, its own updates none,
+and nothing is lost by it (daemon + sandbox, real clients)."""
 
 from __future__ import annotations
 
@@ -65,5 +66,28 @@ def test_a_change_made_between_the_bridges_look_and_its_write_is_not_lost(tmp_pa
         bridge.daemon.sync_once()  # the poll shows the ticket after that write: it is read in full
         eventually(lambda: any("also happens in Safari" in body for body in jira_comments(bridge, key)),
                    what="the agent's reply mirrored to Jira")
+    finally:
+        stop_bridge(bridge)
+
+
+def test_a_ticket_reported_by_webhook_is_escalated_with_one_read_and_one_write(tmp_path: Path) -> None:
+    bridge = start_bridge(tmp_path, poll_interval_seconds=3600)  # webhooks only until the final poll
+    try:
+        bridge.sandbox.reset_counters()
+        first = bridge.open_ticket(subject="Invoices are e-mailed twice", tags=["tier4"])
+        eventually(lambda: bridge.issue_key(first), what="the escalation")
+        eventually(bridge.quiet, what="the escalation written back")
+        second = bridge.open_ticket(subject="Invoices are e-mailed twice, again", tags=["tier4"])
+        eventually(lambda: bridge.issue_key(second), what="the second escalation")
+        settle(bridge)  # and a poll: it shows both tickets as the bridge left them
+        endpoints = bridge.sandbox.zendesk.guard.stats()["endpoints"]
+
+        assert endpoints.get("GET /api/v2/tickets/{id}.json", 0) == 0  # the webhook described each ticket
+        assert endpoints["GET /api/v2/tickets/{id}/comments.json"] == 2  # one read per escalation
+        assert endpoints["PUT /api/v2/tickets/{id}.json"] == 2  # one write per escalation
+        # The requester (the same person twice) was looked up once, then remembered.
+        assert endpoints.get("GET /api/v2/users/{id}.json", 0) <= 1
+        issue = bridge.jira().issue(bridge.issue_key(first))
+        assert "Dana Smith <dana@acme.example>" in issue.fields.description  # names the webhook did not carry
     finally:
         stop_bridge(bridge)

@@ -1,0 +1,47 @@
+"""The poll is the source of truth: a ticket judged at the same moment from another
+description than the export's goes through once more."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from bridge.connectors.zendesk import ChangePage
+from bridge.model import Decision, Ticket
+from bridge.store import open_store
+from bridge.sync.poll import ZendeskPoller
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+JUDGED = Ticket(
+    id=8, subject="Search returns nothing", description="", status="open", priority="normal", type="incident",
+    tags=frozenset({"tier4"}), created_at=NOW - timedelta(hours=1), updated_at=NOW - timedelta(minutes=5),
+    requester_email="dana@acme.example", organization="Acme", group="Tier 3",
+)
+
+
+class Export:
+    """The export's page, as the connector returns it (the poller's only input)."""
+
+    def __init__(self, tickets: list[Ticket]) -> None:
+        self.tickets = tickets
+
+    def changes(self, *, cursor: str | None, start_time: int) -> ChangePage:
+        return ChangePage(tickets=self.tickets, cursor="c1", end_of_stream=True)
+
+
+def poll(store_url: str, exported: Ticket) -> list[str]:
+    store = open_store(store_url)
+    store.commit_decision(None, Decision(), ticket_ids=[JUDGED.id], now=NOW, snapshot=JUDGED)
+    poller = ZendeskPoller(store=store, zendesk=Export([exported]), clock=lambda: NOW, first_start=NOW)  # type: ignore[arg-type]
+    poller.poll_once()
+    return [stored.event.event_id for stored in store.inbox.claim(now=NOW, limit=10, lease=timedelta(seconds=30))]
+
+
+def test_a_ticket_judged_from_another_description_of_the_same_moment_goes_through_again(store_url: str) -> None:
+    ids = poll(store_url, replace(JUDGED, status="pending"))  # a later change in that second, missed
+    assert ids == ["ticket:8:2026-11-23T09:55:00Z", "ticket:8:2026-11-23T09:55:00Z:export"]
+
+
+def test_a_ticket_the_export_shows_as_judged_needs_no_second_look(store_url: str) -> None:
+    # Custom fields aside: webhooks never carry them, and the rules that read them read the ticket in full.
+    assert poll(store_url, replace(JUDGED, custom_fields={"360": "Billing"})) == ["ticket:8:2026-11-23T09:55:00Z"]
