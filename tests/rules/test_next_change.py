@@ -108,6 +108,34 @@ def test_nothing_changes_before_the_next_change(rules: Rules, case, fractions: l
         assert outcome(evaluate(ticket, rules, now=moment, paused=pauses)) == outcome(ev), moment
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    case=cases(),
+    reopen=st.none() | st.floats(0, 1),
+    tier=st.none() | st.tuples(st.integers(1, 4), st.floats(0, 1)),
+    fractions=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=4),
+)
+def test_nothing_changes_before_the_next_change_of_a_reopened_ticket(  # type: ignore[no-untyped-def]
+    rules: Rules, case, reopen: float | None, tier: tuple[int, float] | None, fractions: list[float]
+) -> None:
+    """The same, for tickets reopened (their clocks restarted) and tickets with a recorded tier entry."""
+    ticket, now, pauses = case
+    span = ticket.updated_at - ticket.created_at
+    known = {
+        "restarted": None if reopen is None else ticket.created_at + span * reopen,
+        "tier_since": None if tier is None else (tier[0], ticket.created_at + span * tier[1]),
+    }
+    ev = evaluate(ticket, rules, now=now, paused=pauses, **known)
+    if ev.next_change is None:
+        later = [now + timedelta(days=90 * f) for f in fractions]
+    else:
+        assert ev.next_change > now
+        micros = (ev.next_change - now) // timedelta(microseconds=1)
+        later = [now + timedelta(microseconds=int(micros * f)) for f in fractions] + [ev.next_change - timedelta(microseconds=1)]
+    for moment in later:
+        assert outcome(evaluate(ticket, rules, now=moment, paused=pauses, **known)) == outcome(ev), moment
+
+
 def test_the_next_change_is_the_next_warning_then_the_breach(shipped: Rules) -> None:
     # Support Query created Monday 09:00: response warns at 09:22:30 (75 % of 30 min), breaches at 09:30.
     ticket = make_ticket(type="question", created_at=utc(2026, 11, 23, 9), updated_at=utc(2026, 11, 23, 9))
