@@ -112,6 +112,8 @@ def _alerts(
 
 def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
     """The stop condition, with `replied` meaning an agent replied publicly since `start`."""
+    if start <= ctx.created_us or not ctx.replied:  # no reply at all: none since `start` either
+        return stop(ctx)
     saved = ctx._replied
     requester = (ctx.ticket.requester_email or "").casefold()
     ctx._replied = any(
@@ -205,6 +207,7 @@ def tier_response(
     *,
     entered: int,
     restarted: int | None = None,
+    alerts: bool = True,
 ) -> tuple[int | None, tuple[SlaAlert, ...]]:
     """The due time of the ticket's tier response target and its alert as of `ctx.now_us`.
 
@@ -220,7 +223,7 @@ def tier_response(
         start = restarted
     calendar = clock.calendar
     due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
-    if ctx.status in CLOSED or clocks_.pause(ctx):
+    if not alerts or ctx.status in CLOSED or clocks_.pause(ctx):
         return due, ()
     now = ctx.now_us
     if now >= due:
@@ -251,7 +254,7 @@ def tier_alerts(
 ) -> tuple[SlaAlert, ...]:
     """The alert of the tier response target of the ticket's (final) tier, if any."""
     compiled = tier_clocks(rules)
-    if compiled is None:
+    if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED:
         return ()
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)
@@ -279,5 +282,6 @@ def tier_response_due(
     ctx.tier = tier
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     restart = None if restarted is None else to_us(restarted)
-    due = tier_response(compiled, ctx, pauses, entered=tier_entered(ctx, engine.default_tier, since), restarted=restart)[0]
+    entered = tier_entered(ctx, engine.default_tier, since)
+    due = tier_response(compiled, ctx, pauses, entered=entered, restarted=restart, alerts=False)[0]
     return None if due is None else from_us(due)
