@@ -4,7 +4,10 @@ The emulators run in a process of their own (`bridge sandbox`), each call delaye
 the daemon runs here, fed by the sandbox's signed webhooks and its own polling. Latency is
 from the moment a ticket is created to the moment its Slack notice is recorded as sent.
 Calls per escalation are the emulators' request counters, less the load's own ticket
-creations, divided by the escalations.
+creations, divided by the escalations; the table also shows how much of that is polling
+and start-up (a fixed few calls a minute, whatever the load) and names read the first
+time they are seen (once per organisation, then remembered), and what is left: the calls
+each escalation makes.
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def run() -> list[dict[str, Any]]:
             admin.set_latency(LATENCY_MS)  # and counters from zero
             created = _load(info, requesters)
             sent = _wait_for_notices(daemon, created, timeout=120)
-            time.sleep(8)  # let the bridge's own follow-up reads (and the poll after them) happen before counting
+            time.sleep(8)  # let the bridge's follow-ups (webhooks of its own updates, a poll) happen before counting
             calls = admin.calls()
         finally:
             daemon.stop()
@@ -71,24 +74,40 @@ def run() -> list[dict[str, Any]]:
         box.terminate()
         box.wait(10)
     latencies = sorted(sent[t] - created[t] for t in created if t in sent)
-    escalations = len(latencies)
-    zendesk = (calls["zendesk"] - len(created)) / max(escalations, 1)  # the load's own creations are not the bridge's
-    jira = calls["jira"] / max(escalations, 1)
-    slack = calls["slack"] / max(escalations, 1)
+    escalations = max(len(latencies), 1)
+    calls["zendesk"]["POST /api/v2/tickets.json"] -= len(created)  # the load's own creations are not the bridge's
+    per = {name: sum(counts.values()) / escalations for name, counts in calls.items()}
+    fixed = sum(n for counts in calls.values() for endpoint, n in counts.items() if endpoint in FIXED) / escalations
+    names = sum(n for endpoint, n in calls["zendesk"].items() if endpoint in NAMES) / escalations
     return [
         {
             "offered": f"{RATE}/s for {SECONDS} s",
             "API latency": f"{LATENCY_MS} ms",
             "workers": WORKERS,
-            "escalated": f"{escalations}/{len(created)}",
+            "escalated": f"{len(latencies)}/{len(created)}",
             "p50 s": statistics.median(latencies) if latencies else float("nan"),
             "p99 s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
-            "Zendesk calls/esc": zendesk,
-            "Jira calls/esc": jira,
-            "Slack calls/esc": slack,
-            "beyond Slack": zendesk + jira,
+            "Zendesk calls/esc": per["zendesk"],
+            "Jira calls/esc": per["jira"],
+            "Slack calls/esc": per["slack"],
+            "beyond Slack": per["zendesk"] + per["jira"],
+            "of which polling, start-up": fixed,
+            "of which names first seen": names,
+            "beyond Slack, per escalation (target <= 4)": per["zendesk"] + per["jira"] - fixed - names,
         }
     ]
+
+
+# A requester, organisation or group the bridge has not seen yet is read once, then remembered.
+NAMES = frozenset({"GET /api/v2/users/{id}.json", "GET /api/v2/organizations/{id}.json", "GET /api/v2/groups/{id}.json"})
+# Calls made whatever the load: polling both services and learning who the bridge is.
+FIXED = frozenset({
+    "GET /api/v2/incremental/tickets/cursor.json",
+    "GET /api/v2/users/me.json",
+    "GET /rest/api/2/search/jql",
+    "GET /rest/api/2/myself",
+    "GET /rest/applinks/latest/listApplicationlinks",
+})
 
 
 class _Admin:
@@ -116,8 +135,9 @@ class _Admin:
                 json={"url": f"{daemon_url}/webhooks/{name}", "secret": secret.get_secret_value()},
             ).raise_for_status()
 
-    def calls(self) -> dict[str, int]:
-        return {name: int(self.session.get(f"{base}/__sandbox/counters").json()["requests"]) for name, base in self.bases.items()}
+    def calls(self) -> dict[str, dict[str, int]]:
+        """Requests each emulator answered, by endpoint."""
+        return {name: dict(self.session.get(f"{base}/__sandbox/counters").json()["endpoints"]) for name, base in self.bases.items()}
 
 
 def _load(info: dict[str, Any], requesters: list[int]) -> dict[int, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -83,6 +84,7 @@ class ZendeskConnector:
         # The bridge's own Zendesk user: learnt from `whoami` or from any update it makes.
         self.user_id: int | None = None
         self.directory = Directory()
+        self._lookups = threading.Lock()
         self._client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -170,9 +172,12 @@ class ZendeskConnector:
         record_id = int(record_id)
         record = self.directory.get(kind, record_id)
         if record is None:
-            body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
-            record = body.get(kind[:-1]) or {}
-            self.directory.remember(kind, [record])
+            with self._lookups:  # workers that miss the same name at once read it once
+                record = self.directory.get(kind, record_id)
+                if record is None:
+                    body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
+                    record = body.get(kind[:-1]) or {}
+                    self.directory.remember(kind, [record])
         return {record_id: record}
 
     def ticket(self, ticket_id: int) -> Ticket:

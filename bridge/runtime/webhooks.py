@@ -21,7 +21,7 @@ from bridge.connectors.signatures import SignatureError, verify_jira, verify_zen
 from bridge.model import Event
 from bridge.runtime.metrics import Metrics
 from bridge.store import Store
-from bridge.sync.process import SECOND_CLOSED
+from bridge.sync.poll import SECOND_CLOSED
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,10 @@ ZENDESK_CURSOR = "zendesk.incremental_tickets"
 # https://developer.zendesk.com/api-reference/ticketing/ticket-management/incremental_exports/
 MIN_START_AGE = timedelta(minutes=1)
 MAX_PAGES_PER_POLL = 50
+# Zendesk stamps updates to the second, so two changes in one second share an event id.
+# An event waits until its second has surely closed (a little slack for clock skew), so one
+# read sees every change made in it; the export's are a minute old anyway, webhooks' are not.
+SECOND_CLOSED = timedelta(seconds=1.2)
 
 
 def ticket_event(ticket: Ticket, *, snapshot: bool = True) -> Event:
@@ -59,10 +63,13 @@ class ZendeskPoller:
             cursor = self._store.cursor(ZENDESK_CURSOR)
             page = self._zendesk.changes(cursor=cursor, start_time=start)
             bookmark = (ZENDESK_CURSOR, page.cursor) if page.cursor else None
+            now = self._clock()
+            settled = max((t.updated_at for t in page.tickets), default=now) + SECOND_CLOSED
             new += self._store.inbox.add(
                 [ticket_event(t) for t in page.tickets] + self._second_looks(page.tickets),
-                now=self._clock(),
+                now=now,
                 cursor=bookmark,
+                not_before=settled if settled > now else None,
             )
             if page.end_of_stream or page.cursor in (None, cursor):
                 break

@@ -20,14 +20,12 @@ from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
 from bridge.sync.own_update import same_view
-from bridge.sync.poll import ticket_event
+from bridge.sync.poll import SECOND_CLOSED, ticket_event
 
 log = logging.getLogger(__name__)
 
-# Zendesk stamps updates to the second, so two changes in one second share an event id.
-# A ticket read before its update's second has surely closed (a little slack for clock
-# skew) is read once more afterwards; webhook events wait that long before processing.
-SECOND_CLOSED = timedelta(seconds=1.2)
+# A ticket read before its update's second has surely closed is read once more afterwards
+# (see SECOND_CLOSED in sync/poll.py).
 RECHECK_DELAY = timedelta(seconds=2)
 
 
