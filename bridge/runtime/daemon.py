@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -23,7 +24,7 @@ from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
 from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
-from bridge.sync.poll import ZENDESK_CURSOR, JiraPoller, ZendeskPoller
+from bridge.sync.poll import SECOND_CLOSED, ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
 from bridge.sync.sweep import sweep
 from bridge.sync.process import Processor
@@ -140,9 +141,16 @@ class Daemon:
     # --- one cycle, for `bridge sync once` and tests --------------------------------
 
     def sync_once(self) -> int:
-        """Poll, then process and execute until nothing is ready; returns events taken + actions run."""
+        """Poll, then process and execute until nothing is ready; returns events taken + actions run.
+
+        Changes of the last second wait for it to close (sync/poll.py): those are waited for,
+        retries scheduled for later are not."""
         self.poll()
-        return self.drain()
+        total = self.drain()
+        while (soon := self.store.inbox.next_ready_at(self.clock())) is not None and soon - self.clock() <= SECOND_CLOSED:
+            time.sleep(max(0.0, (soon - self.clock()).total_seconds()))
+            total += self.drain()
+        return total
 
     def drain(self) -> int:
         """Process and execute until nothing is ready (retries scheduled for later stay queued)."""

@@ -101,6 +101,14 @@ class Inbox:
             ).scalars()
             return [ticket_from_json(loads(text)["ticket"]) for text in payloads]
 
+    def next_ready_at(self, now: datetime) -> datetime | None:
+        """When the soonest waiting event becomes ready, if none is ready now."""
+        with self._engine.connect() as conn:
+            soonest = conn.execute(
+                select(func.min(events.c.not_before)).where(events.c.status == "pending", events.c.not_before > now)
+            ).scalar()
+        return utc(soonest)
+
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()
