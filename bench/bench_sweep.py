@@ -12,18 +12,26 @@ decision does. Rows, in order, on the same store:
 - (setup) the workers' full reads of the tickets the sweep found escalating, as in the daemon;
 - a minute later: only the tickets whose next check came within that minute are judged;
 - after a rules reload: every open ticket is due again and judged; the notices are planned already.
+
+The generated tickets are months old, so every clock on them has run out and a minute
+brings nothing new. The same rows follow for a working queue: the same tickets, each moved
+to have been created within the last three to seventeen days, so clocks are still running
+and some warnings, breaches and stale moments fall within the minute.
 """
 
 from __future__ import annotations
 
+import random
 import tempfile
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from bench.bench_rules import NOW, generate
+from bridge.model import Ticket
 from bridge.rules import load_rules
 from bridge.store import open_store
 from bridge.store.tables import ALWAYS_DUE, tickets as tickets_table
@@ -38,30 +46,51 @@ TARGET_S = 2.0  # a routine sweep of 100,000 open tickets
 
 def run() -> list[dict[str, object]]:
     rules = load_rules(ROOT / "rules.yaml")
+    generated = [ticket for ticket, _ in generate(COUNT, seed=11, open_only=True)]
+    rows = _sweeps(rules, generated, "months-old tickets")
+    return rows + _sweeps(rules, _recent(generated, seed=12), "working queue")
+
+
+def _sweeps(rules, tickets, queue: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     store = open_store(f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-sweep-')) / 'bridge.db'}")
-    tickets = [ticket for ticket, _ in generate(COUNT, seed=11, open_only=True)]
     started = time.perf_counter()
     with store.engine.begin() as conn:
         for ticket in tickets:
             save_snapshot(conn, ticket, next_check=ALWAYS_DUE, now=NOW)
-    rows: list[dict[str, object]] = [_row("store 100,000 snapshots, all due (setup)", time.perf_counter() - started, 0, 0)]
+    rows = [_row(queue, "store 100,000 snapshots, all due (setup)", time.perf_counter() - started, 0, 0)]
 
     def timed(label: str, now, *, before=lambda: None) -> None:  # type: ignore[no-untyped-def]
         before()
         due = _due(store, now)
         started = time.perf_counter()
         planned = sweep(store=store, rules=rules, now=now, default_project="SUP", clock=lambda: now)
-        rows.append(_row(label, time.perf_counter() - started, planned, due))
+        rows.append(_row(queue, label, time.perf_counter() - started, planned, due))
 
     timed("first sweep: every ticket due, every overdue notice new", NOW)
     started = time.perf_counter()
     reads = _process_full_reads(store, rules, NOW)
-    rows.append(_row("workers process the full reads it queued (escalations; setup)", time.perf_counter() - started, 0, reads))
+    rows.append(_row(queue, "workers process the full reads it queued (escalations; setup)", time.perf_counter() - started, 0, reads))
     timed("routine sweep a minute later: only due tickets judged", NOW + timedelta(minutes=1))
     later = NOW + timedelta(minutes=2)
     timed("sweep after a rules reload: every ticket due again", later,
           before=lambda: store.snapshots.make_all_due(at=later))
+    store.close()
     return rows
+
+
+def _recent(tickets: list[Ticket], *, seed: int) -> list[Ticket]:
+    """The same tickets, each moved (with its comments) to have been created 3 to 17 days before NOW."""
+    rng = random.Random(seed)
+    moved = []
+    for ticket in tickets:
+        shift = NOW - timedelta(seconds=rng.uniform(3 * 86400, 17 * 86400)) - ticket.created_at
+        moved.append(replace(
+            ticket,
+            created_at=ticket.created_at + shift,
+            updated_at=ticket.updated_at + shift,
+            comments=tuple(replace(c, created_at=c.created_at + shift) for c in ticket.comments),
+        ))
+    return moved
 
 
 def _process_full_reads(store, rules, now) -> int:  # type: ignore[no-untyped-def]
@@ -85,5 +114,6 @@ def _due(store, now) -> int:  # type: ignore[no-untyped-def]
         ).scalar())
 
 
-def _row(step: str, seconds: float, planned: int, judged: int) -> dict[str, object]:
-    return {"step": step, "open tickets": COUNT, "judged": judged, "seconds": seconds, "actions planned": planned}
+def _row(queue: str, step: str, seconds: float, planned: int, judged: int) -> dict[str, object]:
+    return {"queue": queue, "step": step, "open tickets": COUNT, "judged": judged, "seconds": seconds,
+            "actions planned": planned}
