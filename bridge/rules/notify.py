@@ -87,13 +87,28 @@ class QuietClock:
         return last * _MINUTE_US
 
 
-def may_send(engine: Engine, kind: str, now_us: int) -> tuple[bool, int | None]:
-    """Whether a notice of `kind` may go out at `now_us` (enabled, not held by quiet hours), and
-    the first moment the answer may change (None: never, as far as time goes)."""
-    if kind in engine.muted:
-        return False, None
-    quiet = engine.quiet
-    if quiet is None or kind in engine.quiet_except:
-        return True, None
-    is_quiet, until = quiet.at(now_us)
-    return not is_quiet, until
+class NoticeGate:
+    """Whether a notice of a kind may go out at one moment (enabled, not held by quiet hours);
+    remembers until when quiet hours held one back, so the ticket is judged again then.
+
+    Quiet hours are looked up once, not per notice: a ticket gets two or three notices.
+    """
+
+    __slots__ = ("_muted", "_quiet_except", "_quiet_until", "held_until")
+
+    def __init__(self, engine: Engine, now_us: int) -> None:
+        self._muted, self._quiet_except = engine.muted, engine.quiet_except
+        self._quiet_until: int | None = None  # None: quiet hours hold nothing back now
+        if engine.quiet is not None:
+            is_quiet, until = engine.quiet.at(now_us)
+            if is_quiet:
+                self._quiet_until = until
+        self.held_until: int | None = None
+
+    def __call__(self, kind: str) -> bool:
+        if kind in self._muted:
+            return False  # switched off: not held, it never goes out
+        if self._quiet_until is None or kind in self._quiet_except:
+            return True
+        self.held_until = self._quiet_until
+        return False

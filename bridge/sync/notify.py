@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from bridge.model import Action, ActionKind
-from bridge.rules import Rules
+from functools import lru_cache
+from typing import Any
+
+from bridge.model import Action, ActionKind, Ticket
+from bridge.rules import Evaluation, Rules
+from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
+from bridge.timetext import iso
 
 # Action(kind, key, ticket_id, issue_key, params, after), every field given, without the
 # frozen dataclass's object.__setattr__ per field: a fifth of the cost, and `decide`
@@ -14,6 +19,60 @@ new_action = fast_constructor(Action)
 
 def notice(rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None) -> Action:
     """One notice; it goes to the rules' channel when they name one, else to BRIDGE_SLACK_MANAGER_CHANNEL."""
-    channel = rules.notifications.channel
-    params = {"kind": kind, "text": text, "channel": channel} if channel else {"kind": kind, "text": text}
-    return new_action(ActionKind.NOTIFY, key, ticket_id, None, params, after)
+    return new_action(ActionKind.NOTIFY, key, ticket_id, None, _params(kind, text, rules.notifications.channel), after)
+
+
+def _params(kind: str, text: str, channel: str | None) -> dict[str, Any]:
+    return {"kind": kind, "text": text, "channel": channel} if channel else {"kind": kind, "text": text}
+
+
+def sla_notices(
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, gate: NoticeGate, planned: frozenset[str]
+) -> list[Action]:
+    """A notice per SLA alert, once per target, level and due time; none for those `planned` before."""
+    notices = []
+    tail = ""  # what follows the due time: the same for every alert of the ticket, written once
+    for alert in evaluation.sla_alerts:
+        level = alert.level
+        due = iso(alert.due)
+        key = f"notify:sla:{ticket.id}:{alert.target}:{level}:{due}"
+        kind = "sla_" + level
+        if key in planned or not gate(kind):
+            continue  # (the sweep asks again every minute: cheap when nothing is new)
+        if not tail:
+            tail = (
+                f" UTC · {evaluation.priority} · {evaluation.sla_policy or 'no policy'}\n"
+                f"*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
+            )
+        icon = ":fire:" if level == "breach" else ":alarm_clock:"
+        # due is UTC: its date and minutes
+        text = f"{icon} SLA {level}: ticket #{ticket.id} {alert.target} due {due[:10]} {due[11:16]}{tail}"
+        notices.append(new_action(ActionKind.NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
+    return notices
+
+
+def requested_notices(
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, gate: NoticeGate, planned: frozenset[str]
+) -> list[Action]:
+    """Notices the routing rules asked for (the product team is needed; the ticket went stale),
+    once per kind — for staleness, once per quiet spell (keyed by the last update)."""
+    notices = []
+    for kind in evaluation.notify:
+        if kind == "escalation":
+            continue  # part of the escalation's own actions
+        key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}" if kind == "stale" else f"notify:{kind}:{ticket.id}"
+        if key in planned or not gate(kind):
+            continue
+        reasons = "\n".join(evaluation.reasons[-2:])
+        text = (
+            f"{_title(kind)}: ticket #{ticket.id} · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
+            f"*{ticket.subject}*\n{reasons}\n<{ticket.url}|Open the ticket>"
+        )
+        notices.append(new_action(ActionKind.NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
+    return notices
+
+
+@lru_cache(maxsize=64)  # a handful of kinds
+def _title(kind: str) -> str:
+    """`product_team` -> `:mega: Product team`."""
+    return f":mega: {kind.replace('_', ' ').capitalize()}"
