@@ -16,7 +16,7 @@ from zenpy.lib.api_objects import Comment as ZComment
 from zenpy.lib.api_objects import Ticket as ZTicket
 from zenpy.lib.exception import APIException, ZenpyException
 
-from bridge.connectors.errors import ApiError, RetriableError, from_status, retry_after_seconds
+from bridge.connectors.errors import ApiError, PermanentError, RetriableError, from_status, retry_after_seconds
 from bridge.connectors.marker import sign, signed_for
 from bridge.connectors.zendesk_directory import Directory
 from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
@@ -84,7 +84,7 @@ class ZendeskConnector:
         # The bridge's own Zendesk user: learnt from `whoami` or from any update it makes.
         self.user_id: int | None = None
         self.directory = Directory()
-        self._lookups = threading.Lock()
+        self._lookups: dict[tuple[str, int], threading.Lock] = {}
         self._client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -166,19 +166,29 @@ class ZendeskConnector:
             params["page[after]"] = meta["after_cursor"]
 
     def _known(self, kind: str, record_id: Any) -> dict[int, Mapping[str, Any]]:
-        """{id: record} for one user, organisation or group: remembered, or read once."""
+        """{id: record} for one user, organisation or group: remembered, or read once
+        (workers that miss the same one at once read it once). One that is gone has no name."""
         if record_id is None:
             return {}
         record_id = int(record_id)
         record = self.directory.get(kind, record_id)
         if record is None:
-            with self._lookups:  # workers that miss the same name at once read it once
+            with self._lookups.setdefault((kind, record_id), threading.Lock()):
                 record = self.directory.get(kind, record_id)
                 if record is None:
-                    body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
-                    record = body.get(kind[:-1]) or {}
+                    record = self._read_one(kind, record_id)
                     self.directory.remember(kind, [record])
+            self._lookups.pop((kind, record_id), None)
         return {record_id: record}
+
+    def _read_one(self, kind: str, record_id: int) -> Mapping[str, Any]:
+        try:
+            body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
+        except PermanentError as exc:
+            if exc.status != 404:
+                raise
+            return {"id": record_id}  # deleted meanwhile: the ticket is still judged, without the name
+        return body.get(kind[:-1]) or {"id": record_id}
 
     def ticket(self, ticket_id: int) -> Ticket:
         """The ticket with its requester, organisation, group and every comment: two reads."""
@@ -250,8 +260,15 @@ class ZendeskConnector:
         if added is not None:
             comment = comment_from_json({"created_at": audit.get("created_at"), **added}, users=own)
         audit_id = audit.get("id")
+        # Names as the ticket has them now: a trigger may have moved it within this update.
         return Updated(
-            ticket=ticket_from_json(ticket, agent_base_url=self.base_url),
+            ticket=ticket_from_json(
+                ticket,
+                users=self._known("users", ticket.get("requester_id")),
+                organizations=self._known("organizations", ticket.get("organization_id")),
+                groups=self._known("groups", ticket.get("group_id")),
+                agent_base_url=self.base_url,
+            ),
             comment=comment,
             author_id=author_id,
             audit_id=audit_id if isinstance(audit_id, int) else None,

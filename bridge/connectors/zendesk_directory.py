@@ -13,19 +13,26 @@ import time
 from typing import Any, Callable, Iterable, Mapping
 
 KINDS = ("users", "organizations", "groups")
+PRUNE_EVERY = 1_000  # calls to `remember`
 
 
 class Directory:
-    def __init__(self, *, ttl_seconds: float = 600, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, *, ttl_seconds: float = 3600, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()  # workers share one connector
         self._known: dict[str, dict[int, tuple[float, Mapping[str, Any]]]] = {kind: {} for kind in KINDS}
+        self._remembered = 0
 
     def remember(self, kind: str, records: Iterable[Mapping[str, Any]]) -> None:
-        expires = self._clock() + self._ttl
+        now = self._clock()
+        expires = now + self._ttl
         with self._lock:
             known = self._known[kind]
+            self._remembered += 1
+            if self._remembered % PRUNE_EVERY == 0:  # forget what has expired: the directory must not grow for ever
+                for record_id in [i for i, (until, _) in known.items() if until < now]:
+                    del known[record_id]
             for record in records:
                 if isinstance(record, Mapping) and isinstance(record.get("id"), int):
                     known[record["id"]] = (expires, record)

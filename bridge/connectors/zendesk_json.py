@@ -106,8 +106,8 @@ def event_from_webhook(body: Mapping[str, Any], *, own_user_id: int | None = Non
     """An inbox event from a Zendesk webhook body.
 
     Accepts event-subscription webhooks (`{"type": "zen:event-type:ticket.…", "detail": {…}}`)
-    and trigger webhooks whose body carries `{"ticket": {"id", "updated_at"}}` (the body the
-    README tells admins to configure). The event id matches the poller's, so a change that
+    and trigger webhooks whose body carries `{"ticket": {"id", "updated_at", "actor_id"}}` (the
+    body the README tells admins to configure). The event id matches the poller's, so a change that
     arrives both ways is processed once — except a change made by the bridge's own user
     (`own_user_id`): it gets an id of its own, so it cannot hide another person's change
     made in the same second, and the executor's record of that update covers it.
@@ -176,11 +176,3 @@ def own_change_id(ticket_id: int, updated_at: datetime, audit_id: int | None = N
     of it knows only the second, the executor also the update's audit id."""
     stem = f"ticket:{ticket_id}:{updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}:own"
     return stem if audit_id is None else f"{stem}:{audit_id}"
-    return Event(
-        source=EventSource.ZENDESK,
-        kind="ticket.changed",
-        event_id=event_id,
-        subject=str(ticket_id),
-        occurred_at=occurred,
-        payload={"type": str(body.get("type") or "trigger")},
-    )

@@ -143,11 +143,11 @@ class Daemon:
     def sync_once(self) -> int:
         """Poll, then process and execute until nothing is ready; returns events taken + actions run.
 
-        Changes of the last second wait for it to close (sync/poll.py): those are waited for,
-        retries scheduled for later are not."""
+        Changes of the last second wait for it to close (sync/poll.py): those are waited for
+        (with as much again for Zendesk's clock being ahead), retries scheduled for later are not."""
         self.poll()
         total = self.drain()
-        while (soon := self.store.inbox.next_ready_at(self.clock())) is not None and soon - self.clock() <= SECOND_CLOSED:
+        while (soon := self.store.inbox.next_ready_at(self.clock())) is not None and soon - self.clock() <= 2 * SECOND_CLOSED:
             time.sleep(max(0.0, (soon - self.clock()).total_seconds()))
             total += self.drain()
         return total

@@ -18,9 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from bridge.connectors import jira_json, zendesk_json
 from bridge.connectors.signatures import SignatureError, verify_jira, verify_zendesk
+from bridge.connectors.zendesk_json import OWN_CHANGE
 from bridge.model import Event
 from bridge.runtime.metrics import Metrics
 from bridge.store import Store
+from bridge.sync.own_update import OWN_REPORT_WAIT
 from bridge.sync.poll import SECOND_CLOSED
 
 log = logging.getLogger(__name__)
@@ -67,8 +69,10 @@ def webhook_router(
             return JSONResponse({"error": exc.reason}, status_code=exc.status)
         now = clock()
         # Zendesk stamps changes to the second: wait until that second is surely over, so one
-        # read sees every change made in it (see sync/process.py).
-        settle = event.occurred_at + SECOND_CLOSED if source == "zendesk" else None
+        # read sees every change made in it (see sync/poll.py). A report of the bridge's own
+        # update waits longer, for the executor's record of it (see sync/own_update.py).
+        wait = OWN_REPORT_WAIT if event.kind == OWN_CHANGE else SECOND_CLOSED
+        settle = event.occurred_at + wait if source == "zendesk" else None
         new = await run_in_threadpool(
             store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
         )

@@ -114,7 +114,8 @@ def audit_events(before: dict[str, Any] | None, after: dict[str, Any], *, commen
     """The `events` of an audit: a Comment event, then Create (new ticket) or Change events."""
     events: list[dict[str, Any]] = []
     if comment is not None:
-        events.append({"id": next_id(), "type": "Comment", "author_id": comment["author_id"],
+        # Recorded: the Comment event's id is the comment's own id.
+        events.append({"id": comment["id"], "type": "Comment", "author_id": comment["author_id"],
                        "body": comment["body"], "html_body": comment["html_body"],
                        "plain_body": comment["plain_body"], "public": comment["public"],
                        "attachments": [], "audit_id": comment["audit_id"]})

@@ -54,7 +54,7 @@ class Inbox:
         with self._engine.begin() as conn:
             new = insert_ignoring_duplicates(conn, events, rows, on=["source", "event_id"])
             if new < len(rows):
-                _merge_waiting(conn, rows)
+                _merge_waiting(conn, rows, now=now)
             if cursor is not None:
                 write_cursor(conn, cursor[0], cursor[1], now=now)
         return new
@@ -95,6 +95,7 @@ class Inbox:
             payloads = conn.execute(
                 select(events.c.payload).where(
                     events.c.source == EventSource.ZENDESK.value,
+                    events.c.status != "dead",
                     events.c.event_id > stem,
                     events.c.event_id < stem[:-1] + ";",  # the next character after ':': a range the index serves
                 )
@@ -114,26 +115,41 @@ class Inbox:
             return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()
 
 
-def _merge_waiting(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """A change seen again (a poll after a webhook, or the reverse) while its event waits:
-    the waiting event gets what the new sighting adds — a snapshot, which saves a read, or
-    the webhook's word that someone changed the ticket (see sync/process.py)."""
+def _merge_waiting(conn: Connection, rows: list[dict[str, Any]], *, now: datetime) -> None:
+    """A change seen again (a poll after a webhook, or the reverse).
+
+    While its event waits, the event gets what the new sighting adds: a snapshot, which saves
+    a read, or a webhook's word that someone changed the ticket (see sync/process.py). Once a
+    worker has it, or it is done, a person's webhook that the event did not carry gets an
+    event of its own (`…:webhook`): the first may have been judged without a read."""
+    follow_ups = []
     for source in {row["source"] for row in rows}:
-        given = {row["event_id"]: loads(row["payload"]) for row in rows if row["source"] == source}
-        waiting = conn.execute(
-            select(events.c.id, events.c.event_id, events.c.payload).where(
-                events.c.source == source, events.c.event_id.in_(list(given)), events.c.status == "pending"
+        given = {row["event_id"]: row for row in rows if row["source"] == source}
+        stored = conn.execute(
+            select(events.c.id, events.c.event_id, events.c.payload, events.c.status, events.c.lease_until).where(
+                events.c.source == source, events.c.event_id.in_(list(given))
             )
         ).all()
-        for row_id, event_id, text in waiting:
-            known = loads(text) or {}
-            merged = {**given[event_id], **known}
-            if "detail" in known and given[event_id].get("detail", known["detail"]) != known["detail"]:
-                # Two webhooks of one second describe the ticket differently: which is the later
-                # is unknown, so neither is trusted and the ticket is read.
-                del merged["detail"]
-            if merged != known:
-                conn.execute(update(events).where(events.c.id == row_id).values(payload=dumps(merged)))
+        for row_id, event_id, text, status, lease_until in stored:
+            known, new = loads(text) or {}, loads(given[event_id]["payload"]) or {}
+            waiting = status == "pending" and (lease_until is None or utc(lease_until) < now)  # type: ignore[operator]
+            if waiting:
+                merged = _merged(known, new)
+                if merged != known:
+                    conn.execute(update(events).where(events.c.id == row_id).values(payload=dumps(merged)))
+            elif "type" in new and "type" not in known and status != "dead":
+                follow_ups.append({**given[event_id], "event_id": f"{event_id}:webhook"})
+    if follow_ups:
+        insert_ignoring_duplicates(conn, events, follow_ups, on=["source", "event_id"])
+
+
+def _merged(known: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    merged = {**new, **known}
+    if "detail" in known and known["detail"] is not None and new.get("detail", known["detail"]) != known["detail"]:
+        # Two webhooks of one second describe the ticket differently: which is the later is
+        # unknown, so no description is trusted from now on and the ticket is read.
+        merged["detail"] = None
+    return merged
 
 
 def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]

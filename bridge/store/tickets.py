@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Sequence
 
@@ -152,3 +153,20 @@ class Snapshots:
         with self._engine.connect() as conn:
             rows = conn.execute(select(tickets.c.id, tickets.c.snapshot).where(tickets.c.id.in_(list(ticket_ids)))).all()
         return {ticket_id: ticket_from_json(text) for ticket_id, text in rows}
+
+    def complete_custom_fields(self, ticket: Ticket) -> bool:
+        """Give the stored copy of this very moment the custom fields it lacks (a webhook's
+        description has none); returns whether it was stored at that moment."""
+        with self._engine.begin() as conn:
+            text = conn.execute(
+                select(tickets.c.snapshot).where(tickets.c.id == ticket.id, tickets.c.updated_at == ticket.updated_at)
+            ).scalar()
+            if text is None:
+                return False
+            stored = replace(ticket_from_json(text), custom_fields=ticket.custom_fields)
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket.id, tickets.c.updated_at == ticket.updated_at)
+                .values(snapshot=ticket_to_json(stored, limit=BODY_LIMIT))
+            )
+            return True

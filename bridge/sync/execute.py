@@ -186,6 +186,8 @@ class Executor:
             # Changed since the bridge last looked: write anyway; the change comes back to be read.
             update(None)
             return {"ticket_id": ticket_id}
+        if updated.audit_id is None:
+            return {"ticket_id": ticket_id}  # Zendesk found nothing to change: there is no update to record
         # Nothing changed in between: the ticket now is our view plus this update (sync/own_update.py).
         view = after_own_update(known, updated)
         self._store.inbox.add([own_change_event(view, updated.audit_id)], now=self._clock())

@@ -14,6 +14,7 @@ not the bridge); a poll that shows fields different from this view is read in fu
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from bridge.codec import ticket_to_json
 from bridge.connectors.zendesk import Updated
@@ -21,8 +22,15 @@ from bridge.connectors.zendesk_json import OWN_CHANGE, own_change_id
 from bridge.model import Event, EventSource, Ticket
 
 
+# A webhook reporting the bridge's own update is looked at only after this long: by then the
+# executor has recorded the update's view (or it could not, and the ticket is read).
+OWN_REPORT_WAIT = timedelta(seconds=10)
+
+
 def after_own_update(before: Ticket, updated: Updated) -> Ticket:
-    """The ticket after the bridge's own update of `before` (names and comments kept)."""
+    """The ticket after the bridge's own update of `before`: the response's fields and names
+    (a trigger may change them within the update), `before`'s texts and comments plus the one
+    the update added."""
     after = updated.ticket
     return replace(
         before,
@@ -32,6 +40,10 @@ def after_own_update(before: Ticket, updated: Updated) -> Ticket:
         type=after.type,
         tags=after.tags,
         custom_fields=after.custom_fields,
+        requester_email=after.requester_email,
+        requester_name=after.requester_name,
+        organization=after.organization,
+        group=after.group,
         updated_at=after.updated_at,
         comments=before.comments + ((updated.comment,) if updated.comment is not None else ()),
     )

@@ -80,15 +80,20 @@ class ZendeskPoller:
     def _second_looks(self, tickets: list[Ticket]) -> list[Event]:
         """Tickets the bridge judged at this very moment from another description than the
         export's — a webhook's, when another change in the same second came later — are
-        judged again from the export (custom fields aside: webhooks never carry them)."""
+        judged again from the export. A webhook's description has no custom fields: the
+        stored copy gets the export's, so rules that come to read them find them."""
         known = self._store.snapshots.get_many(t.id for t in tickets)
-        return [
-            replace(ticket_event(t), event_id=ticket_event(t).event_id + ":export")
-            for t in tickets
-            if (k := known.get(t.id)) is not None
-            and k.updated_at == t.updated_at
-            and not same_view(k, t, custom_fields=False)
-        ]
+        again = []
+        for ticket in tickets:
+            stored = known.get(ticket.id)
+            if stored is None or stored.updated_at != ticket.updated_at:
+                continue
+            if not same_view(stored, ticket, custom_fields=False):
+                event = ticket_event(ticket)
+                again.append(replace(event, event_id=event.event_id + ":export"))
+            elif dict(stored.custom_fields) != dict(ticket.custom_fields):
+                self._store.snapshots.complete_custom_fields(ticket)
+        return again
 
 
 JIRA_CURSOR = "jira.updated"

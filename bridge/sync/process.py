@@ -21,6 +21,7 @@ from bridge.sync.execute import LEASE, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
 from bridge.sync.own_update import same_view
 from bridge.sync.poll import SECOND_CLOSED, ticket_event
+from bridge.sync.sweep import NEEDS_FULL_TICKET
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,11 @@ class Processor:
             ticket = self._zendesk.ticket(int(event.subject))
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
+        if own_view is not None and any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
+            # The view holds the stored copy's shortened texts: an issue or a mirrored comment
+            # is made from the ticket as Zendesk has it.
+            own_view, ticket = None, self._zendesk.ticket(ticket.id)
+            decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         now = self._clock()
         self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
         if own_view is None and now - ticket.updated_at < SECOND_CLOSED:
@@ -141,17 +147,25 @@ class Processor:
         if seen is None:  # a webhook of the bridge's own update: covered if the executor recorded it
             return event.kind == OWN_CHANGE and bool(self._store.inbox.own_views(ticket_id, event.occurred_at))
         if event.kind == OWN_CHANGE:
-            # A later change was judged, or this second's view already holds this update.
-            return known is not None and (
-                seen.updated_at < known.updated_at
-                or (same_view(known, seen) and {c.id for c in seen.comments} <= {c.id for c in known.comments})
-            )
+            return known is not None and self._own_view_judged(seen, known)
         if "type" in event.payload:
             return False  # a webhook says someone changed the ticket in this second: read what they did
         # A poll showing the ticket exactly as the bridge left it (comments are not in the export).
         if known is not None and same_view(known, seen):
             return True
         return any(same_view(view, seen) for view in self._store.inbox.own_views(ticket_id, seen.updated_at))
+
+    def _own_view_judged(self, view: Ticket, known: Ticket) -> bool:
+        """Whether the stored copy makes the view of the bridge's own update redundant: a later
+        change was judged, or this second's copy holds it already, or came from a read (which
+        saw this update, and maybe someone's change in the same second that the view lacks)."""
+        if view.updated_at != known.updated_at:
+            return view.updated_at < known.updated_at
+        if same_view(known, view) and _comment_ids(view) <= _comment_ids(known):
+            return True
+        # Another own update of this second is stored: this later one adds to it.
+        others = self._store.inbox.own_views(known.id, known.updated_at)
+        return not any(same_view(other, known) and _comment_ids(other) == _comment_ids(known) for other in others)
 
     def _own_change(self, event: Event) -> bool:
         """An issue created or edited by the bridge's account without a status change: the
@@ -186,3 +200,7 @@ class Processor:
         self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
         if decision.actions:
             log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))
+
+
+def _comment_ids(ticket: Ticket) -> set[str]:
+    return {comment.id for comment in ticket.comments}

@@ -40,3 +40,9 @@ def test_the_bridges_own_change_gets_an_id_of_its_own_and_no_description() -> No
 def test_a_trigger_webhook_with_only_the_id_carries_no_description() -> None:
     event = event_from_webhook({"ticket": {"id": "42", "updated_at": "2026-11-23T09:05:07Z"}})
     assert event.event_id == "ticket:42:2026-11-23T09:05:07Z" and "detail" not in event.payload
+
+
+def test_a_trigger_webhook_naming_its_actor_tells_the_bridges_own_updates_apart() -> None:
+    body = {"ticket": {"id": "42", "updated_at": "2026-11-23T09:05:07Z", "actor_id": "900"}}
+    assert event_from_webhook(body, own_user_id=900).event_id == "ticket:42:2026-11-23T09:05:07Z:own"
+    assert event_from_webhook(body, own_user_id=7).event_id == "ticket:42:2026-11-23T09:05:07Z"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
@@ -46,22 +47,26 @@ def test_backfill_escalates_existing_tickets_once_and_a_second_run_finds_nothing
     assert again.returncode == 0 and sorted(jira_labels(running)) == sorted(f"zendesk-{t}" for t in tickets)
 
 
-def test_sync_once_escalates_a_ticket_created_a_moment_ago(setup, tmp_path: Path) -> None:
+def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> None:
     from bridge.config import Settings
     from bridge.runtime.daemon import Daemon
     from bridge.runtime.rules_watch import RulesHolder
     from bridge.runtime.sandboxed import sandbox_settings
 
-    running, _ = setup
+    # Zendesk's clock a little ahead of ours: the ticket's second is surely not over when sync once polls.
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox", clock=lambda: time.time() + 0.8)
+    box.start()
+    running = Running(process=None, info=box.info(), env={}, log=tmp_path / "x")  # type: ignore[arg-type]
     settings = sandbox_settings(Settings(_env_file=None), running.info, store_url=f"sqlite:///{tmp_path / 'once.db'}",  # type: ignore[call-arg]
                                 rules=ROOT / "rules.yaml", http_port=0)
     daemon = Daemon(settings, rules=RulesHolder(settings.rules))  # not started: `sync once` is all that runs
     try:
         [ticket] = open_tickets(running, 1)
-        daemon.sync_once()  # at once: the ticket's second is not over yet, and sync once waits for it
+        daemon.sync_once()
         assert jira_labels(running) == [f"zendesk-{ticket}"]
     finally:
         daemon.store.close()
+        box.stop()
 
 
 def test_dry_runs_say_what_they_would_do_and_change_nothing(setup, tmp_path: Path) -> None:

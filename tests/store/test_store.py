@@ -168,5 +168,18 @@ def test_two_webhooks_of_one_second_that_describe_the_ticket_differently_are_not
 
     store.inbox.retry(kept.row_id, error="", not_before=None, give_up=False)
     store.inbox.add([later], now=NOW)  # a second update in that second: which came last is unknown
+    store.inbox.add([same], now=NOW)  # and the first one's other events keep coming
     [waiting] = store.inbox.claim(now=NOW + LEASE * 2, limit=1, lease=LEASE)
-    assert "detail" not in waiting.event.payload  # so the ticket is read as it is
+    assert waiting.event.payload["detail"] is None  # so no description is trusted: the ticket is read
+
+
+def test_a_persons_webhook_after_its_change_was_judged_without_it_gets_an_event_of_its_own(store_url: str) -> None:
+    store = open_store(store_url)
+    poll = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"ticket": "{}"})
+    store.inbox.add([poll], now=NOW)
+    [judged] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    store.inbox.done(judged.row_id)  # e.g. it showed the ticket just as the bridge's own update left it
+    webhook = replace(poll, payload={"type": "zen:event-type:ticket.comment_added"})  # late, e.g. redelivered
+    store.inbox.add([webhook], now=NOW)
+    store.inbox.add([poll], now=NOW)  # another poll sighting adds nothing
+    assert [e.event.event_id for e in store.inbox.claim(now=NOW, limit=5, lease=LEASE)] == ["ticket:1:t:webhook"]

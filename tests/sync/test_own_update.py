@@ -19,14 +19,16 @@ BEFORE = Ticket(
 )
 
 
-def test_the_view_after_an_own_update_keeps_names_and_comments_and_takes_the_new_fields() -> None:
+def test_the_view_after_an_own_update_keeps_the_comments_and_takes_the_new_fields_and_names() -> None:
     later = T0 + timedelta(minutes=7)
     note = Comment("2", "Escalated to SUP-3", False, "bridge@acme.example", later, by_bridge=True)
+    # A trigger moved the ticket to another group within the bridge's update; the response has no comments.
     response = replace(BEFORE, status="hold", tags=frozenset({"tier4", "jira_sup_3"}), updated_at=later,
-                       requester_email=None, organization=None, group=None, comments=())
+                       group="Tier 4", description="", comments=())
     after = after_own_update(BEFORE, Updated(ticket=response, comment=note, author_id=99, audit_id=1234))
     assert (after.status, after.tags, after.updated_at) == ("hold", frozenset({"tier4", "jira_sup_3"}), later)
-    assert (after.requester_email, after.organization, after.group) == ("dana@acme.example", "Acme", "Tier 3")
+    assert (after.requester_email, after.organization, after.group) == ("dana@acme.example", "Acme", "Tier 4")
+    assert after.description == BEFORE.description
     assert [c.id for c in after.comments] == ["1", "2"]
     event = own_change_event(after, 1234)
     assert event.event_id == "ticket:7:2026-11-23T09:07:00Z:own:1234" and event.kind == "ticket.own_change"

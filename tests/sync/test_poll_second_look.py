@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from bridge.connectors.zendesk import ChangePage
 from bridge.model import Decision, Ticket
 from bridge.store import open_store
-from bridge.sync.poll import ZendeskPoller
+from bridge.sync.poll import ZendeskPoller, ticket_event
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 JUDGED = Ticket(
@@ -45,3 +45,20 @@ def test_a_ticket_judged_from_another_description_of_the_same_moment_goes_throug
 def test_a_ticket_the_export_shows_as_judged_needs_no_second_look(store_url: str) -> None:
     # Custom fields aside: webhooks never carry them, and the rules that read them read the ticket in full.
     assert poll(store_url, replace(JUDGED, custom_fields={"360": "Billing"})) == ["ticket:8:2026-11-23T09:55:00Z"]
+
+
+def test_the_custom_fields_a_webhook_did_not_carry_are_kept_from_the_export(store_url: str) -> None:
+    poll(store_url, replace(JUDGED, custom_fields={"360": "Billing"}))
+    assert dict(open_store(store_url).snapshots.get(JUDGED.id).custom_fields) == {"360": "Billing"}  # type: ignore[union-attr]
+
+
+def test_a_persons_webhook_judged_before_the_poll_needs_no_second_look(store_url: str) -> None:
+    store = open_store(store_url)
+    store.commit_decision(None, Decision(), ticket_ids=[JUDGED.id], now=NOW, snapshot=JUDGED)
+    webhook = ticket_event(JUDGED, snapshot=False)  # the usual order: the webhook's event, judged already
+    store.inbox.add([replace(webhook, payload={"type": "zen:event-type:ticket.status_changed"})], now=NOW)
+    [judged] = store.inbox.claim(now=NOW, limit=1, lease=timedelta(seconds=30))
+    store.inbox.done(judged.row_id)
+    poller = ZendeskPoller(store=store, zendesk=Export([JUDGED]), clock=lambda: NOW, first_start=NOW)  # type: ignore[arg-type]
+    assert poller.poll_once() == 0  # the export's sighting of it adds nothing
+    assert store.inbox.claim(now=NOW, limit=10, lease=timedelta(seconds=30)) == []
