@@ -145,9 +145,8 @@ class BusinessCalendar:
     def working_between(self, start: int, end: int) -> int:
         """Working microseconds in [start, end] (negative if end < start)."""
         table = self._table
-        if table is None or not (
-            table.day_start[0] <= min(start, end) and max(start, end) < table.day_start[-1]
-        ):
+        low, high = (start, end) if start <= end else (end, start)
+        if table is None or not (table.day_start[0] <= low and high < table.day_start[-1]):
             table = self._cover(start, end)
         return table.working_at(end) - table.working_at(start)
 

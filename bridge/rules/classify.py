@@ -14,11 +14,12 @@ def classify(engine: Engine, ctx: Context, reasons: list[str]) -> None:
     ticket = ctx.ticket
     ctx.type = _type(engine, ctx, reasons)
     ctx.priority = _priority(engine, ctx, reasons)
-    for number, tags in engine.tier_by_tag:
-        if not tags.isdisjoint(ticket.tags):
-            ctx.tier = number
-            reasons.append(f"Tier {number}: tagged {sorted(tags & ticket.tags)[0]!r}.")
-            return
+    if not engine.tier_tags.isdisjoint(ticket.tags):  # one test for the many tickets without
+        for number, tags in engine.tier_by_tag:
+            if not tags.isdisjoint(ticket.tags):
+                ctx.tier = number
+                reasons.append(f"Tier {number}: tagged {sorted(tags & ticket.tags)[0]!r}.")
+                return
     by_group = engine.tier_by_group.get((ticket.group or "").casefold()) if ticket.group else None
     if by_group is not None:
         ctx.tier = by_group

@@ -58,6 +58,7 @@ class Engine:
     priority_rank: Mapping[str, int]  # P1 -> 0: the most severe wins
     priority_field: str | None
     tier_by_tag: tuple[tuple[int, frozenset[str]], ...]  # highest tier first
+    tier_tags: frozenset[str]  # every tag of tier_by_tag: most tickets carry none
     tier_by_group: Mapping[str, int]
     default_tier: int
     default_type: str
@@ -168,6 +169,7 @@ def compile_rules(rules: Rules) -> Engine:
         priority_rank=MappingProxyType({name: rank for rank, name in enumerate(sorted(rules.priorities))}),
         priority_field=rules.fields.priority,
         tier_by_tag=tuple((n, frozenset(tiers[n].tags)) for n in sorted(tiers, reverse=True) if tiers[n].tags),
+        tier_tags=frozenset(tag for tier in tiers.values() for tag in tier.tags),
         tier_by_group=MappingProxyType({t.group.casefold(): n for n, t in tiers.items() if t.group}),
         default_tier=rules.defaults.tier,
         default_type=rules.defaults.type,
