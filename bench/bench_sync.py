@@ -35,67 +35,73 @@ WORKERS = 16
 
 
 def run() -> list[dict[str, Any]]:
-    from bridge.config import Settings
-    from bridge.runtime.daemon import Daemon
-    from bridge.runtime.rules_watch import RulesHolder
-    from bridge.runtime.sandboxed import sandbox_settings
-
-    workdir = Path(tempfile.mkdtemp(prefix="bench-sync-"))
     box = subprocess.Popen(
         [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
         info = json.loads(box.stdout.readline())  # type: ignore[union-attr]
-        admin = _Admin(info)
-        settings = sandbox_settings(
-            Settings(_env_file=None),  # type: ignore[call-arg]
-            info,
-            store_url=f"sqlite:///{workdir / 'bridge.db'}",
-            rules=ROOT / "rules.yaml",
-            http_port=0,
-            poll_interval_seconds=5,
-            sweep_interval_seconds=3600,
-            workers=WORKERS,
-        )
-        daemon = Daemon(settings, rules=RulesHolder(settings.rules))
-        daemon.start()
-        try:
-            admin.register_webhooks(settings, daemon.http.url)
-            requesters = make_requesters(info, RATE * SECONDS)
-            admin.set_latency(LATENCY_MS)  # and counters from zero
-            created = _load(info, requesters)
-            sent = _wait_for_notices(daemon, created, timeout=120)
-            time.sleep(8)  # let the bridge's follow-ups (webhooks of its own updates, a poll) happen before counting
-            calls = admin.calls()
-        finally:
-            daemon.stop()
+        created, sent, calls = _measure(info)
     finally:
         box.terminate()
         box.wait(10)
+    return [_figures(created, sent, calls)]
+
+
+def _measure(info: dict[str, Any]) -> tuple[dict[int, float], dict[int, float], dict[str, dict[str, int]]]:
+    """The daemon against the sandbox under the offered load: creation and notice times, calls."""
+    from bridge.config import Settings
+    from bridge.runtime.daemon import Daemon
+    from bridge.runtime.rules_watch import RulesHolder
+    from bridge.runtime.sandboxed import sandbox_settings
+
+    admin = _Admin(info)
+    settings = sandbox_settings(
+        Settings(_env_file=None),  # type: ignore[call-arg]
+        info,
+        store_url=f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-sync-')) / 'bridge.db'}",
+        rules=ROOT / "rules.yaml",
+        http_port=0,
+        poll_interval_seconds=5,
+        sweep_interval_seconds=3600,
+        workers=WORKERS,
+    )
+    daemon = Daemon(settings, rules=RulesHolder(settings.rules))
+    daemon.start()
+    try:
+        admin.register_webhooks(settings, daemon.http.url)
+        requesters = make_requesters(info, RATE * SECONDS)
+        admin.set_latency(LATENCY_MS)  # and counters from zero
+        created = _load(info, requesters)
+        sent = _wait_for_notices(daemon, created, timeout=120)
+        time.sleep(8)  # let the bridge's follow-ups (webhooks of its own updates, a poll) happen before counting
+        return created, sent, admin.calls()
+    finally:
+        daemon.stop()
+
+
+def _figures(created: dict[int, float], sent: dict[int, float], calls: dict[str, dict[str, int]]) -> dict[str, Any]:
     latencies = sorted(sent[t] - created[t] for t in created if t in sent)
     escalations = max(len(latencies), 1)
     calls["zendesk"]["POST /api/v2/tickets.json"] -= len(created)  # the load's own creations are not the bridge's
     per = {name: sum(counts.values()) / escalations for name, counts in calls.items()}
     fixed = sum(n for counts in calls.values() for endpoint, n in counts.items() if endpoint in FIXED) / escalations
     names = sum(n for endpoint, n in calls["zendesk"].items() if endpoint in NAMES) / escalations
-    return [
-        {
-            "offered": f"{RATE}/s for {SECONDS} s",
-            "API latency": f"{LATENCY_MS} ms",
-            "workers": WORKERS,
-            "escalated": f"{len(latencies)}/{len(created)}",
-            "p50 s": statistics.median(latencies) if latencies else float("nan"),
-            "p99 s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
-            "Zendesk calls/esc": per["zendesk"],
-            "Jira calls/esc": per["jira"],
-            "Slack calls/esc": per["slack"],
-            "beyond Slack": per["zendesk"] + per["jira"],
-            "of which polling, start-up": fixed,
-            "of which names first seen": names,
-            "beyond Slack, per escalation (target <= 4)": per["zendesk"] + per["jira"] - fixed - names,
-        }
-    ]
+    return {
+        "offered": f"{RATE}/s for {SECONDS} s",
+        "API latency": f"{LATENCY_MS} ms",
+        "workers": WORKERS,
+        "escalated": f"{len(latencies)}/{len(created)}",
+        "p50 s": statistics.median(latencies) if latencies else float("nan"),
+        "p99 s": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
+        "Zendesk calls/esc": per["zendesk"],
+        "Jira calls/esc": per["jira"],
+        "Slack calls/esc": per["slack"],
+        "beyond Slack": per["zendesk"] + per["jira"],
+        "of which polling, start-up": fixed,
+        "of which names first seen": names,
+        "beyond Slack, per escalation (target <= 4)": per["zendesk"] + per["jira"] - fixed - names,
+    }
 
 
 # A requester, organisation or group the bridge has not seen yet is read once, then remembered.

@@ -102,16 +102,9 @@ class Daemon:
             lease=timedelta(seconds=settings.lease_seconds),
             retry_base=settings.retry_base_seconds,
         )
-        started = clock()
-        self.poller = ZendeskPoller(
-            store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=started - timedelta(minutes=5)
-        )
-        self.jira_poller = JiraPoller(
-            store=self.store,
-            jira=self.connectors.jira,
-            clock=clock,
-            first_start=started - timedelta(minutes=5),
-        )
+        first_start = clock() - timedelta(minutes=5)  # where a store without bookmarks begins
+        self.poller = ZendeskPoller(store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=first_start)
+        self.jira_poller = JiraPoller(store=self.store, jira=self.connectors.jira, clock=clock, first_start=first_start)
         self.workers = [
             Worker([self.processor.run_ready, self.executor.run_ready], name=f"worker-{n}")
             for n in range(settings.workers)
@@ -120,6 +113,10 @@ class Daemon:
         self._preview_cursor: str | None = None
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._started = False
+        self.http = self._http_server()
+
+    def _http_server(self) -> HttpServer:
+        settings = self.settings
         webhooks = webhook_router(
             store=self.store,
             config=WebhookConfig(
@@ -128,11 +125,11 @@ class Daemon:
                 max_bytes=settings.webhook_max_bytes,
             ),
             metrics=self.metrics,
-            clock=clock,
+            clock=self.clock,
             on_new=self.wake,
             own_zendesk_user=lambda: self.connectors.zendesk.user_id,
         )
-        self.http = HttpServer(
+        return HttpServer(
             create_app(store=self.store, metrics=self.metrics, ready=lambda: self._started, routers=(webhooks,)),
             host=settings.http_host,
             port=settings.http_port,
