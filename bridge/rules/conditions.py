@@ -84,10 +84,10 @@ class Context:
     def replied(self) -> bool:
         """An agent replied publicly: a public comment after the first, not by the requester."""
         if self._replied is None:
-            requester = (self.ticket.requester_email or "").casefold()
-            self._replied = any(
-                comment.public and comment.author.casefold() != requester
-                for comment in self.ticket.comments[1:]
+            comments = self.ticket.comments
+            requester = (self.ticket.requester_email or "").casefold() if len(comments) > 1 else ""
+            self._replied = len(comments) > 1 and any(  # half the tickets have no second comment
+                comment.public and comment.author.casefold() != requester for comment in comments[1:]
             )
         return self._replied
 
