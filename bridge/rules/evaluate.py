@@ -69,13 +69,21 @@ def evaluate(
     if stale:
         reasons.append(engine.stale_reason)
         notify.append("stale")
-    kinds = tuple(dict.fromkeys(k for k in notify if k not in engine.muted)) if notify else ()
+    kinds = _notice_kinds(notify, engine.muted)
     alerts += tier_alerts(rules, ctx, pauses, tier_since=tier_since, restarted=restart_us)
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier, ctx.priority, ctx.type, policy.name if policy else None, due, escalate, tuple(matched),
         tuple(reasons), tuple(added), group if group != ticket.group else None, kinds, alerts, is_paused, stale,
         None if ctx.next_change == NEVER else from_us(ctx.next_change),
     )
+
+
+
+def _notice_kinds(notify: list[str], muted: frozenset[str]) -> tuple[str, ...]:
+    """The kinds asked for, once each, in order, without the muted ones."""
+    if len(notify) == 1:  # most tickets: only "stale" (no generator, no dict for them)
+        return () if notify[0] in muted else (notify[0],)
+    return tuple(dict.fromkeys(kind for kind in notify if kind not in muted))
 
 
 def _group_of_new_tier(rules: Rules, engine: Engine, ctx: Context) -> str | None:
