@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema
 
@@ -365,6 +365,12 @@ class Rules(Strict):
 
     # The compiled form `evaluate` runs on; built once, by `bridge.rules.compile`.
     _engine: Any = PrivateAttr(None)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> "Rules":
+        """A copy with changes is other rules: it is compiled afresh, not with the original's engine."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy._engine = None
+        return copy
     # The compiled tier response clocks (bridge.rules.sla.TierClocks); built on first use.
     _tier_clocks: Any = PrivateAttr(None)
 

@@ -90,3 +90,21 @@ sla:
 
 def test_shipped_file_is_the_default_reference() -> None:
     assert SHIPPED.exists()
+
+
+def test_a_copy_of_the_rules_with_changes_is_judged_by_the_changes() -> None:
+    from datetime import datetime, timezone
+
+    from bridge.model import Ticket
+    from bridge.rules import evaluate
+
+    rules = load_rules(SHIPPED)
+    now = datetime(2026, 11, 23, 10, tzinfo=timezone.utc)
+    ticket = Ticket(id=1, subject="s", description="d", status="open", priority="urgent", type="incident",
+                    tags=frozenset(), created_at=now, updated_at=now)
+    assert evaluate(ticket, rules, now=now).priority == "P1"  # compiled, and the engine kept on these rules
+    p1, p2 = rules.priorities["P1"], rules.priorities["P2"]
+    swapped = rules.model_copy(update={"priorities": {
+        **rules.priorities, "P1": p1.model_copy(update={"zendesk": p2.zendesk}), "P2": p2.model_copy(update={"zendesk": p1.zendesk}),
+    }})
+    assert evaluate(ticket, swapped, now=now).priority == "P2"
