@@ -121,7 +121,8 @@ def _merge_waiting(conn: Connection, rows: list[dict[str, Any]], *, now: datetim
     While its event waits, the event gets what the new sighting adds: a snapshot, which saves
     a read, or a webhook's word that someone changed the ticket (see sync/process.py). Once a
     worker has it, or it is done, a person's webhook that the event did not carry gets an
-    event of its own (`…:webhook`): the first may have been judged without a read."""
+    event of its own (`…:webhook`) if the bridge updated the ticket in that second too: the
+    first may then have been judged without a read, as the bridge's own update."""
     follow_ups = []
     for source in {row["source"] for row in rows}:
         given = {row["event_id"]: row for row in rows if row["source"] == source}
@@ -137,10 +138,18 @@ def _merge_waiting(conn: Connection, rows: list[dict[str, Any]], *, now: datetim
                 merged = _merged(known, new)
                 if merged != known:
                     conn.execute(update(events).where(events.c.id == row_id).values(payload=dumps(merged)))
-            elif "type" in new and "type" not in known and status != "dead":
+            elif "type" in new and "type" not in known and status != "dead" and _own_update_in(conn, event_id):
                 follow_ups.append({**given[event_id], "event_id": f"{event_id}:webhook"})
     if follow_ups:
         insert_ignoring_duplicates(conn, events, follow_ups, on=["source", "event_id"])
+
+
+def _own_update_in(conn: Connection, event_id: str) -> bool:
+    """Whether the bridge recorded an update of its own in the second of `ticket:<id>:<second>`."""
+    stem = f"{event_id}:own:"
+    return conn.execute(
+        select(events.c.id).where(events.c.event_id > stem, events.c.event_id < stem[:-1] + ";").limit(1)
+    ).first() is not None
 
 
 def _merged(known: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

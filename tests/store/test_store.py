@@ -178,8 +178,15 @@ def test_a_persons_webhook_after_its_change_was_judged_without_it_gets_an_event_
     poll = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"ticket": "{}"})
     store.inbox.add([poll], now=NOW)
     [judged] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
-    store.inbox.done(judged.row_id)  # e.g. it showed the ticket just as the bridge's own update left it
+    store.inbox.done(judged.row_id)  # read in full: a person's late webhook for that second adds nothing
     webhook = replace(poll, payload={"type": "zen:event-type:ticket.comment_added"})  # late, e.g. redelivered
+    store.inbox.add([webhook], now=NOW)
+    assert store.inbox.claim(now=NOW, limit=5, lease=LEASE) == []
+
+    own = Event(EventSource.ZENDESK, "ticket.own_change", "ticket:1:t:own:77", "1", NOW, {"ticket": "{}"})
+    store.inbox.add([own], now=NOW)
+    [judged_own] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    store.inbox.done(judged_own.row_id)  # the bridge updated the ticket in that second: the poll was judged by it
     store.inbox.add([webhook], now=NOW)
     store.inbox.add([poll], now=NOW)  # another poll sighting adds nothing
     assert [e.event.event_id for e in store.inbox.claim(now=NOW, limit=5, lease=LEASE)] == ["ticket:1:t:webhook"]
