@@ -7,7 +7,7 @@ from types import MappingProxyType
 from typing import Mapping
 
 from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
-from bridge.rules import Rules
+from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import stage_tag
 from bridge.sync.mirror import comments_to_zendesk
 from bridge.sync.notify import notice
@@ -51,53 +51,68 @@ def backsync(
         if mapping is None or previous is None and issue.status_category == "new":
             continue  # an unmapped status, or the issue's first status: nothing for the agents yet
         step = f"{previous or 'new'}->{issue.status}"
-        set_before, now_status = state.marks.get(SET_MARK), ticket_statuses.get(ticket_id)
         if mapping.zendesk_status:
             marks[(ticket_id, SET_MARK)] = mapping.zendesk_status
-            if set_before and now_status and now_status != set_before and now_status != mapping.zendesk_status:
-                notes.append((ticket_id, (
-                    f"conflict: an agent set the ticket to '{now_status}' after the bridge set '{set_before}'; "
-                    f"{issue.key} moved to {issue.status}, so the ticket goes to '{mapping.zendesk_status}' "
-                    "(a Jira transition wins over an earlier change on the ticket)"
-                )))
-        actions.append(
-            Action(
-                ActionKind.NOTE_TICKET,
-                f"status:{ticket_id}:{issue.key}:{step}:{seen}",
-                ticket_id=ticket_id,
-                issue_key=issue.key,
-                params={
-                    "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
-                    "status": mapping.zendesk_status,
-                    "add_tags": [stage_tag(mapping.stage)],
-                },
-            )
-        )
-        if mapping.public_reply:
-            actions.append(
-                Action(
-                    ActionKind.NOTE_TICKET,
-                    f"status_reply:{ticket_id}:{issue.key}:{step}:{seen}",
-                    ticket_id=ticket_id,
-                    issue_key=issue.key,
-                    params={"note": mapping.public_reply, "public": True},
-                )
-            )
-    threshold = rules.notifications.system_wide_threshold
-    if len(linked) >= threshold and rules.notifications.should_send("system_wide", now=issue.updated_at):
-        # Planned again on every later change of the issue; its key makes it a no-op then.
-        actions.append(
-            notice(
-                rules,
-                kind="system_wide",
-                key=f"notify:system_wide:{issue.key}",
-                ticket_id=None,
-                text=(
-                    f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
-                    f"({issue.summary}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
-                ),
-            )
-        )
+            conflict = _conflict(issue, mapping, set_before=state.marks.get(SET_MARK), now=ticket_statuses.get(ticket_id))
+            if conflict:
+                notes.append((ticket_id, conflict))
+        actions += _status_actions(issue, mapping, ticket_id, key_suffix=f"{ticket_id}:{issue.key}:{step}:{seen}")
+    if len(linked) >= rules.notifications.system_wide_threshold and rules.notifications.should_send(
+        "system_wide", now=issue.updated_at
+    ):
+        actions.append(_system_wide_notice(issue, linked, rules))
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
 
+
+def _conflict(issue: Issue, mapping: StatusMapping, *, set_before: str | None, now: str | None) -> str | None:
+    """A note when the move overrides a status an agent set since the bridge last set one."""
+    if set_before and now and now != set_before and now != mapping.zendesk_status:
+        return (
+            f"conflict: an agent set the ticket to '{now}' after the bridge set '{set_before}'; "
+            f"{issue.key} moved to {issue.status}, so the ticket goes to '{mapping.zendesk_status}' "
+            "(a Jira transition wins over an earlier change on the ticket)"
+        )
+    return None
+
+
+def _status_actions(issue: Issue, mapping: StatusMapping, ticket_id: int, *, key_suffix: str) -> list[Action]:
+    """The ticket told of the move (stage, status, tag), and the requester too where the rules say."""
+    actions = [
+        Action(
+            ActionKind.NOTE_TICKET,
+            f"status:{key_suffix}",
+            ticket_id=ticket_id,
+            issue_key=issue.key,
+            params={
+                "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
+                "status": mapping.zendesk_status,
+                "add_tags": [stage_tag(mapping.stage)],
+            },
+        )
+    ]
+    if mapping.public_reply:
+        actions.append(
+            Action(
+                ActionKind.NOTE_TICKET,
+                f"status_reply:{key_suffix}",
+                ticket_id=ticket_id,
+                issue_key=issue.key,
+                params={"note": mapping.public_reply, "public": True},
+            )
+        )
+    return actions
+
+
+def _system_wide_notice(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules) -> Action:
+    # Planned again on every later change of the issue; its key makes it a no-op then.
+    return notice(
+        rules,
+        kind="system_wide",
+        key=f"notify:system_wide:{issue.key}",
+        ticket_id=None,
+        text=(
+            f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
+            f"({issue.summary}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
+        ),
+    )
