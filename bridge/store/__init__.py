@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import Connection
@@ -16,6 +16,7 @@ from bridge.store.history import History, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
 from bridge.store.tables import actions, events, links, marks
+from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
 __all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
@@ -106,11 +107,21 @@ class Store:
         *,
         now: datetime,
         next_checks: Sequence[tuple[int, datetime, datetime | None]] = (),
+        judged_at: Mapping[int, datetime] | None = None,
     ) -> int:
         """A sweep's decisions for a batch of tickets and the next check of every ticket it
         judged ((id, next check read, next check now)), in one transaction; returns how many
-        actions were new. Actions and history lines go in a few statements for the whole batch."""
+        actions were new. Actions and history lines go in a few statements for the whole batch.
+
+        `judged_at` holds the `updated_at` of the copy each decision was made on: a decision on
+        a copy replaced meanwhile (a worker judged a newer view) is dropped, since its marks
+        and pauses would undo what the newer view recorded."""
         with self.engine.begin() as conn:
+            if judged_at:
+                current = dict(conn.execute(
+                    select(ticket_rows.c.id, ticket_rows.c.updated_at).where(ticket_rows.c.id.in_(list(judged_at)))
+                ).all())
+                decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
             for _, decision in decisions:
                 if decision.expect or decision.marks:
                     _keep_marks(conn, decision)

@@ -30,10 +30,20 @@ def decide(
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before, and when to look again."""
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
+    since = tier_since(state)
     evaluation = evaluate(
         ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses,
-        restarted=restarted, tier_since=tier_since(state),
+        restarted=restarted, tier_since=since,
     )
+    if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
+        # The pause ended with the ticket's last update, not now: due times (and the notices
+        # keyed by them) must not depend on when this decision happens to run.
+        started = state.pauses[-1][0]
+        ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
+        evaluation = evaluate(
+            ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=ended,
+            restarted=restarted, tier_since=since,
+        )
     marks.update(tier_marks(ticket, state, rules, tier=evaluation.tier))
     gate = NoticeGate(engine_of(rules), to_us(now))
     planned: list[Action] = []

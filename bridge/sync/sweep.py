@@ -53,7 +53,8 @@ def sweep(
             if decision.actions or decision.pauses or decision.marks:
                 decisions.append((ticket.id, decision))
             next_checks.append((ticket.id, seen, decision.next_check))
-        planned += store.commit_timer_decisions(decisions, now=clock(), next_checks=next_checks)
+        judged_at = {ticket.id: ticket.updated_at for ticket, _ in page}
+        planned += store.commit_timer_decisions(decisions, now=clock(), next_checks=next_checks, judged_at=judged_at)
         if fresh_reads:
             store.inbox.add(fresh_reads, now=clock())
     if planned:

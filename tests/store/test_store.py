@@ -190,3 +190,21 @@ def test_a_persons_webhook_after_its_change_was_judged_without_it_gets_an_event_
     store.inbox.add([webhook], now=NOW)
     store.inbox.add([poll], now=NOW)  # another poll sighting adds nothing
     assert [e.event.event_id for e in store.inbox.claim(now=NOW, limit=5, lease=LEASE)] == ["ticket:1:t:webhook"]
+
+
+def test_a_sweep_decision_on_a_copy_replaced_meanwhile_is_dropped(store_url: str) -> None:
+    from bridge.model import Ticket
+
+    store = open_store(store_url)
+    ticket = Ticket(id=5, subject="s", description="d", status="open", priority=None, type=None, tags=frozenset(),
+                    created_at=NOW, updated_at=NOW)
+    store.commit_decision(None, Decision(), ticket_ids=[5], now=NOW, snapshot=ticket)
+    read_by_sweep = ticket.updated_at
+    solved = replace(ticket, status="solved", updated_at=NOW + timedelta(minutes=1))  # a worker, meanwhile
+    store.commit_decision(None, Decision([], {(5, "sla_stopped_at"): "x"}), ticket_ids=[5], now=NOW, snapshot=solved)
+
+    stale = Decision([], {(5, "sla_stopped_at"): ""})  # judged on the open copy: "reopened"
+    store.commit_timer_decisions([(5, stale)], now=NOW, judged_at={5: read_by_sweep})
+    assert store.ticket_state(5).marks == {"sla_stopped_at": "x"}  # the newer view's mark stands
+    store.commit_timer_decisions([(5, stale)], now=NOW, judged_at={5: solved.updated_at})
+    assert store.ticket_state(5).marks == {"sla_stopped_at": ""}  # on the current copy, it applies
