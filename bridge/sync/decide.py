@@ -13,7 +13,14 @@ from bridge.rules.calendar import from_us, to_us
 from bridge.rules.engine import engine_of
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
-from bridge.sync.escalate import attach_actions, escalation_actions, escalation_key, issue_key_from_tags
+from bridge.sync.escalate import (
+    attach_actions,
+    escalation_actions,
+    escalation_key,
+    escalation_notice,
+    escalation_notice_key,
+    issue_key_from_tags,
+)
 from bridge.sync.notify import requested_notices, sla_notices
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
@@ -67,6 +74,13 @@ def decide(
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         if not gate("escalation"):
             planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
+    elif (
+        escalation_key(ticket.id) in state.planned
+        and escalation_notice_key(ticket.id) not in state.planned
+        and gate("escalation")
+    ):  # escalated during quiet hours: the manager hears of it now
+        reason = evaluation.escalate.reason if evaluation.escalate else "escalated during quiet hours"
+        planned.append(escalation_notice(ticket, evaluation, rules, reason=reason))
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:

@@ -125,19 +125,28 @@ def escalation_actions(
             },
             after=create_key,
         ),
-        notice(
-            rules,
-            kind="escalation",
-            key=f"notify:escalated:{ticket.id}",
-            ticket_id=ticket.id,
-            text=(
-                f":rotating_light: Ticket #{ticket.id} escalated to development as <{{issue_url}}|{{issue_key}}>"
-                f" · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
-                f"*{ticket.subject}*\nReason: {escalation.reason}\n<{ticket.url}|Open the ticket>"
-            ),
-            after=create_key,
-        ),
+        escalation_notice(ticket, evaluation, rules, reason=escalation.reason),
     ]
+
+
+def escalation_notice_key(ticket_id: int) -> str:
+    return f"notify:escalated:{ticket_id}"
+
+
+def escalation_notice(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, reason: str) -> Action:
+    """The manager's notice of an escalation, sent once the issue exists."""
+    return notice(
+        rules,
+        kind="escalation",
+        key=escalation_notice_key(ticket.id),
+        ticket_id=ticket.id,
+        text=(
+            f":rotating_light: Ticket #{ticket.id} escalated to development as <{{issue_url}}|{{issue_key}}>"
+            f" · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
+            f"*{ticket.subject}*\nReason: {reason}\n<{ticket.url}|Open the ticket>"
+        ),
+        after=escalation_key(ticket.id),
+    )
 
 
 def attach_actions(ticket: Ticket, issue_key: str, *, status_after: str | None, stage_after: str | None) -> list[Action]:
