@@ -13,6 +13,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+# A ticket in one of these is done with: its clocks stop, timers leave it alone.
+CLOSED_STATUSES = frozenset({"solved", "closed"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
-from bridge.model import Ticket
+from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.rules.calendar import BusinessCalendar, from_us, merge_pauses, to_us
 from bridge.rules.conditions import Context, Predicate, compile_condition
 from bridge.rules.engine import CompiledPolicy, Engine, engine_of, working_us
@@ -139,7 +139,6 @@ def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
 
 # -- per-tier response targets (tiers.<n>.response) -------------------------------------
 
-CLOSED = frozenset({"solved", "closed"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +222,7 @@ def tier_response(
         start = restarted
     calendar = clock.calendar
     due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
-    if not alerts or ctx.status in CLOSED or clocks_.pause(ctx):
+    if not alerts or ctx.status in CLOSED_STATUSES or clocks_.pause(ctx):
         return due, ()
     now = ctx.now_us
     if now >= due:
@@ -254,7 +253,7 @@ def tier_alerts(
 ) -> tuple[SlaAlert, ...]:
     """The alert of the tier response target of the ticket's (final) tier, if any."""
     compiled = tier_clocks(rules)
-    if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED:
+    if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED_STATUSES:
         return ()
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)

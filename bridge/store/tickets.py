@@ -9,12 +9,11 @@ from typing import Iterable, Iterator, Sequence
 from sqlalchemy import Engine, and_, bindparam, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from bridge.model import Ticket
+from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.codec import ticket_from_json, ticket_to_json
 from bridge.store.db import insert_ignoring_duplicates, utc
 from bridge.store.tables import pauses, tickets
 
-CLOSED = frozenset({"solved", "closed"})
 # Timers judge status, times, tags and who replied; long bodies are not needed for that.
 BODY_LIMIT = 500
 
@@ -26,7 +25,7 @@ def save_snapshot(conn: Connection, ticket: Ticket, *, next_check: datetime | No
     was decided on the older view may have changed what is known of it (pauses, marks).
     """
     values = {
-        "open": int(ticket.status not in CLOSED),
+        "open": int(ticket.status not in CLOSED_STATUSES),
         "updated_at": ticket.updated_at,
         "snapshot": ticket_to_json(ticket, limit=BODY_LIMIT),
         "next_check_at": _utc(next_check),

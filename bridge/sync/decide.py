@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bridge.model import EMPTY, Action, ActionKind, Decision, Ticket, TicketState
+from bridge.model import CLOSED_STATUSES, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Rules, evaluate
 from bridge.rules.calendar import from_us, to_us
 from bridge.rules.engine import engine_of
@@ -25,7 +25,6 @@ from bridge.sync.notify import requested_notices, sla_notices
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
-CLOSED_STATUSES = frozenset({"solved", "closed"})
 
 # Decision(actions, marks, pauses, expect, notes, next_check), every field given: a frozen
 # dataclass's own __init__ sets each field through object.__setattr__, twice the cost.

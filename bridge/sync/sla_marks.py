@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bridge.model import Ticket, TicketState
+from bridge.model import CLOSED_STATUSES, Ticket, TicketState
 from bridge.rules import Rules
 from bridge.rules.sla import tier_clocks
 
 STOPPED_MARK = "sla_stopped_at"  # when the bridge first saw the ticket solved or closed; "" once reopened
 RESTARTED_MARK = "sla_restarted_at"  # when the bridge saw it reopened last: the clocks restart there
 TIER_MARK = "sla_tier"  # "<tier> <ISO time>": the tier the ticket is at, and since when
-STOPPING_STATUSES = frozenset({"solved", "closed"})
 
 Marks = dict[tuple[int, str], str]
 
@@ -30,7 +29,7 @@ def reopen(ticket: Ticket, state: TicketState) -> tuple[datetime | None, Marks]:
     marks: Marks = {}
     stopped = state.marks.get(STOPPED_MARK)
     restarted = state.marks.get(RESTARTED_MARK) or None
-    if ticket.status.casefold() in STOPPING_STATUSES:
+    if ticket.status.casefold() in CLOSED_STATUSES:
         if not stopped:
             marks[(ticket.id, STOPPED_MARK)] = ticket.updated_at.isoformat()
     elif stopped:
