@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
-from bridge.rules import Rules, evaluate
+from bridge.rules import Evaluation, Rules, evaluate
 from bridge.rules.calendar import from_us, to_us
 from bridge.rules.engine import engine_of
 from bridge.rules.notify import NoticeGate
@@ -36,50 +36,11 @@ def decide(
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before, and when to look again."""
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
-    since = tier_since(state)
-    evaluation = evaluate(
-        ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=state.pauses,
-        restarted=restarted, tier_since=since,
-    )
-    if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
-        # The pause ended with the ticket's last update, not now: due times (and the notices
-        # keyed by them) must not depend on when this decision happens to run.
-        started = state.pauses[-1][0]
-        ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
-        evaluation = evaluate(
-            ticket, rules, now=now, linked_issue_status=state.marks.get("jira_status"), paused=ended,
-            restarted=restarted, tier_since=since,
-        )
+    evaluation = _evaluate(ticket, state, rules, now=now, restarted=restarted)
     marks.update(tier_marks(ticket, state, rules, tier=evaluation.tier))
     gate = NoticeGate(engine_of(rules), to_us(now))
-    planned: list[Action] = []
-    tagged_key = issue_key_from_tags(ticket.tags) if state.link is None else None  # only unlinked tickets attach
     open_ticket = ticket.status not in CLOSED_STATUSES
-    if tagged_key is not None:
-        status_after, stage_after = rules.escalation.zendesk_status_after, rules.escalation.stage_after
-        planned += attach_actions(
-            ticket, tagged_key, status_after=status_after if open_ticket else None, stage_after=stage_after
-        )
-        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
-    elif (
-        evaluation.escalate is not None
-        and state.link is None
-        and open_ticket
-        and escalation_key(ticket.id) not in state.planned  # planned already: skip building it again
-    ):
-        planned += escalation_actions(
-            ticket, evaluation, evaluation.escalate, rules, default_project=default_project
-        )
-        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
-        if not gate("escalation"):
-            planned = [a for a in planned if a.kind is not ActionKind.NOTIFY]
-    elif (
-        escalation_key(ticket.id) in state.planned
-        and escalation_notice_key(ticket.id) not in state.planned
-        and gate("escalation")
-    ):  # escalated during quiet hours: the manager hears of it now
-        reason = evaluation.escalate.reason if evaluation.escalate else "escalated during quiet hours"
-        planned.append(escalation_notice(ticket, evaluation, rules, reason=reason))
+    planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, default_project)
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
@@ -98,6 +59,64 @@ def decide(
         # opened one changes nothing the rules answered: the pause condition holds already.)
         now if pauses and pauses[0][1] == "close" else _earliest(evaluation.next_change, gate.held_until),
     )
+
+
+def _evaluate(ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, restarted: datetime | None) -> Evaluation:
+    since = tier_since(state)
+    jira_status = state.marks.get("jira_status")
+    evaluation = evaluate(
+        ticket, rules, now=now, linked_issue_status=jira_status, paused=state.pauses, restarted=restarted,
+        tier_since=since,
+    )
+    if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
+        # The pause ended with the ticket's last update, not now: due times (and the notices
+        # keyed by them) must not depend on when this decision happens to run.
+        started = state.pauses[-1][0]
+        ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
+        evaluation = evaluate(
+            ticket, rules, now=now, linked_issue_status=jira_status, paused=ended, restarted=restarted,
+            tier_since=since,
+        )
+    return evaluation
+
+
+def _escalation(
+    ticket: Ticket,
+    state: TicketState,
+    evaluation: Evaluation,
+    rules: Rules,
+    gate: NoticeGate,
+    marks: dict[tuple[int, str], str],
+    open_ticket: bool,
+    default_project: str,
+) -> list[Action]:
+    """Attaching to a tagged issue, or escalating, with the comment mark either needs; or the
+    notice of an escalation made during quiet hours, now that they are over."""
+    tagged_key = issue_key_from_tags(ticket.tags) if state.link is None else None  # only unlinked tickets attach
+    if tagged_key is not None:
+        escalation = rules.escalation
+        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
+        return attach_actions(
+            ticket, tagged_key, status_after=escalation.zendesk_status_after if open_ticket else None,
+            stage_after=escalation.stage_after,
+        )
+    if (
+        evaluation.escalate is not None
+        and state.link is None
+        and open_ticket
+        and escalation_key(ticket.id) not in state.planned  # planned already: skip building it again
+    ):
+        marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
+        planned = escalation_actions(ticket, evaluation, evaluation.escalate, rules, default_project=default_project)
+        return planned if gate("escalation") else [a for a in planned if a.kind is not ActionKind.NOTIFY]
+    if (
+        escalation_key(ticket.id) in state.planned
+        and escalation_notice_key(ticket.id) not in state.planned
+        and gate("escalation")
+    ):  # escalated during quiet hours: the manager hears of it now
+        reason = evaluation.escalate.reason if evaluation.escalate else "escalated during quiet hours"
+        return [escalation_notice(ticket, evaluation, rules, reason=reason)]
+    return []
 
 
 def _earliest(moment: datetime | None, micros: int | None) -> datetime | None:
