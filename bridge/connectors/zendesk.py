@@ -35,7 +35,6 @@ class Updated:
 
     ticket: Ticket
     comment: Comment | None
-    author_id: int | None
     audit_id: int | None
 
 
@@ -270,7 +269,6 @@ class ZendeskConnector:
                 agent_base_url=self.base_url,
             ),
             comment=comment,
-            author_id=author_id,
             audit_id=audit_id if isinstance(audit_id, int) else None,
         )
 

@@ -90,14 +90,11 @@ class Inbox:
     def own_views(self, ticket_id: int, updated_at: datetime) -> list[Ticket]:
         """The executor's views of the bridge's own updates of the ticket in that second
         (events `ticket:<id>:<second>:own:<audit>`, see sync/own_update.py)."""
-        stem = f"ticket:{ticket_id}:{updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}:own:"
+        second = f"ticket:{ticket_id}:{updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')}"
         with self._engine.connect() as conn:
             payloads = conn.execute(
                 select(events.c.payload).where(
-                    events.c.source == EventSource.ZENDESK.value,
-                    events.c.status != "dead",
-                    events.c.event_id > stem,
-                    events.c.event_id < stem[:-1] + ";",  # the next character after ':': a range the index serves
+                    events.c.source == EventSource.ZENDESK.value, events.c.status != "dead", *_own_updates_of(second)
                 )
             ).scalars()
             return [ticket_from_json(loads(text)["ticket"]) for text in payloads]
@@ -146,10 +143,13 @@ def _merge_waiting(conn: Connection, rows: list[dict[str, Any]], *, now: datetim
 
 def _own_update_in(conn: Connection, event_id: str) -> bool:
     """Whether the bridge recorded an update of its own in the second of `ticket:<id>:<second>`."""
-    stem = f"{event_id}:own:"
-    return conn.execute(
-        select(events.c.id).where(events.c.event_id > stem, events.c.event_id < stem[:-1] + ";").limit(1)
-    ).first() is not None
+    return conn.execute(select(events.c.id).where(*_own_updates_of(event_id)).limit(1)).first() is not None
+
+
+def _own_updates_of(second: str) -> tuple[Any, Any]:
+    """Event ids `<second>:own:<audit id>`, `second` being `ticket:<id>:<second>`: a range the index serves."""
+    stem = f"{second}:own:"
+    return events.c.event_id > stem, events.c.event_id < stem[:-1] + ";"  # the character after the colon
 
 
 def _merged(known: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

@@ -28,24 +28,16 @@ OWN_REPORT_WAIT = timedelta(seconds=10)
 
 
 def after_own_update(before: Ticket, updated: Updated) -> Ticket:
-    """The ticket after the bridge's own update of `before`: the response's fields and names
-    (a trigger may change them within the update), `before`'s texts and comments plus the one
-    the update added."""
+    """The ticket after the bridge's own update of `before`: the response's ticket (fields and
+    names; a trigger may change them within the update) with `before`'s texts and comments,
+    plus the comment the update added (the response carries no comments)."""
     after = updated.ticket
+    added = (updated.comment,) if updated.comment is not None else ()
     return replace(
-        before,
+        after,
         subject=after.subject or before.subject,
-        status=after.status,
-        priority=after.priority,
-        type=after.type,
-        tags=after.tags,
-        custom_fields=after.custom_fields,
-        requester_email=after.requester_email,
-        requester_name=after.requester_name,
-        organization=after.organization,
-        group=after.group,
-        updated_at=after.updated_at,
-        comments=before.comments + ((updated.comment,) if updated.comment is not None else ()),
+        description=before.description,
+        comments=before.comments + added,
     )
 
 

@@ -25,7 +25,7 @@ def test_the_view_after_an_own_update_keeps_the_comments_and_takes_the_new_field
     # A trigger moved the ticket to another group within the bridge's update; the response has no comments.
     response = replace(BEFORE, status="hold", tags=frozenset({"tier4", "jira_sup_3"}), updated_at=later,
                        group="Tier 4", description="", comments=())
-    after = after_own_update(BEFORE, Updated(ticket=response, comment=note, author_id=99, audit_id=1234))
+    after = after_own_update(BEFORE, Updated(ticket=response, comment=note, audit_id=1234))
     assert (after.status, after.tags, after.updated_at) == ("hold", frozenset({"tier4", "jira_sup_3"}), later)
     assert (after.requester_email, after.organization, after.group) == ("dana@acme.example", "Acme", "Tier 4")
     assert after.description == BEFORE.description
