@@ -48,6 +48,24 @@ class CompiledPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class TierClock:
+    """The response target of one tier: working time on its calendar since the ticket entered it."""
+
+    target: str  # the alert's target name, e.g. "tier2_response"
+    calendar: BusinessCalendar
+    amount: int  # working microseconds
+    warn_after: int
+
+
+@dataclass(frozen=True, slots=True)
+class TierClocks:
+    by_tier: Mapping[int, TierClock]
+    pause: Predicate  # sla.pause_when: whether a ticket no SLA policy applies to is paused
+    stop: Predicate  # sla.stop_when.response, `replied` counting replies since the tier was entered
+    restarts: bool  # "response" in sla.restart_on_reopen: a reopened ticket's clock counts from the reopen
+
+
+@dataclass(frozen=True, slots=True)
 class Engine:
     type_by_zendesk: Mapping[str, tuple[str, str]]  # casefolded Zendesk type -> (type, reason)
     type_by_tag: Mapping[str, str]
@@ -70,6 +88,7 @@ class Engine:
     policies: tuple[CompiledPolicy, ...]
     # (type, priority, tier) -> first matching policy, when every policy tests only those.
     policy_index: Mapping[tuple[str, str, int], CompiledPolicy | None] | None
+    tier_clocks: TierClocks | None  # None: no tier has a response target
     escalate_tier: int | None
     escalate_tags: frozenset[str]
     escalate_on_breach_tier: int | None
@@ -180,6 +199,7 @@ def compile_rules(rules: Rules) -> Engine:
         rules=tuple(_compile_rule(rule) for rule in rules.routing),
         policies=policies,
         policy_index=_policy_index(rules, policies),
+        tier_clocks=_tier_clocks(rules, calendars),
         escalate_tier=rules.escalation.when.tier_reached,
         escalate_tags=frozenset(rules.escalation.when.tags_any),
         escalate_on_breach_tier=rules.escalation.when.sla_breach_at_tier,
@@ -232,6 +252,25 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
         reason=f"SLA policy {policy.name!r} on calendar {policy.calendar!r}.",
+    )
+
+
+def _tier_clocks(rules: Rules, calendars: Mapping[str, BusinessCalendar]) -> TierClocks | None:
+    by_tier: dict[int, TierClock] = {}
+    for number, tier in rules.tiers.items():
+        if tier.response is None or tier.response == "none" or tier.calendar is None:
+            continue
+        calendar = calendars[tier.calendar]
+        amount = working_us(tier.response, calendar)
+        if amount is not None:
+            by_tier[number] = TierClock(f"tier{number}_response", calendar, amount, int(amount * rules.sla.warn_at))
+    if not by_tier:
+        return None
+    return TierClocks(
+        by_tier=MappingProxyType(by_tier),
+        pause=compile_condition(rules.sla.pause_when),
+        stop=compile_condition(rules.sla.stop_when.response),
+        restarts="response" in rules.sla.restart_on_reopen,
     )
 
 

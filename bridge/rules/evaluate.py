@@ -47,6 +47,7 @@ def evaluate(
     classify(engine, ctx, reasons)
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
     policy = select_policy(engine, ctx)
+    alerts: tuple[SlaAlert, ...]
     if policy is None:
         due, alerts, is_paused = DueTimes((None, None, None)), (), False
         reasons.append("No SLA policy applies.")
@@ -70,7 +71,9 @@ def evaluate(
         reasons.append(engine.stale_reason)
         notify.append("stale")
     kinds = _notice_kinds(notify, engine.muted)
-    alerts += tier_alerts(rules, ctx, pauses, tier_since=tier_since, restarted=restart_us)
+    alerts += tier_alerts(
+        ctx, pauses, paused=is_paused if policy else None, tier_since=tier_since, restarted=restart_us
+    )
     return engine.new_evaluation(  # Evaluation's fields, in order
         ctx.tier, ctx.priority, ctx.type, policy.name if policy else None, due, escalate, tuple(matched),
         tuple(reasons), tuple(added), group if group != ticket.group else None, kinds, alerts, is_paused, stale,

@@ -371,8 +371,6 @@ class Rules(Strict):
         copy = super().model_copy(update=update, deep=deep)
         copy._engine = None
         return copy
-    # The compiled tier response clocks (bridge.rules.sla.TierClocks); built on first use.
-    _tier_clocks: Any = PrivateAttr(None)
 
     def status_for_jira(self, status_name: str) -> StatusMapping | None:
         """The ticket lifecycle step for a Jira status (names compared case-insensitively)."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from types import MappingProxyType
 
 from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.rules.calendar import BusinessCalendar, from_us, merge_pauses, to_us
-from bridge.rules.conditions import Context, Predicate, compile_condition
-from bridge.rules.engine import CompiledPolicy, Engine, engine_of, working_us
+from bridge.rules.conditions import Context, Predicate
+from bridge.rules.engine import CompiledPolicy, Engine, TierClocks, engine_of
 from bridge.rules.result import TARGETS, DueTimes, SlaAlert
 from bridge.rules.schema import Rules
 
@@ -140,52 +138,9 @@ def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
 # -- per-tier response targets (tiers.<n>.response) -------------------------------------
 
 
-
-@dataclass(frozen=True, slots=True)
-class TierClock:
-    """The response target of one tier: working time on its calendar since the ticket entered it."""
-
-    target: str  # the alert's target name, e.g. "tier2_response"
-    calendar: BusinessCalendar
-    amount: int  # working microseconds
-    warn_after: int
-
-
-@dataclass(frozen=True, slots=True)
-class TierClocks:
-    by_tier: Mapping[int, TierClock]
-    pause: Predicate  # sla.pause_when
-    stop: Predicate  # sla.stop_when.response, `replied` counting replies since the tier was entered
-    restarts: bool  # "response" in sla.restart_on_reopen: a reopened ticket's clock counts from the reopen
-
-
 def tier_clocks(rules: Rules) -> TierClocks | None:
-    """The compiled tier targets (None: no tier has one), built on first use and kept on `rules`."""
-    private = rules.__pydantic_private__
-    compiled = private.get("_tier_clocks") if private else None
-    if compiled is None:
-        compiled = _compile_tier_clocks(rules, engine_of(rules)) or False
-        rules._tier_clocks = compiled
-    return compiled or None
-
-
-def _compile_tier_clocks(rules: Rules, engine: Engine) -> TierClocks | None:
-    by_tier: dict[int, TierClock] = {}
-    for number, tier in rules.tiers.items():
-        if tier.response is None or tier.response == "none" or tier.calendar is None:
-            continue
-        calendar = engine.calendars[tier.calendar]
-        amount = working_us(tier.response, calendar)
-        if amount is not None:
-            by_tier[number] = TierClock(f"tier{number}_response", calendar, amount, int(amount * rules.sla.warn_at))
-    if not by_tier:
-        return None
-    return TierClocks(
-        by_tier=MappingProxyType(by_tier),
-        pause=compile_condition(rules.sla.pause_when),
-        stop=compile_condition(rules.sla.stop_when.response),
-        restarts="response" in rules.sla.restart_on_reopen,
-    )
+    """The compiled tier targets (None: no tier has one)."""
+    return engine_of(rules).tier_clocks
 
 
 def tier_entered(ctx: Context, default_tier: int, since: tuple[int, int] | None) -> int:
@@ -206,13 +161,13 @@ def tier_response(
     *,
     entered: int,
     restarted: int | None = None,
-    alerts: bool = True,
+    alert: bool = True,
 ) -> tuple[int | None, tuple[SlaAlert, ...]]:
-    """The due time of the ticket's tier response target and its alert as of `ctx.now_us`.
+    """The due time of the ticket's tier response target and, with `alert`, its alert as of
+    `ctx.now_us` (the caller knows the ticket is open and its clocks are not paused).
 
     Counts working time outside the recorded pauses from `entered` (or from a later reopen);
-    stopped by the response stop condition met since then, or by the ticket being solved;
-    no alert while `sla.pause_when` holds.
+    stopped by the response stop condition met since then.
     """
     clock = clocks_.by_tier.get(ctx.tier)
     if clock is None:
@@ -222,7 +177,7 @@ def tier_response(
         start = restarted
     calendar = clock.calendar
     due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
-    if not alerts or ctx.status in CLOSED_STATUSES or clocks_.pause(ctx):
+    if not alert:
         return due, ()
     now = ctx.now_us
     if now >= due:
@@ -244,16 +199,22 @@ def tier_response(
 
 
 def tier_alerts(
-    rules: Rules,
     ctx: Context,
     pauses: Sequence[tuple[int, int]],
     *,
+    paused: bool | None,
     tier_since: tuple[int, datetime] | None,
     restarted: int | None,
 ) -> tuple[SlaAlert, ...]:
-    """The alert of the tier response target of the ticket's (final) tier, if any."""
-    compiled = tier_clocks(rules)
+    """The alert of the tier response target of the ticket's (final) tier, if any.
+
+    `paused`: whether the ticket's SLA policy has its clocks paused now — the same pause
+    the recorded intervals come from; None where no policy applies (then `sla.pause_when`).
+    """
+    compiled = ctx.engine.tier_clocks
     if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED_STATUSES:
+        return ()
+    if paused or (paused is None and compiled.pause(ctx)):
         return ()
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)
@@ -282,5 +243,5 @@ def tier_response_due(
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     restart = None if restarted is None else to_us(restarted)
     entered = tier_entered(ctx, engine.default_tier, since)
-    due = tier_response(compiled, ctx, pauses, entered=entered, restarted=restart, alerts=False)[0]
+    due = tier_response(compiled, ctx, pauses, entered=entered, restarted=restart, alert=False)[0]
     return None if due is None else from_us(due)

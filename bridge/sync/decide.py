@@ -35,10 +35,12 @@ def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before, and when to look again."""
+    engine = engine_of(rules)
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
-    evaluation = _evaluate(ticket, state, rules, now=now, restarted=restarted)
-    marks.update(tier_marks(ticket, state, rules, tier=evaluation.tier))
-    gate = NoticeGate(engine_of(rules), to_us(now))
+    since = tier_since(state)
+    evaluation = _evaluate(ticket, state, rules, now=now, restarted=restarted, since=since)
+    marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
+    gate = NoticeGate(engine, to_us(now))
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, default_project)
     if state.link is not None:
@@ -61,8 +63,15 @@ def decide(
     )
 
 
-def _evaluate(ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, restarted: datetime | None) -> Evaluation:
-    since = tier_since(state)
+def _evaluate(
+    ticket: Ticket,
+    state: TicketState,
+    rules: Rules,
+    *,
+    now: datetime,
+    restarted: datetime | None,
+    since: tuple[int, datetime] | None,
+) -> Evaluation:
     jira_status = state.marks.get("jira_status")
     evaluation = evaluate(
         ticket, rules, now=now, linked_issue_status=jira_status, paused=state.pauses, restarted=restarted,

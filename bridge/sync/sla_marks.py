@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, Ticket, TicketState
-from bridge.rules import Rules
-from bridge.rules.sla import tier_clocks
+from bridge.rules.engine import Engine
+from bridge.timetext import iso
 
 STOPPED_MARK = "sla_stopped_at"  # when the bridge first saw the ticket solved or closed; "" once reopened
 RESTARTED_MARK = "sla_restarted_at"  # when the bridge saw it reopened last: the clocks restart there
@@ -48,12 +48,13 @@ def tier_since(state: TicketState) -> tuple[int, datetime] | None:
     return int(tier), datetime.fromisoformat(moment)
 
 
-def tier_marks(ticket: Ticket, state: TicketState, rules: Rules, *, tier: int) -> Marks:
-    """Record the ticket's tier when it differs from the recorded one (only if some tier
-    has a response target): dated as `evaluate` dated it (see `bridge.rules.sla.tier_entered`)."""
-    recorded = tier_since(state)
-    if (recorded is not None and recorded[0] == tier) or tier_clocks(rules) is None:
+def tier_marks(ticket: Ticket, recorded: tuple[int, datetime] | None, engine: Engine, *, tier: int) -> Marks:
+    """Record the ticket's tier when it differs from the `recorded` one (only if some tier has
+    a response target): dated as `evaluate` dated it (see `bridge.rules.sla.tier_entered`).
+
+    A ticket first seen at the default tier gets no record: it entered that tier at creation,
+    which is what no record already says (one write fewer per new ticket).
+    """
+    if engine.tier_clocks is None or (recorded[0] == tier if recorded is not None else tier == engine.default_tier):
         return {}
-    fresh = recorded is None and tier == rules.defaults.tier
-    moment = ticket.created_at if fresh else ticket.updated_at
-    return {(ticket.id, TIER_MARK): f"{tier} {moment.isoformat()}"}
+    return {(ticket.id, TIER_MARK): f"{tier} {iso(ticket.updated_at)}"}

@@ -151,3 +151,31 @@ def test_explain_shows_the_tier_due_time(tmp_path) -> None:  # type: ignore[no-u
     table = CliRunner().invoke(rules_app, ["explain", "--ticket", str(path), "--rules", str(SHIPPED),
                                            "--now", "2026-11-23T10:00:00Z"])
     assert "tier 1 response due" in table.output and "2026-11-24T09:00:00Z" in table.output
+
+
+def test_the_tier_clock_pauses_with_the_ticket_s_policy(write_rules) -> None:  # type: ignore[no-untyped-def]
+    # The policy pauses on its own tag, not on sla.pause_when: the tier clock is paused by the
+    # same condition the recorded pauses come from, so it cannot alert while they are open.
+    text = BASE.replace("  1: {name: Help desk, group: Desk}",
+                        "  1: {name: Help desk, group: Desk, response: 1h, calendar: office}")
+    text = text.replace("      targets: {response: 1h, review: 4h, resolution: 2d}",
+                        "      targets: {response: 1h, review: 4h, resolution: 2d}\n"
+                        "      pause_when: {tags_any: [waiting_on_vendor]}")
+    rules = load_rules(write_rules(text))
+    waiting = make_ticket(tags={"waiting_on_vendor"}, created_at=MONDAY, updated_at=MONDAY)
+    ev = evaluate(waiting, rules, now=utc(2026, 11, 23, 12))
+    assert ev.paused and tier_alerts(ev) == {}
+    # Paused since 09:30, resumed at 11:00: the hour's target falls due at 11:30, not 10:00.
+    running = make_ticket(created_at=MONDAY, updated_at=utc(2026, 11, 23, 11))
+    paused = [(utc(2026, 11, 23, 9, 30), utc(2026, 11, 23, 11))]
+    ev = evaluate(running, rules, now=utc(2026, 11, 23, 11, 15), paused=paused)
+    assert tier_alerts(ev) == {"tier1_response": ("warning", utc(2026, 11, 23, 11, 30))}
+
+
+def test_a_changed_copy_of_the_rules_counts_its_own_tier_targets(shipped: Rules) -> None:
+    ticket = make_ticket(type="question", created_at=MONDAY, updated_at=MONDAY)
+    tiers = dict(shipped.tiers)
+    tiers[1] = tiers[1].model_copy(update={"response": "2d"})
+    longer = shipped.model_copy(update={"tiers": tiers})
+    assert tier_response_due(shipped, ticket, tier=1, now=MONDAY) == utc(2026, 11, 24, 9)
+    assert tier_response_due(longer, ticket, tier=1, now=MONDAY) == utc(2026, 11, 25, 9)

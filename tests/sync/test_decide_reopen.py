@@ -47,9 +47,9 @@ def sla_notices(decision: Decision) -> list[str]:
 
 
 def test_solving_then_reopening_restarts_the_clocks_from_the_reopen(rules: Rules) -> None:
-    # Seen open: its tier is recorded, from creation; nothing about stops.
+    # Seen open at the default tier: nothing to record (no record there means "since creation").
     first = decide(question(), TicketState(), rules, now=CREATED + timedelta(minutes=15), default_project="SUP")
-    assert marks(first) == {TIER_MARK: f"1 {CREATED.isoformat()}"}
+    assert marks(first) == {}
     state = TicketState(marks=marks(first))
 
     # Seen solved: the stop is recorded, once.
@@ -106,3 +106,18 @@ def test_moving_up_a_tier_records_the_entry_and_the_tier_target_counts_from_it(r
     due = "2026-11-26T10:00:00+00:00"  # 2 working days from Tuesday 10:00
     late = decide(moved, state, rules, now=datetime(2026, 11, 26, 10, tzinfo=timezone.utc), default_project="SUP")
     assert f"notify:sla:7:tier2_response:breach:{due}" in sla_notices(late)
+
+
+def test_a_ticket_back_at_the_default_tier_counts_from_its_return_not_its_creation(rules: Rules) -> None:
+    moved_at = datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
+    moved = question(tags=frozenset({"reviewed", "tier2"}), updated_at=moved_at)
+    decision = decide(moved, TicketState(), rules, now=moved_at, default_project="SUP")  # no record before
+    assert marks(decision) == {TIER_MARK: f"2 {moved_at.isoformat()}"}
+    back_at = datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
+    back = question(updated_at=back_at)  # the tier2 tag removed: tier 1 again
+    decision = decide(back, TicketState(marks=marks(decision)), rules, now=back_at, default_project="SUP")
+    assert marks(decision) == {TIER_MARK: f"1 {back_at.isoformat()}"}
+    # The tier-1 reply of Monday answered the first spell at tier 1, not this one.
+    late = decide(back, TicketState(marks=marks(decision)), rules, now=datetime(2026, 11, 26, 10, tzinfo=timezone.utc),
+                  default_project="SUP")
+    assert "notify:sla:7:tier1_response:breach:2026-11-26T10:00:00+00:00" in sla_notices(late)
