@@ -109,20 +109,13 @@ def _escalation(
             ticket, tagged_key, status_after=escalation.zendesk_status_after if open_ticket else None,
             stage_after=escalation.stage_after,
         )
-    if (
-        evaluation.escalate is not None
-        and state.link is None
-        and open_ticket
-        and escalation_key(ticket.id) not in state.planned  # planned already: skip building it again
-    ):
+    escalated = bool(state.planned) and escalation_key(ticket.id) in state.planned
+    if evaluation.escalate is not None and state.link is None and open_ticket and not escalated:
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         planned = escalation_actions(ticket, evaluation, evaluation.escalate, rules, default_project=default_project)
         return planned if gate("escalation") else [a for a in planned if a.kind is not ActionKind.NOTIFY]
-    if (
-        escalation_key(ticket.id) in state.planned
-        and escalation_notice_key(ticket.id) not in state.planned
-        and gate("escalation")
-    ):  # escalated during quiet hours: the manager hears of it now
+    if escalated and escalation_notice_key(ticket.id) not in state.planned and gate("escalation"):
+        # escalated during quiet hours: the manager hears of it now
         reason = evaluation.escalate.reason if evaluation.escalate else "escalated during quiet hours"
         return [escalation_notice(ticket, evaluation, rules, reason=reason)]
     return []

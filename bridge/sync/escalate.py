@@ -26,12 +26,17 @@ def issue_tag(issue_key: str) -> str:
 
 
 def issue_key_from_tags(tags: frozenset[str]) -> str | None:
-    """Recover the issue key from the ticket's own tags, so a lost store escalates nothing twice."""
-    for tag in sorted(tags):
-        rest = tag.removeprefix(ISSUE_TAG_PREFIX)
-        if rest != tag and "-" in rest and rest.rsplit("-", 1)[1].isdigit():
-            return rest.upper()
-    return None
+    """Recover the issue key from the ticket's own tags, so a lost store escalates nothing twice.
+
+    Of several such tags, the first in sorted order (found without sorting: every decision asks).
+    """
+    found = None
+    for tag in tags:
+        if tag.startswith(ISSUE_TAG_PREFIX) and (found is None or tag < found):
+            rest = tag[len(ISSUE_TAG_PREFIX):]
+            if "-" in rest and rest.rsplit("-", 1)[1].isdigit():
+                found = tag
+    return found[len(ISSUE_TAG_PREFIX):].upper() if found is not None else None
 
 
 def _when(value: datetime | None) -> str:

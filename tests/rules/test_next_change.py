@@ -86,8 +86,9 @@ def cases(draw: st.DrawFn) -> tuple[Ticket, datetime, list[tuple[datetime, datet
 
 
 def outcome(ev: Evaluation) -> tuple[Any, ...]:
-    """Everything time may change in an evaluation, but the due times of a paused clock."""
-    alerts = tuple((alert.target, alert.level) for alert in ev.sla_alerts)
+    """Everything time may change in an evaluation, but the due times of a paused clock (a
+    paused clock raises no alert: an alert's due time is fixed)."""
+    alerts = tuple((alert.target, alert.level, alert.due) for alert in ev.sla_alerts)
     escalate = ev.escalate.reason if ev.escalate else None
     return ev.tier, ev.priority, ev.type, ev.sla_policy, ev.rules, ev.reasons, ev.add_tags, ev.notify, alerts, \
         ev.paused, ev.stale, escalate

@@ -105,6 +105,9 @@ def test_issue_tags_round_trip() -> None:
     assert issue_tag("SUP-12") == "jira_sup-12"
     assert issue_key_from_tags(frozenset({"vip", "jira_sup-12"})) == "SUP-12"
     assert issue_key_from_tags(frozenset({"jira_escalated", "jira_integration"})) is None
+    # Tagged with two issues: the same one every time, whatever the set's order.
+    for order in (["jira_sup-9", "jira_abc-30", "jira_x-"], ["jira_x-", "jira_abc-30", "jira_sup-9"]):
+        assert issue_key_from_tags(frozenset(order)) == "ABC-30"
 
 
 def issue(status: str, category: str = "indeterminate", comments: tuple[Comment, ...] = ()) -> Issue:
