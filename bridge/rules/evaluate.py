@@ -16,7 +16,7 @@ from bridge.rules.calendar import from_us, merge_pauses, to_us
 from bridge.rules.classify import classify
 from bridge.rules.conditions import NEVER, Context
 from bridge.rules.route import route
-from bridge.rules.engine import Engine, engine_of
+from bridge.rules.engine import CompiledPolicy, Engine, engine_of
 from bridge.rules.result import DueTimes, Escalation, Evaluation, SlaAlert
 from bridge.rules.schema import Rules
 from bridge.rules.sla import clock_starts, clocks, select_policy, tier_alerts, worst_state
@@ -46,24 +46,9 @@ def evaluate(
     reasons: list[str] = []
     classify(engine, ctx, reasons)
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
-    policy = select_policy(engine, ctx)
-    alerts: tuple[SlaAlert, ...]
-    if policy is None:
-        due, alerts, is_paused = DueTimes((None, None, None)), (), False
-        reasons.append("No SLA policy applies.")
-    else:
-        due, alerts, is_paused = clocks(policy, ctx, pauses, starts)
-        reasons.append(policy.reason)
-        if is_paused:
-            reasons.append("SLA clocks are paused now.")
-
+    policy, due, alerts, is_paused = _policy_clocks(engine, ctx, pauses, starts, reasons)
     why = rule_escalates or _escalation_reason(engine, ctx, alerts)
-    escalate = None
-    if why is not None:
-        ctx.tier = max(ctx.tier, engine.escalate_tier or engine.top_tier)
-        escalate = _escalation(rules, ctx, why)
-        reasons.append(f"Escalate to Jira: {why}.")
-        notify.insert(0, "escalation")
+    escalate = None if why is None else _escalate(rules, ctx, why, reasons, notify)
     if group is None and ctx.tier > engine.default_tier:
         group = _group_of_new_tier(rules, engine, ctx)
     stale = _stale(engine, ctx)
@@ -80,6 +65,29 @@ def evaluate(
         None if ctx.next_change == NEVER else from_us(ctx.next_change),
     )
 
+
+def _policy_clocks(
+    engine: Engine, ctx: Context, pauses: list[tuple[int, int]], starts: tuple[int, ...] | None, reasons: list[str]
+) -> tuple[CompiledPolicy | None, DueTimes, tuple[SlaAlert, ...], bool]:
+    """The ticket's SLA policy, its due times and alerts, and whether its clocks are paused now."""
+    policy = select_policy(engine, ctx)
+    if policy is None:
+        reasons.append("No SLA policy applies.")
+        return None, DueTimes((None, None, None)), (), False
+    due, alerts, is_paused = clocks(policy, ctx, pauses, starts)
+    reasons.append(policy.reason)
+    if is_paused:
+        reasons.append("SLA clocks are paused now.")
+    return policy, due, alerts, is_paused
+
+
+def _escalate(rules: Rules, ctx: Context, why: str, reasons: list[str], notify: list[str]) -> Escalation:
+    """Escalating puts the ticket at the escalation tier (the top one by default) and tells the manager."""
+    engine = ctx.engine
+    ctx.tier = max(ctx.tier, engine.escalate_tier or engine.top_tier)
+    reasons.append(f"Escalate to Jira: {why}.")
+    notify.insert(0, "escalation")
+    return _escalation(rules, ctx, why)
 
 
 def _notice_kinds(notify: list[str], muted: frozenset[str]) -> tuple[str, ...]:
