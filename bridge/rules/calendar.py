@@ -16,6 +16,8 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_UTC = timezone.utc
+_from_timestamp = datetime.fromtimestamp
 US = 1_000_000  # microseconds per second
 _ONE_US = timedelta(microseconds=1)
 _CHUNK_DAYS = 400  # grow the table by about a year at a time
@@ -31,10 +33,11 @@ def to_us(moment: datetime) -> int:
 
 def from_us(micros: int) -> datetime:
     """Integer microseconds since the epoch as an aware UTC datetime (exact)."""
-    # fromtimestamp on whole seconds is exact and twice as fast as EPOCH + timedelta.
-    seconds, rest = divmod(micros, US)
-    moment = datetime.fromtimestamp(seconds, timezone.utc)
-    return moment.replace(microsecond=rest) if rest else moment
+    # fromtimestamp on whole seconds is exact and twice as fast as EPOCH + timedelta; due
+    # times fall on whole seconds, so the common case makes one datetime, not two.
+    if micros % US:
+        return _from_timestamp(micros // US, _UTC).replace(microsecond=micros % US)
+    return _from_timestamp(micros // US, _UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,11 +84,14 @@ class Context:
     def replied(self) -> bool:
         """An agent replied publicly: a public comment after the first, not by the requester."""
         if self._replied is None:
+            self._replied = False
             comments = self.ticket.comments
-            requester = (self.ticket.requester_email or "").casefold() if len(comments) > 1 else ""
-            self._replied = len(comments) > 1 and any(  # half the tickets have no second comment
-                comment.public and comment.author.casefold() != requester for comment in comments[1:]
-            )
+            if len(comments) > 1:  # half the tickets have no second comment
+                requester = (self.ticket.requester_email or "").casefold()
+                for comment in comments[1:]:  # a loop, not any(generator): every open ticket asks
+                    if comment.public and comment.author.casefold() != requester:
+                        self._replied = True
+                        break
         return self._replied
 
 

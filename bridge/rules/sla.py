@@ -172,7 +172,7 @@ def tier_response(
     clock = clocks_.by_tier.get(ctx.tier)
     if clock is None:
         return None, ()
-    start = max(entered, ctx.created_us)
+    start = entered if entered > ctx.created_us else ctx.created_us
     if restarted is not None and clocks_.restarts and restarted > start:
         start = restarted
     calendar = clock.calendar
