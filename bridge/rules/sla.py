@@ -138,11 +138,6 @@ def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
 # -- per-tier response targets (tiers.<n>.response) -------------------------------------
 
 
-def tier_clocks(rules: Rules) -> TierClocks | None:
-    """The compiled tier targets (None: no tier has one)."""
-    return engine_of(rules).tier_clocks
-
-
 def tier_entered(ctx: Context, default_tier: int, since: tuple[int, int] | None) -> int:
     """When the ticket entered its tier: the recorded moment if the record is of this tier;
     creation for a ticket at the default tier with no record; else its last update (the
@@ -233,10 +228,10 @@ def tier_response_due(
 ) -> datetime | None:
     """When the response target of `tier` falls due for `ticket` (None: the tier has none);
     the figure `evaluate` alerts on, for `bridge rules explain`."""
-    compiled = tier_clocks(rules)
+    engine = engine_of(rules)
+    compiled = engine.tier_clocks
     if compiled is None or tier not in compiled.by_tier:
         return None
-    engine = engine_of(rules)
     pauses = merge_pauses(paused, now=now) if paused else []
     ctx = Context(ticket, now_us=to_us(now), linked_issue_status=None, engine=engine, pauses=pauses)
     ctx.tier = tier
