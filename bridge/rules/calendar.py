@@ -57,6 +57,18 @@ class _Table:
             total += (moment if moment < end else end) - start
         return total
 
+    def latest_with(self, amount: int) -> int:
+        """The latest moment up to which at most `amount` (>= 0, covered, below the total) of
+        working time has elapsed: the moment it is reached, or, if a working span ends there,
+        the start of the next one."""
+        index = bisect_right(self.cum, amount) - 1
+        left = amount - self.cum[index]
+        for start, end in self.spans[index]:
+            if left < end - start:
+                return start + left
+            left -= end - start
+        raise AssertionError("cumulative table out of step")  # pragma: no cover
+
     def moment_of(self, amount: int) -> int:
         """The earliest moment at which `amount` (> 0, covered) of working time has elapsed."""
         index = bisect_left(self.cum, amount) - 1
@@ -89,6 +101,9 @@ class BusinessCalendar:
         longest = max(sum(end - start for start, end in day) for day in week) * 60
         self.day_length_us = (day_length_s or longest) * US
         self._table: _Table | None = None
+        # latest_start answers for one `end` (a sweep asks about one moment for every
+        # ticket): (end, {amount: answer}), replaced whole when `end` changes.
+        self._latest: tuple[int, dict[int, int]] = (-1, {})
 
     # -- the table ---------------------------------------------------------------------
 
@@ -152,6 +167,31 @@ class BusinessCalendar:
         if table is None or not (table.day_start[0] <= low and high < table.day_start[-1]):
             table = self._cover(start, end)
         return table.working_at(end) - table.working_at(start)
+
+    def latest_start(self, end: int, amount: int) -> int:
+        """The latest moment from which `amount` (> 0) of working time has passed by `end`:
+        `working_between(m, end) >= amount` exactly when m <= the answer.
+
+        One comparison then tells whether a clock started at m has run `amount`; the answer
+        is kept per `end`, so judging many tickets at one moment measures it once.
+        """
+        memo_end, answers = self._latest
+        if memo_end == end:
+            answer = answers.get(amount)
+            if answer is not None:
+                return answer
+        else:
+            answers = {}
+            self._latest = (end, answers)
+        table = self._table_for(end)
+        back = 0
+        while table.working_at(end) < amount:  # not enough working time in the table before `end`
+            back = max(back * 2, _CHUNK_DAYS)
+            if back > _MAX_DAYS:
+                raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+            table = self._cover(end - back * 86400 * US, end)
+        answer = answers[amount] = table.latest_with(table.working_at(end) - amount)
+        return answer
 
     def add(self, start: int, amount: int) -> int:
         """The moment `amount` microseconds of working time after `start`."""

@@ -35,7 +35,21 @@ def evaluate(
     `restarted` when the ticket was last reopened, `tier_since` since when it is at which tier."""
     if now.tzinfo is None:
         raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
-    engine = engine_of(rules)
+    return evaluate_on(engine_of(rules), rules, ticket, now, linked_issue_status, paused, restarted, tier_since)
+
+
+def evaluate_on(
+    engine: Engine,
+    rules: Rules,
+    ticket: Ticket,
+    now: datetime,
+    linked_issue_status: str | None,
+    paused: Sequence[tuple[datetime, datetime | None]],
+    restarted: datetime | None,
+    tier_since: tuple[int, datetime] | None,
+) -> Evaluation:
+    """`evaluate` on the compiled `engine` of `rules`, every argument given in order: the sync
+    core's entry, once per judged ticket (no keywords to match, no second engine lookup)."""
     pauses = merge_pauses(paused, now=now) if paused else []
     restart_us = None if restarted is None else to_us(restarted)
     starts = None if restart_us is None else clock_starts(rules.sla.restart_on_reopen, to_us(ticket.created_at), restart_us)
@@ -111,9 +125,12 @@ def _stale(engine: Engine, ctx: Context) -> bool:
     updated = to_us(ctx.ticket.updated_at)
     calendar = engine.stale_calendar
     # Working time never exceeds wall-clock time: a recent update needs no calendar to judge.
-    if ctx.now_us - updated >= after and (calendar is None or calendar.working_between(updated, ctx.now_us) >= after):
+    if ctx.now_us - updated >= after and (calendar is None or updated <= calendar.latest_start(ctx.now_us, after)):
         return True
-    ctx.changes_at(updated + after if calendar is None else calendar.add(updated, after))
+    if calendar is None:
+        ctx.changes_at(updated + after)
+    elif updated + after < ctx.next_change:  # no sooner than that: else a change comes first anyway
+        ctx.changes_at(calendar.add(updated, after))
     return False
 
 

@@ -84,22 +84,18 @@ def _alerts(
     created, now = ctx.created_us, ctx.now_us
     start = created
     alerts: list[SlaAlert] = []
-    elapsed = -1  # working time so far: measured once, only if some clock may warn
     for index, moment in enumerate(moments):
         if moment is None:
             continue
-        if starts is not None and starts[index] != start:
-            start, elapsed = starts[index], -1  # another start: measure again
+        if starts is not None:
+            start = starts[index]
         if now >= moment:
             level = "breach"
         else:
             ctx.changes_at(moment)  # the breach
             warn_after = policy.warn_amounts[index]
-            # Working time never exceeds wall-clock time: young tickets are not measured.
-            if elapsed < 0 and now - start >= warn_after:
-                elapsed = calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
-            if elapsed < warn_after:
-                ctx.changes_at(_warning_moment(calendar, start, warn_after, pauses))
+            if not _has_run(calendar, start, now, warn_after, pauses):
+                _warns_at(ctx, calendar, start, warn_after, pauses)
                 continue
             level = "warning"
         stopped = policy.stops[index](ctx) if start == created else stopped_since(policy.stops[index], ctx, start)
@@ -124,9 +120,23 @@ def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
         ctx._replied = saved
 
 
-def _warning_moment(calendar: BusinessCalendar, start: int, warn_after: int, pauses: Sequence[tuple[int, int]]) -> int:
-    """When `warn_after` of working time (outside the pauses) has passed since `start`."""
-    return calendar.add_paused(start, warn_after, pauses) if pauses else calendar.add(start, warn_after)
+def _has_run(calendar: BusinessCalendar, start: int, now: int, amount: int, pauses: Sequence[tuple[int, int]]) -> bool:
+    """Whether `amount` of working time (outside the pauses) has passed from `start` to `now`."""
+    if now - start < amount:
+        return False  # working time never exceeds wall-clock time: young clocks are not measured
+    if pauses:
+        return calendar.working_paused(start, now, pauses) >= amount
+    return start <= calendar.latest_start(now, amount)  # one comparison: kept per `now`
+
+
+def _warns_at(
+    ctx: Context, calendar: BusinessCalendar, start: int, warn_after: int, pauses: Sequence[tuple[int, int]]
+) -> None:
+    """Tell `ctx` when `warn_after` of working time (outside the pauses) will have passed
+    since `start` — unless an earlier change is known already: it can be no sooner than
+    `start + warn_after`, and the calendar need not be asked."""
+    if start + warn_after < ctx.next_change:
+        ctx.changes_at(calendar.add_paused(start, warn_after, pauses) if pauses else calendar.add(start, warn_after))
 
 
 def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
@@ -179,13 +189,8 @@ def tier_response(
         level = "breach"
     else:
         ctx.changes_at(due)
-        warn_after = clock.warn_after
-        # Working time never exceeds wall-clock time: a young clock is not measured.
-        worked = 0 if now - start < warn_after else (
-            calendar.working_paused(start, now, pauses) if pauses else calendar.working_between(start, now)
-        )
-        if worked < warn_after:
-            ctx.changes_at(_warning_moment(calendar, start, warn_after, pauses))
+        if not _has_run(calendar, start, now, clock.warn_after, pauses):
+            _warns_at(ctx, calendar, start, clock.warn_after, pauses)
             return due, ()
         level = "warning"
     if stopped_since(clocks_.stop, ctx, start):

@@ -8,9 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
-from bridge.rules import Evaluation, Rules, evaluate
+from bridge.rules import Evaluation, Rules
 from bridge.rules.calendar import from_us, to_us
-from bridge.rules.engine import engine_of
+from bridge.rules.engine import Engine, engine_of
+from bridge.rules.evaluate import evaluate_on
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
 from bridge.sync.escalate import (
@@ -38,7 +39,7 @@ def decide(
     engine = engine_of(rules)
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
     since = tier_since(state)
-    evaluation = _evaluate(ticket, state, rules, now=now, restarted=restarted, since=since)
+    evaluation = _evaluate(engine, ticket, state, rules, now, restarted, since)
     marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
     gate = NoticeGate(engine, to_us(now))
     open_ticket = ticket.status not in CLOSED_STATUSES
@@ -64,28 +65,22 @@ def decide(
 
 
 def _evaluate(
+    engine: Engine,
     ticket: Ticket,
     state: TicketState,
     rules: Rules,
-    *,
     now: datetime,
     restarted: datetime | None,
     since: tuple[int, datetime] | None,
 ) -> Evaluation:
-    jira_status = state.marks.get("jira_status")
-    evaluation = evaluate(
-        ticket, rules, now=now, linked_issue_status=jira_status, paused=state.pauses, restarted=restarted,
-        tier_since=since,
-    )
+    jira_status = state.marks.get("jira_status") if state.marks else None
+    evaluation = evaluate_on(engine, rules, ticket, now, jira_status, state.pauses, restarted, since)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the ticket's last update, not now: due times (and the notices
         # keyed by them) must not depend on when this decision happens to run.
         started = state.pauses[-1][0]
         ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
-        evaluation = evaluate(
-            ticket, rules, now=now, linked_issue_status=jira_status, paused=ended, restarted=restarted,
-            tier_since=since,
-        )
+        evaluation = evaluate_on(engine, rules, ticket, now, jira_status, ended, restarted, since)
     return evaluation
 
 

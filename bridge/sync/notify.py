@@ -31,14 +31,17 @@ def sla_notices(
 ) -> list[Action]:
     """A notice per SLA alert, once per target, level and due time; none for those `planned` before."""
     notices = []
+    prefix = f"notify:sla:{ticket.id}:"
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
     for alert in evaluation.sla_alerts:
         level = alert.level
         due = iso(alert.due)
-        key = f"notify:sla:{ticket.id}:{alert.target}:{level}:{due}"
-        kind = "sla_" + level
-        if key in planned or not gate(kind):
+        key = f"{prefix}{alert.target}:{level}:{due}"
+        if key in planned:
             continue  # (the sweep asks again every minute: cheap when nothing is new)
+        kind = "sla_breach" if level == "breach" else "sla_warning"
+        if not gate(kind):
+            continue
         if not tail:
             tail = (
                 f" UTC · {evaluation.priority} · {evaluation.sla_policy or 'no policy'}\n"
@@ -58,9 +61,12 @@ def requested_notices(
     once per kind — for staleness, once per quiet spell (keyed by the last update)."""
     notices = []
     for kind in evaluation.notify:
-        if kind == "escalation":
+        if kind == "stale":
+            key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}"
+        elif kind == "escalation":
             continue  # part of the escalation's own actions
-        key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}" if kind == "stale" else f"notify:{kind}:{ticket.id}"
+        else:
+            key = f"notify:{kind}:{ticket.id}"
         if key in planned or not gate(kind):
             continue
         reasons = "\n".join(evaluation.reasons[-2:])

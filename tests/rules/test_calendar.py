@@ -167,6 +167,24 @@ def test_due_minus_start_in_working_time_is_the_amount(cal: BusinessCalendar, st
 
 
 @settings(max_examples=300, deadline=None)
+@given(cal=CALENDARS, end=MOMENTS, amount=st.integers(1, 200 * HOUR), offset=st.integers(-3 * 86400 * US, 3 * 86400 * US))
+def test_latest_start_is_where_the_amount_stops_fitting(cal: BusinessCalendar, end: int, amount: int, offset: int) -> None:
+    latest = cal.latest_start(end, amount)
+    assert cal.working_between(latest, end) >= amount
+    assert cal.working_between(latest + 1, end) < amount  # the latest such moment
+    moment = latest + offset  # and any other moment is judged the same way
+    assert (cal.working_between(moment, end) >= amount) == (moment <= latest)
+    assert cal.latest_start(end, amount) == latest  # asked again: the kept answer
+
+
+def test_latest_start_reaches_back_beyond_the_table() -> None:
+    cal = calendar(timezone="GMT", hours={"mon-fri": "08:00-16:00"})
+    end = to_us(utc(2026, 6, 1, 12))
+    latest = cal.latest_start(end, 2000 * 8 * HOUR)  # about eight years of working days back
+    assert cal.working_between(latest, end) == 2000 * 8 * HOUR
+
+
+@settings(max_examples=300, deadline=None)
 @given(cal=CALENDARS, start=MOMENTS, a=AMOUNTS, b=AMOUNTS)
 def test_due_is_monotonic_in_the_amount(cal: BusinessCalendar, start: int, a: int, b: int) -> None:
     low, high = sorted((a, b))
