@@ -14,7 +14,7 @@ import holidays as holidays_lib
 from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition
 from bridge.rules.notify import QuietClock
-from bridge.rules.result import TARGETS, Evaluation, SlaAlert, fast_constructor
+from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
 from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
 
 
@@ -100,8 +100,10 @@ class Engine:
     muted: frozenset[str]  # notice kinds switched off in notifications.events
     quiet: QuietClock | None  # notifications.quiet_hours
     quiet_except: frozenset[str]  # kinds that go out in quiet hours too
+    escalation_fields: Mapping[str, Any]  # escalation.fields, read-only: every escalation shares it
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
+    new_escalation: Callable[..., Escalation]
 
 
 def week_spans(calendar: Calendar) -> WeekSpans:
@@ -213,8 +215,10 @@ def compile_rules(rules: Rules) -> Engine:
         muted=frozenset(kind for kind, on in rules.notifications.events.model_dump().items() if not on),
         quiet=QuietClock(quiet) if quiet is not None else None,
         quiet_except=frozenset(quiet.except_) if quiet is not None else frozenset(),
+        escalation_fields=MappingProxyType(dict(rules.escalation.fields)),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
+        new_escalation=fast_constructor(Escalation),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
-from types import MappingProxyType
 
 from bridge.model import Ticket
 from bridge.rules.calendar import from_us, merge_pauses, to_us
@@ -150,16 +149,16 @@ def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...
 def _escalation(rules: Rules, ctx: Context, why: str) -> Escalation:
     policy = rules.escalation
     tier = rules.tiers.get(ctx.tier)
-    return Escalation(
-        to=policy.to,
-        reason=why[0].upper() + why[1:],
-        project=tier.jira_project if tier is not None else None,
-        issue_type=policy.issue_types.get(ctx.type, policy.issue_type),
-        jira_priority=rules.priorities[ctx.priority].jira,
-        labels=policy.labels,
-        zendesk_status_after=policy.zendesk_status_after,
-        stage_after=policy.stage_after,
-        fields=MappingProxyType(dict(policy.fields)),
+    return ctx.engine.new_escalation(  # Escalation's fields, in order
+        policy.to,
+        why[0].upper() + why[1:],
+        tier.jira_project if tier is not None else None,
+        policy.issue_types.get(ctx.type, policy.issue_type),
+        rules.priorities[ctx.priority].jira,
+        policy.labels,
+        policy.zendesk_status_after,
+        policy.stage_after,
+        ctx.engine.escalation_fields,
     )
 
 

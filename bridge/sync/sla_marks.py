@@ -27,13 +27,14 @@ def reopen(ticket: Ticket, state: TicketState) -> tuple[datetime | None, Marks]:
     at the update that showed it open again (the status changed with that update).
     """
     marks: Marks = {}
-    stopped = state.marks.get(STOPPED_MARK)
-    restarted = state.marks.get(RESTARTED_MARK) or None
-    if ticket.status.casefold() in CLOSED_STATUSES:
+    known = state.marks
+    stopped = known.get(STOPPED_MARK) if known else None
+    restarted = (known.get(RESTARTED_MARK) or None) if known else None
+    if ticket.status in CLOSED_STATUSES or ticket.status.casefold() in CLOSED_STATUSES:
         if not stopped:
-            marks[(ticket.id, STOPPED_MARK)] = ticket.updated_at.isoformat()
+            marks[(ticket.id, STOPPED_MARK)] = iso(ticket.updated_at)
     elif stopped:
-        restarted = ticket.updated_at.isoformat()
+        restarted = iso(ticket.updated_at)
         marks[(ticket.id, STOPPED_MARK)] = ""
         marks[(ticket.id, RESTARTED_MARK)] = restarted
     return (datetime.fromisoformat(restarted) if restarted else None), marks
