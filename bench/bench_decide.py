@@ -2,40 +2,100 @@
 
 `decide` is what every ticket event and every sweep runs: `evaluate` plus building the
 actions (an escalation's full issue text, SLA notices) and dropping those planned before.
-Two cases: a fresh store (everything is planned) and a store that has seen it all.
+Three cases:
+
+- ticket events: tickets as webhooks and polls bring them, created in the last five days
+  and changed in the last hour, on a store that has planned nothing for them yet;
+- a months-old backlog (a year of tickets, most still open) on an empty store: the first
+  sweep after the bridge is installed, with every overdue notice new;
+- the same backlog once all of that is planned: what later sweeps of it cost.
+
+Times are CPU time of this process (`time.process_time`): one core, as the target says.
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-from bench.bench_rules import NOW, generate
-from bridge.model import TicketState
-from bridge.rules import load_rules
+from bench.bench_rules import NOW, SUBJECTS, TAGS, generate
+from bridge.model import Comment, Ticket, TicketState
+from bridge.rules import Rules, load_rules
 from bridge.sync.decide import decide
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNT = 100_000
 TARGET = 50_000  # tickets/s per core
+AGENT = "agent@support.example"
+
+
+def generate_events(count: int, *, seed: int) -> list[Ticket]:
+    """Tickets as the daemon hears of them: created within five days of `NOW`, changed within
+    its last hour, with zero to three comments since the first, from the requester or an agent."""
+    rng = random.Random(seed)
+    tickets = []
+    for number in range(count):
+        created = NOW - timedelta(seconds=rng.randrange(60, 5 * 86400))
+        updated = max(created, NOW - timedelta(seconds=rng.randrange(1, 3600)))
+        requester = f"user{number % 5000}@client{number % 300}.example"
+        comments = [Comment("1", "Please help", True, requester, created)]
+        for n in range(rng.randrange(0, 4)):
+            comments.append(Comment(
+                str(n + 2), "Looking into it", rng.random() < 0.7, rng.choice((requester, AGENT)),
+                created + (updated - created) * (n + 1) / 4,
+            ))
+        tickets.append(Ticket(
+            id=number,
+            subject=rng.choice(SUBJECTS),
+            description="Steps to reproduce: open the page, click export. " * rng.randrange(1, 8),
+            status=rng.choice(("new", "open", "open", "open", "pending", "hold", "solved")),
+            priority=rng.choice(("urgent", "high", "normal", "normal", "low", None)),
+            type=rng.choice(("incident", "problem", "question", "task", None)),
+            tags=frozenset(rng.sample(TAGS, rng.randrange(0, 3))),
+            created_at=created,
+            updated_at=updated,
+            requester_email=requester,
+            organization=f"Client {number % 300}",
+            comments=tuple(comments),
+        ))
+    return tickets
+
+
+def _measure(rules: Rules, tickets: list[Ticket], state_of: Callable[[Ticket], TicketState]) -> tuple[list[float], int]:
+    """Tickets per second of three runs, and the actions planned in one."""
+    rates, actions = [], 0
+    for _ in range(3):
+        began = time.process_time()
+        actions = sum(len(decide(t, state_of(t), rules, now=NOW, default_project="SUP").actions) for t in tickets)
+        rates.append(len(tickets) / (time.process_time() - began))
+    return rates, actions
 
 
 def run() -> list[dict[str, object]]:
     rules = load_rules(ROOT / "rules.yaml")
-    tickets = [ticket for ticket, _ in generate(COUNT, seed=5)]
     empty = TicketState()
-    seen = {t.id: TicketState(planned=frozenset(a.key for a in decide(t, empty, rules, now=NOW, default_project="SUP").actions)) for t in tickets}
+    events = generate_events(COUNT, seed=7)
+    backlog = [ticket for ticket, _ in generate(COUNT, seed=5)]
+    seen = {
+        t.id: TicketState(planned=frozenset(a.key for a in decide(t, empty, rules, now=NOW, default_project="SUP").actions))
+        for t in backlog
+    }
+    cases: list[tuple[str, list[Ticket], Callable[[Ticket], TicketState]]] = [
+        ("ticket events (changed in the last hour), nothing planned yet", events, lambda t: empty),
+        ("months-old backlog, empty store: first sweep", backlog, lambda t: empty),
+        ("months-old backlog, everything planned before: later sweeps", backlog, lambda t: seen[t.id]),
+    ]
     rows: list[dict[str, object]] = []
-    for label, state_of in (("fresh store", lambda t: empty), ("everything planned before", lambda t: seen[t.id])):
-        rates = []
-        for _ in range(3):
-            started = time.perf_counter()
-            actions = sum(len(decide(t, state_of(t), rules, now=NOW, default_project="SUP").actions) for t in tickets)
-            rates.append(COUNT / (time.perf_counter() - started))
+    for label, tickets, state_of in cases:
+        rates, actions = _measure(rules, tickets, state_of)
+        median = statistics.median(rates)
         rows.append({
-            "case": label, "tickets": COUNT, "actions planned": actions,
-            "median tickets/s": statistics.median(rates), "target": f">= {TARGET:,}/s",
-            "met": "yes" if statistics.median(rates) >= TARGET else "no",
+            "case": label, "tickets": len(tickets), "actions planned": actions,
+            "median tickets/s": median, "µs each": f"{1e6 / median:.1f}", "best tickets/s": max(rates),
+            "target": f">= {TARGET:,}/s", "met": "yes" if median >= TARGET else "no",
         })
     return rows
