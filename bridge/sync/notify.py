@@ -15,11 +15,12 @@ from bridge.timetext import iso
 # frozen dataclass's object.__setattr__ per field: a fifth of the cost, and `decide`
 # builds two or three actions per ticket.
 new_action = fast_constructor(Action)
+_NOTIFY = ActionKind.NOTIFY  # (an enum member read from its class costs a lookup each time)
 
 
 def notice(rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None) -> Action:
     """One notice; it goes to the rules' channel when they name one, else to BRIDGE_SLACK_MANAGER_CHANNEL."""
-    return new_action(ActionKind.NOTIFY, key, ticket_id, None, _params(kind, text, rules.notifications.channel), after)
+    return new_action(_NOTIFY, key, ticket_id, None, _params(kind, text, rules.notifications.channel), after)
 
 
 def _params(kind: str, text: str, channel: str | None) -> dict[str, Any]:
@@ -31,6 +32,7 @@ def sla_notices(
 ) -> list[Action]:
     """A notice per SLA alert, once per target, level and due time; none for those `planned` before."""
     notices = []
+    channel = rules.notifications.channel
     prefix = f"notify:sla:{ticket.id}:"
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
     for alert in evaluation.sla_alerts:
@@ -50,7 +52,7 @@ def sla_notices(
         icon = ":fire:" if level == "breach" else ":alarm_clock:"
         # due is UTC: its date and minutes
         text = f"{icon} SLA {level}: ticket #{ticket.id} {alert.target} due {due[:10]} {due[11:16]}{tail}"
-        notices.append(new_action(ActionKind.NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
+        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, channel), None))
     return notices
 
 
@@ -74,7 +76,7 @@ def requested_notices(
             f"{_title(kind)}: ticket #{ticket.id} · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
             f"*{ticket.subject}*\n{reasons}\n<{ticket.url}|Open the ticket>"
         )
-        notices.append(new_action(ActionKind.NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
+        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
     return notices
 
 
