@@ -29,7 +29,6 @@ class Context:
     def __init__(
         self,
         ticket: Ticket,
-        *,
         now_us: int,
         linked_issue_status: str | None,
         engine: Any = None,

@@ -52,9 +52,8 @@ def evaluate_on(
     pauses = merge_pauses(paused, now=now) if paused else []
     restart_us = None if restarted is None else to_us(restarted)
     starts = None if restart_us is None else clock_starts(rules.sla.restart_on_reopen, to_us(ticket.created_at), restart_us)
-    ctx = Context(
-        ticket, now_us=to_us(now), linked_issue_status=linked_issue_status, engine=engine, pauses=pauses,
-        sla_probe=_sla_state if starts is None else partial(_sla_state_from, starts),
+    ctx = Context(  # positionally: once per judged ticket
+        ticket, to_us(now), linked_issue_status, engine, pauses, _sla_state if starts is None else partial(_sla_state_from, starts)
     )
     reasons: list[str] = []
     classify(engine, ctx, reasons)
@@ -105,8 +104,8 @@ def _escalate(rules: Rules, ctx: Context, why: str, reasons: list[str], notify: 
 
 def _notice_kinds(notify: list[str], muted: frozenset[str]) -> tuple[str, ...]:
     """The kinds asked for, once each, in order, without the muted ones."""
-    if len(notify) == 1:  # most tickets: only "stale" (no generator, no dict for them)
-        return () if notify[0] in muted else (notify[0],)
+    if len(notify) < 2:  # most tickets: none, or only "stale" (no generator, no dict for them)
+        return () if not notify or notify[0] in muted else (notify[0],)
     return tuple(dict.fromkeys(kind for kind in notify if kind not in muted))
 
 
