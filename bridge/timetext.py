@@ -29,6 +29,26 @@ def iso(moment: datetime) -> str:
     return _day(moment.toordinal()) + "T" + _CLOCK[moment.hour * 60 + moment.minute] + _SECONDS_UTC[moment.second]
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=2048)
+def _day_t(days: int) -> str:
+    """`_day` of a day counted from the epoch, with the `T` that follows it in `iso`."""
+    return _day(days + _EPOCH_ORDINAL) + "T"
+
+
+def iso_us(micros: int) -> str:
+    """`iso` of a moment given in microseconds since the epoch (UTC), without making a datetime."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    if fraction:
+        from bridge.rules.calendar import from_us  # fractions of a second: the general path
+
+        return from_us(micros).isoformat()
+    days, rest = divmod(seconds, 86400)
+    return _day_t(days) + _CLOCK[rest // 60] + _SECONDS_UTC[rest % 60]
+
+
 def iso_minutes(moment: datetime) -> str:
     """`moment.isoformat(" ", "minutes")[:16]`: its own date and time to the minute, e.g. `2026-05-03 14:22`."""
     return _day(moment.toordinal()) + " " + _CLOCK[moment.hour * 60 + moment.minute]

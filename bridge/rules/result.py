@@ -61,9 +61,16 @@ class DueTimes(Mapping[str, "datetime | None"]):
 class SlaAlert:
     """A running SLA clock past its warning threshold or its target."""
 
-    target: str  # "response" | "review" | "resolution"
+    target: str  # "response" | "review" | "resolution" | "tier<n>_response"
     level: str  # "warning" | "breach"
-    due: datetime
+    due_us: int  # the due time, microseconds since the epoch: what notice keys are made of
+
+    @property
+    def due(self) -> datetime:
+        """The due time as an aware UTC datetime (made on each read: few callers read it)."""
+        from bridge.rules.calendar import from_us  # result.py stays free of engine imports
+
+        return from_us(self.due_us)
 
 
 @dataclass(frozen=True, slots=True)

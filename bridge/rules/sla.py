@@ -100,7 +100,7 @@ def _alerts(
             level = "warning"
         stopped = policy.stops[index](ctx) if start == created else stopped_since(policy.stops[index], ctx, start)
         if not stopped:  # a met (stopped) clock never alerts
-            alerts.append(ctx.engine.new_alert(policy.names[index], level, from_us(moment)))
+            alerts.append(ctx.engine.new_alert(policy.names[index], level, moment))
     return tuple(alerts)
 
 
@@ -195,7 +195,7 @@ def tier_response(
         level = "warning"
     if stopped_since(clocks_.stop, ctx, start):
         return due, ()
-    return due, (ctx.engine.new_alert(clock.target, level, from_us(due)),)
+    return due, (ctx.engine.new_alert(clock.target, level, due),)
 
 
 def tier_alerts(

@@ -9,7 +9,7 @@ from bridge.model import Action, ActionKind, Ticket
 from bridge.rules import Evaluation, Rules
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
-from bridge.timetext import iso
+from bridge.timetext import iso, iso_us
 
 # Action(kind, key, ticket_id, issue_key, params, after), every field given, without the
 # frozen dataclass's object.__setattr__ per field: a fifth of the cost, and `decide`
@@ -37,7 +37,7 @@ def sla_notices(
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
     for alert in evaluation.sla_alerts:
         level = alert.level
-        due = iso(alert.due)
+        due = iso_us(alert.due_us)
         key = f"{prefix}{alert.target}:{level}:{due}"
         if key in planned:
             continue  # (the sweep asks again every minute: cheap when nothing is new)

@@ -6,7 +6,8 @@ import random
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bridge.timetext import iso, iso_minutes
+from bridge.rules.calendar import to_us
+from bridge.timetext import iso, iso_minutes, iso_us
 
 ZONES = (timezone.utc, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("Europe/London"), None)
 
@@ -29,3 +30,9 @@ def test_iso_is_isoformat() -> None:
 def test_utc_from_fromtimestamp_and_fromisoformat() -> None:
     for moment in (datetime.fromtimestamp(1798718400, timezone.utc), datetime.fromisoformat("2026-05-03T14:22:07+00:00")):
         assert iso(moment) == moment.isoformat()
+
+
+def test_iso_us_is_isoformat_of_the_utc_moment() -> None:
+    moments = [m for m in _moments() if m.tzinfo is not None and m.year > 1]  # before 1970 too
+    utc = [m.astimezone(timezone.utc) for m in moments]
+    assert [iso_us(to_us(m)) for m in moments] == [m.isoformat() for m in utc]
