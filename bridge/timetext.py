@@ -49,6 +49,12 @@ def iso_us(micros: int) -> str:
     return _day_t(days) + _CLOCK[rest // 60] + _SECONDS_UTC[rest % 60]
 
 
+def iso_minutes_us(micros: int) -> str:
+    """`iso_minutes` of a moment given in microseconds since the epoch (UTC)."""
+    days, rest = divmod(micros // 1_000_000, 86400)
+    return _day(days + _EPOCH_ORDINAL) + " " + _CLOCK[rest // 60]
+
+
 def iso_minutes(moment: datetime) -> str:
     """`moment.isoformat(" ", "minutes")[:16]`: its own date and time to the minute, e.g. `2026-05-03 14:22`."""
     return _day(moment.toordinal()) + " " + _CLOCK[moment.hour * 60 + moment.minute]

@@ -19,17 +19,17 @@ class DueTimes(Mapping[str, "datetime | None"]):
     due times, and the conversion was a fifth of the cost of `evaluate`.
     """
 
-    __slots__ = ("_micros", "_times")
+    __slots__ = ("micros", "_times")
 
     def __init__(self, micros: Sequence[int | None], times: Sequence[datetime | None] | None = None) -> None:
-        self._micros = tuple(micros)
+        self.micros = tuple(micros)  # per target, in TARGETS order: microseconds since the epoch, or None
         self._times: list[datetime | None] | None = list(times) if times is not None else None
 
     def _all(self) -> list[datetime | None]:
         if self._times is None:
             from bridge.rules.calendar import from_us  # result.py stays free of engine imports
 
-            self._times = [None if m is None else from_us(m) for m in self._micros]
+            self._times = [None if m is None else from_us(m) for m in self.micros]
         return self._times
 
     def __getitem__(self, target: str) -> datetime | None:
@@ -105,7 +105,7 @@ class Evaluation:
     priority: str
     type: str
     sla_policy: str | None
-    due: Mapping[str, datetime | None]
+    due: DueTimes
     escalate: Escalation | None
     rules: tuple[str, ...]
     reasons: tuple[str, ...]

@@ -7,9 +7,9 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bridge.model import Action, ActionKind, Ticket
-
+from bridge.rules.result import TARGETS
 from bridge.sync.notify import new_action, notice
-from bridge.timetext import iso_minutes
+from bridge.timetext import iso_minutes, iso_minutes_us
 
 if TYPE_CHECKING:
     from bridge.rules import Escalation, Evaluation, Rules
@@ -44,6 +44,9 @@ def _when(value: datetime | None) -> str:
     return iso_minutes(value) + " UTC" if value else "no target"
 
 
+_DUE_LABELS = tuple(f"{target.capitalize()} due: " for target in TARGETS)
+
+
 def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, str]]:
     """Everything tiers 1–3 documented, in the order a developer reads it."""
     facts = [
@@ -53,7 +56,10 @@ def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, st
         f"Priority: {evaluation.priority} · Type: {evaluation.type} · Tier: {evaluation.tier}",
         f"SLA policy: {evaluation.sla_policy or '—'}",
     ]
-    facts += [f"{target.capitalize()} due: {_when(due)}" for target, due in evaluation.due.items()]
+    facts += [  # from the engine's microseconds: no datetimes made
+        label + ("no target" if due is None else iso_minutes_us(due) + " UTC")
+        for label, due in zip(_DUE_LABELS, evaluation.due.micros)
+    ]
     sections = [("Ticket", "\n".join(facts)), ("Description", ticket.description)]
     first_is_description = bool(ticket.comments) and ticket.comments[0].body.strip() == ticket.description.strip()
     history = ticket.comments[1:] if first_is_description else ticket.comments
@@ -90,7 +96,7 @@ def escalation_actions(
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = escalation_key(ticket.id)
     labels = [ESCALATION_LABEL, *escalation.labels]
-    resolution_due = evaluation.due.get("resolution")
+    resolution_due = evaluation.due.micros[TARGETS.index("resolution")]
     after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [
         new_action(
@@ -105,7 +111,7 @@ def escalation_actions(
                 "issue_type": escalation.issue_type,
                 "priority": escalation.jira_priority,
                 "labels": labels,
-                "due": resolution_due.date().isoformat() if resolution_due else None,
+                "due": iso_minutes_us(resolution_due)[:10] if resolution_due is not None else None,  # its UTC date
                 "fields": dict(escalation.fields),
             },
             after=None,

@@ -176,6 +176,9 @@ def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rul
     sections = dict(create.params["sections"])
     assert "gateway.log: https://acme.zendesk.com/attachments/token/x/?name=gateway.log" in sections["Attachments (in Zendesk)"]
     assert create.params["due"] == "2026-03-05"  # P2 technical: 2 working days of 8 hours from Tue 09:40
+    facts = sections["Ticket"].splitlines()
+    assert "Resolution due: 2026-03-05 09:40 UTC" in facts
+    assert [line.split(":")[0] for line in facts[-3:]] == ["Response due", "Review due", "Resolution due"]
     assert "stage_raised_with_development" in note.params["add_tags"]
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bridge.rules.calendar import to_us
-from bridge.timetext import iso, iso_minutes, iso_us
+from bridge.timetext import iso, iso_minutes, iso_minutes_us, iso_us
 
 ZONES = (timezone.utc, timezone(timedelta(hours=5, minutes=30)), ZoneInfo("Europe/London"), None)
 
@@ -36,3 +36,4 @@ def test_iso_us_is_isoformat_of_the_utc_moment() -> None:
     moments = [m for m in _moments() if m.tzinfo is not None and m.year > 1]  # before 1970 too
     utc = [m.astimezone(timezone.utc) for m in moments]
     assert [iso_us(to_us(m)) for m in moments] == [m.isoformat() for m in utc]
+    assert [iso_minutes_us(to_us(m)) for m in moments] == [m.isoformat(" ", "minutes")[:16] for m in utc]
