@@ -82,49 +82,53 @@ def webhook_router(
             on_new()
         return JSONResponse({"stored": bool(new), "event_id": event.event_id})
 
-    def parse_zendesk(body: bytes, request: Request) -> Event:
-        if not config.zendesk_secret:
-            raise Rejected(403, "BRIDGE_ZENDESK_WEBHOOK_SECRET is not set: Zendesk webhooks are refused")
-        try:
-            verify_zendesk(
-                secret=config.zendesk_secret,
-                signature=request.headers.get("x-zendesk-webhook-signature"),
-                timestamp=request.headers.get("x-zendesk-webhook-signature-timestamp"),
-                body=body,
-                now=clock(),
-            )
-        except SignatureError as exc:
-            raise Rejected(401, str(exc)) from None
-        try:
-            return zendesk_json.event_from_webhook(_json_object(body), own_user_id=own_zendesk_user())
-        except UNREADABLE as exc:
-            raise Rejected(400, f"unreadable Zendesk payload: {exc}") from None
-
-    def parse_jira(body: bytes, request: Request) -> Event:
-        if not config.jira_secret:
-            raise Rejected(403, "BRIDGE_JIRA_WEBHOOK_SECRET is not set: Jira webhooks are refused")
-        try:
-            verify_jira(secret=config.jira_secret, signature=request.headers.get("x-hub-signature"), body=body)
-        except SignatureError as exc:
-            raise Rejected(401, str(exc)) from None
-        try:
-            return jira_json.event_from_webhook(
-                _json_object(body),
-                received_at=clock(),
-                delivery_id=request.headers.get("x-atlassian-webhook-identifier"),
-            )
-        except UNREADABLE as exc:
-            raise Rejected(400, f"unreadable Jira payload: {exc}") from None
-
     @router.post("/webhooks/zendesk")
     async def zendesk_webhook(request: Request) -> JSONResponse:
-        return await receive("zendesk", request, parse_zendesk)
+        return await receive(
+            "zendesk", request, lambda body, req: _zendesk_event(config, clock(), own_zendesk_user(), body, req)
+        )
 
     @router.post("/webhooks/jira")
     async def jira_webhook(request: Request) -> JSONResponse:
-        return await receive("jira", request, parse_jira)
+        return await receive("jira", request, lambda body, req: _jira_event(config, clock(), body, req))
 
     return router
+
+
+def _zendesk_event(config: WebhookConfig, now: datetime, own_user: int | None, body: bytes, request: Request) -> Event:
+    """The event a signed Zendesk delivery reports, or Rejected with the status to answer."""
+    if not config.zendesk_secret:
+        raise Rejected(403, "BRIDGE_ZENDESK_WEBHOOK_SECRET is not set: Zendesk webhooks are refused")
+    try:
+        verify_zendesk(
+            secret=config.zendesk_secret,
+            signature=request.headers.get("x-zendesk-webhook-signature"),
+            timestamp=request.headers.get("x-zendesk-webhook-signature-timestamp"),
+            body=body,
+            now=now,
+        )
+    except SignatureError as exc:
+        raise Rejected(401, str(exc)) from None
+    try:
+        return zendesk_json.event_from_webhook(_json_object(body), own_user_id=own_user)
+    except UNREADABLE as exc:
+        raise Rejected(400, f"unreadable Zendesk payload: {exc}") from None
+
+
+def _jira_event(config: WebhookConfig, now: datetime, body: bytes, request: Request) -> Event:
+    """The event a signed Jira delivery reports, or Rejected with the status to answer."""
+    if not config.jira_secret:
+        raise Rejected(403, "BRIDGE_JIRA_WEBHOOK_SECRET is not set: Jira webhooks are refused")
+    try:
+        verify_jira(secret=config.jira_secret, signature=request.headers.get("x-hub-signature"), body=body)
+    except SignatureError as exc:
+        raise Rejected(401, str(exc)) from None
+    try:
+        return jira_json.event_from_webhook(
+            _json_object(body), received_at=now, delivery_id=request.headers.get("x-atlassian-webhook-identifier")
+        )
+    except UNREADABLE as exc:
+        raise Rejected(400, f"unreadable Jira payload: {exc}") from None
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
