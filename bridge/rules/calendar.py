@@ -101,9 +101,10 @@ class BusinessCalendar:
         longest = max(sum(end - start for start, end in day) for day in week) * 60
         self.day_length_us = (day_length_s or longest) * US
         self._table: _Table | None = None
-        # latest_start answers for one `end` (a sweep asks about one moment for every
-        # ticket): (end, {amount: answer}), replaced whole when `end` changes.
-        self._latest: tuple[int, dict[int, int]] = (-1, {})
+        # latest_start's answers about one `end` (a sweep asks about one moment for every
+        # ticket): (end, a table covering it, working time in that table up to `end`,
+        # {amount: answer}); replaced whole, so threads see one consistent tuple.
+        self._latest: tuple[int | None, _Table | None, int, dict[int, int]] = (None, None, 0, {})
 
     # -- the table ---------------------------------------------------------------------
 
@@ -118,10 +119,27 @@ class BusinessCalendar:
             if ordinal == last:
                 break  # the closing midnight only
             local = () if self.is_holiday(day) else self.week[day.weekday()]
-            utc = tuple((self._local(day, start), self._local(day, end)) for start, end in local)
+            utc = self._utc_spans(day, local)
             spans.append(utc)
             cum.append(cum[-1] + sum(end - start for start, end in utc))
         return _Table(first, day_start, cum, spans)
+
+    def _utc_spans(self, day: date, local: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+        """A day's working spans as UTC instants, disjoint and in order.
+
+        On the day clocks go forward, local times in the skipped hour are read with the old
+        offset, so `01:00-02:30` and `03:00-04:00` would overlap (02:30 is later than 03:00)
+        and `02:15-02:45` would end before it starts: each span starts no sooner than the
+        one before it ends, and empty ones go. A working hour stays an hour that elapsed.
+        """
+        utc: list[tuple[int, int]] = []
+        for start, end in local:
+            begin, finish = self._local(day, start), self._local(day, end)
+            if utc and begin < utc[-1][1]:
+                begin = utc[-1][1]
+            if begin < finish:
+                utc.append((begin, finish))
+        return tuple(utc)
 
     def _local(self, day: date, minutes: int) -> int:
         # 24:00 is the next local midnight, not 00:00 of the same day.
@@ -175,22 +193,23 @@ class BusinessCalendar:
         One comparison then tells whether a clock started at m has run `amount`; the answer
         is kept per `end`, so judging many tickets at one moment measures it once.
         """
-        memo_end, answers = self._latest
+        memo_end, table, worked, answers = self._latest
         if memo_end == end:
             answer = answers.get(amount)
             if answer is not None:
                 return answer
-        else:
-            answers = {}
-            self._latest = (end, answers)
-        table = self._table_for(end)
+        else:  # another moment: one lookup of it serves every amount asked about it
+            table = self._table_for(end)
+            worked, answers = table.working_at(end), {}
         back = 0
-        while table.working_at(end) < amount:  # not enough working time in the table before `end`
+        while worked < amount:  # not enough working time in the table before `end`
             back = max(back * 2, _CHUNK_DAYS)
             if back > _MAX_DAYS:
                 raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
             table = self._cover(end - back * 86400 * US, end)
-        answer = answers[amount] = table.latest_with(table.working_at(end) - amount)
+            worked = table.working_at(end)
+        answers[amount] = answer = table.latest_with(worked - amount)
+        self._latest = (end, table, worked, answers)
         return answer
 
     def add(self, start: int, amount: int) -> int:
@@ -233,7 +252,11 @@ class BusinessCalendar:
         Each pause that begins (in working time) before the target moves the target later
         by the working time it covers; one table answers every amount.
         """
-        table = self._cover(start, *(end for _, end in pauses))
+        # Only pauses ending after `start` are measured; sorted, the last ends latest.
+        high = max(start, pauses[-1][1]) if pauses else start
+        table = self._table
+        if table is None or not (table.day_start[0] <= start and high < table.day_start[-1]):
+            table = self._cover(start, high)
         base = table.working_at(start)
         shifts: list[tuple[int, int]] = []
         for pause_start, pause_end in pauses:
@@ -256,11 +279,18 @@ class BusinessCalendar:
             if amount > 0 and target <= last:
                 result.append(table.moment_of(target))
             else:  # zero amounts and targets past the table: the general path
-                result.append(self.add_paused(start, amount, pauses))
+                result.append(self.add_paused_walk(start, amount, pauses))
         return result
 
     def add_paused(self, start: int, amount: int, pauses: Sequence[tuple[int, int]]) -> int:
         """Like `add`, but time inside the pauses (sorted, disjoint) does not count."""
+        due = self.add_each_paused(start, (amount,), pauses)[0]
+        assert due is not None  # an amount, not None, was asked for
+        return due
+
+    def add_paused_walk(self, start: int, amount: int, pauses: Sequence[tuple[int, int]]) -> int:
+        """`add_paused` the plain way, from pause to pause: for what one table cannot answer
+        (zero amounts, targets past it), and the tests' second opinion."""
         moment, left = start, amount
         for pause_start, pause_end in pauses:
             if pause_end <= moment:
@@ -283,9 +313,18 @@ class BusinessCalendar:
         return total
 
 
-def merge_pauses(pauses: Iterable[tuple[datetime, datetime | None]], *, now: datetime) -> list[tuple[int, int]]:
-    """Pause intervals as sorted, disjoint microsecond pairs; an open pause ends at `now`."""
-    now_us = to_us(now)
+def merge_pauses(
+    pauses: Iterable[tuple[datetime, datetime | None]], *, now: datetime | None = None, now_us: int | None = None
+) -> list[tuple[int, int]]:
+    """Pause intervals as sorted, disjoint microsecond pairs; an open pause ends at `now`
+    (a datetime, or `now_us` in microseconds where the caller has it already)."""
+    if now_us is None:
+        if now is None:
+            raise TypeError("merge_pauses: give `now` or `now_us`")
+        now_us = to_us(now)
+    if isinstance(pauses, tuple) and len(pauses) == 1:  # the common case: one recorded pause
+        start, end = to_us(pauses[0][0]), (now_us if pauses[0][1] is None else to_us(pauses[0][1]))
+        return [(start, end)] if start < end else []
     pairs = sorted((to_us(start), to_us(end) if end is not None else now_us) for start, end in pauses)
     merged: list[tuple[int, int]] = []
     for start, end in pairs:
