@@ -34,26 +34,27 @@ def evaluate(
     `restarted` when the ticket was last reopened, `tier_since` since when it is at which tier."""
     if now.tzinfo is None:
         raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
-    return evaluate_on(engine_of(rules), rules, ticket, now, linked_issue_status, paused, restarted, tier_since)
+    return evaluate_on(engine_of(rules), rules, ticket, to_us(now), linked_issue_status, paused, restarted, tier_since)
 
 
 def evaluate_on(
     engine: Engine,
     rules: Rules,
     ticket: Ticket,
-    now: datetime,
+    now_us: int,
     linked_issue_status: str | None,
     paused: Sequence[tuple[datetime, datetime | None]],
     restarted: datetime | None,
     tier_since: tuple[int, datetime] | None,
 ) -> Evaluation:
-    """`evaluate` on the compiled `engine` of `rules`, every argument given in order: the sync
-    core's entry, once per judged ticket (no keywords to match, no second engine lookup)."""
-    pauses = merge_pauses(paused, now=now) if paused else []
+    """`evaluate` on the compiled `engine` of `rules`, `now` in microseconds, every argument
+    given in order: the sync core's entry, once per judged ticket (no keywords to match, no
+    second engine lookup, `now` converted once)."""
+    pauses = merge_pauses(paused, now_us=now_us) if paused else []
     restart_us = None if restarted is None else to_us(restarted)
     starts = None if restart_us is None else clock_starts(rules.sla.restart_on_reopen, to_us(ticket.created_at), restart_us)
     ctx = Context(  # positionally: once per judged ticket
-        ticket, to_us(now), linked_issue_status, engine, pauses, _sla_state if starts is None else partial(_sla_state_from, starts)
+        ticket, now_us, linked_issue_status, engine, pauses, _sla_state if starts is None else partial(_sla_state_from, starts)
     )
     reasons: list[str] = []
     classify(engine, ctx, reasons)

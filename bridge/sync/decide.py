@@ -36,12 +36,15 @@ def decide(
     ticket: Ticket, state: TicketState, rules: Rules, *, now: datetime, default_project: str
 ) -> Decision:
     """Every action the ticket needs now that has not been planned before, and when to look again."""
+    if now.tzinfo is None:
+        raise ValueError("decide: `now` must be an aware datetime (e.g. in UTC)")
     engine = engine_of(rules)
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
     since = tier_since(state)
-    evaluation = _evaluate(engine, ticket, state, rules, now, restarted, since)
+    now_us = to_us(now)
+    evaluation = _evaluate(engine, ticket, state, rules, now_us, restarted, since)
     marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
-    gate = NoticeGate(engine, to_us(now))
+    gate = NoticeGate(engine, now_us)
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, default_project)
     if state.link is not None:
@@ -69,18 +72,18 @@ def _evaluate(
     ticket: Ticket,
     state: TicketState,
     rules: Rules,
-    now: datetime,
+    now_us: int,
     restarted: datetime | None,
     since: tuple[int, datetime] | None,
 ) -> Evaluation:
     jira_status = state.marks.get("jira_status") if state.marks else None
-    evaluation = evaluate_on(engine, rules, ticket, now, jira_status, state.pauses, restarted, since)
+    evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the ticket's last update, not now: due times (and the notices
         # keyed by them) must not depend on when this decision happens to run.
         started = state.pauses[-1][0]
         ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
-        evaluation = evaluate_on(engine, rules, ticket, now, jira_status, ended, restarted, since)
+        evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, ended, restarted, since)
     return evaluation
 
 

@@ -202,3 +202,8 @@ def test_a_jira_move_over_an_agents_later_change_is_applied_and_noted_as_a_confl
     assert ticket_id == 101 and "conflict" in text and "'open'" in text and "'hold'" in text
     untouched = backsync(issue("Done", "done"), [(link, state)], rules, ticket_statuses={101: "hold"})
     assert untouched.notes == ()
+
+
+def test_a_naive_now_is_refused_with_a_clear_error(rules: Rules) -> None:
+    with pytest.raises(ValueError, match="aware"):
+        decide(ticket(), TicketState(), rules, now=NOW.replace(tzinfo=None), default_project="SUP")
