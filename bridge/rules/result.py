@@ -39,10 +39,6 @@ class DueTimes(Mapping[str, "datetime | None"]):
             raise KeyError(target) from None
         return self._all()[index]
 
-    def get(self, target: str, default: Any = None) -> Any:
-        """Like `self[target]`; without the mixin's exception path (an escalation asks once)."""
-        return self._all()[TARGETS.index(target)] if target in TARGETS else default
-
     def __iter__(self) -> Iterator[str]:
         return iter(TARGETS)
 
