@@ -95,27 +95,9 @@ def escalation_actions(
 ) -> list[Action]:
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = escalation_key(ticket.id)
-    labels = [ESCALATION_LABEL, *escalation.labels]
-    resolution_due = evaluation.due.micros[TARGETS.index("resolution")]
     after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [
-        new_action(
-            kind=ActionKind.CREATE_ISSUE,
-            key=create_key,
-            ticket_id=ticket.id,
-            issue_key=None,
-            params={
-                "project": escalation.project or default_project,
-                "summary": f"[ZD#{ticket.id}] {ticket.subject}",
-                "sections": issue_sections(ticket, evaluation),
-                "issue_type": escalation.issue_type,
-                "priority": escalation.jira_priority,
-                "labels": labels,
-                "due": iso_minutes_us(resolution_due)[:10] if resolution_due is not None else None,  # its UTC date
-                "fields": dict(escalation.fields),
-            },
-            after=None,
-        ),
+        _create_issue(ticket, evaluation, escalation, key=create_key, default_project=default_project),
         new_action(
             kind=ActionKind.LINK_TICKET,
             key=f"link_ticket:{ticket.id}",
@@ -138,6 +120,30 @@ def escalation_actions(
         ),
         escalation_notice(ticket, evaluation, rules, reason=escalation.reason),
     ]
+
+
+def _create_issue(
+    ticket: Ticket, evaluation: Evaluation, escalation: Escalation, *, key: str, default_project: str
+) -> Action:
+    """The Jira issue with everything tiers 1–3 wrote, due on the ticket's resolution due date (UTC)."""
+    resolution_due = evaluation.due.micros[TARGETS.index("resolution")]
+    return new_action(
+        kind=ActionKind.CREATE_ISSUE,
+        key=key,
+        ticket_id=ticket.id,
+        issue_key=None,
+        params={
+            "project": escalation.project or default_project,
+            "summary": f"[ZD#{ticket.id}] {ticket.subject}",
+            "sections": issue_sections(ticket, evaluation),
+            "issue_type": escalation.issue_type,
+            "priority": escalation.jira_priority,
+            "labels": [ESCALATION_LABEL, *escalation.labels],
+            "due": iso_minutes_us(resolution_due)[:10] if resolution_due is not None else None,
+            "fields": dict(escalation.fields),
+        },
+        after=None,
+    )
 
 
 def escalation_notice_key(ticket_id: int) -> str:
