@@ -125,18 +125,20 @@ class BusinessCalendar:
         return _Table(first, day_start, cum, spans)
 
     def _utc_spans(self, day: date, local: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-        """A day's working spans as UTC instants, disjoint and in order.
+        """A day's working spans as UTC instants, disjoint, in order, within the day.
 
         On the day clocks go forward, local times in the skipped hour are read with the old
-        offset, so `01:00-02:30` and `03:00-04:00` would overlap (02:30 is later than 03:00)
-        and `02:15-02:45` would end before it starts: each span starts no sooner than the
-        one before it ends, and empty ones go. A working hour stays an hour that elapsed.
+        offset, so `01:00-02:30` and `03:00-04:00` would overlap (02:30 is later than 03:00),
+        `02:15-02:45` would end before it starts, and where clocks jump at 23:00 a span to
+        23:30 would end in the next day: each span starts no sooner than the one before it
+        ends, ends by the next midnight, and empty ones go. A working hour stays an hour
+        that elapsed.
         """
         utc: list[tuple[int, int]] = []
+        low, high = self._local(day, 0), self._local(day, 24 * 60)
         for start, end in local:
-            begin, finish = self._local(day, start), self._local(day, end)
-            if utc and begin < utc[-1][1]:
-                begin = utc[-1][1]
+            begin = max(self._local(day, start), utc[-1][1] if utc else low)
+            finish = min(self._local(day, end), high)
             if begin < finish:
                 utc.append((begin, finish))
         return tuple(utc)
@@ -247,7 +249,8 @@ class BusinessCalendar:
     def add_each_paused(
         self, start: int, amounts: Sequence[int | None], pauses: Sequence[tuple[int, int]]
     ) -> list[int | None]:
-        """`add_paused` for several amounts: pauses measured once, in working-time coordinates.
+        """`add_paused` for several amounts: pauses (sorted, disjoint: see `merge_pauses`)
+        measured once, in working-time coordinates.
 
         Each pause that begins (in working time) before the target moves the target later
         by the working time it covers; one table answers every amount.

@@ -109,6 +109,18 @@ def test_hours_edged_in_the_skipped_hour_never_count_more_than_elapsed() -> None
     assert SKIPPED_HOUR_LA.working_between(latest + 1, end) < 31 * MINUTE
 
 
+def test_a_span_never_runs_into_the_next_day_where_clocks_jump_late_in_the_evening() -> None:
+    # America/Nuuk jumps at 23:00 local on 2026-03-28: 23:30 read with the old offset is
+    # half an hour into the next day, which would count twice.
+    nuuk = calendar(timezone="America/Nuuk", hours={"mon-sun": "22:00-23:30"})
+    start = to_us(utc(2026, 3, 29, 0, 30))
+    assert nuuk.working_between(start, start + 30 * MINUTE) <= 30 * MINUTE
+    end = to_us(utc(2026, 3, 30, 12))
+    latest = nuuk.latest_start(end, 90 * MINUTE)
+    assert nuuk.working_between(latest, end) == 90 * MINUTE
+    assert nuuk.working_between(latest + 1, end) < 90 * MINUTE
+
+
 def test_pause_extends_due_by_paused_working_time() -> None:
     start = to_us(utc(2026, 11, 23, 9, 0))
     pauses = merge_pauses([(utc(2026, 11, 23, 9, 30), utc(2026, 11, 23, 10, 0))], now=utc(2026, 11, 24))
@@ -183,6 +195,7 @@ def reference_working_between(cal: BusinessCalendar, start: int, end: int) -> in
                     finish = to_us(datetime.combine(day, datetime.min.time(), tzinfo=cal.tz) + timedelta(minutes=last))
                 if previous_end is not None:  # a span edged in the skipped hour: no instant counts twice
                     begin = max(begin, previous_end)
+                finish = min(finish, to_us(datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=cal.tz)))
                 if begin < finish:
                     total += max(0, min(end, finish) - max(start, begin))
                     previous_end = finish
