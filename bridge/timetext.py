@@ -9,7 +9,7 @@ other is written by `isoformat` itself.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 _UTC = timezone.utc
@@ -30,23 +30,16 @@ def iso(moment: datetime) -> str:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-
-
-@lru_cache(maxsize=2048)
-def _day_t(days: int) -> str:
-    """`_day` of a day counted from the epoch, with the `T` that follows it in `iso`."""
-    return _day(days + _EPOCH_ORDINAL) + "T"
+_EPOCH = datetime(1970, 1, 1, tzinfo=_UTC)
 
 
 def iso_us(micros: int) -> str:
     """`iso` of a moment given in microseconds since the epoch (UTC), without making a datetime."""
     seconds, fraction = divmod(micros, 1_000_000)
-    if fraction:
-        from bridge.rules.calendar import from_us  # fractions of a second: the general path
-
-        return from_us(micros).isoformat()
+    if fraction:  # fractions of a second: the general path
+        return (_EPOCH + timedelta(microseconds=micros)).isoformat()
     days, rest = divmod(seconds, 86400)
-    return _day_t(days) + _CLOCK[rest // 60] + _SECONDS_UTC[rest % 60]
+    return _day(days + _EPOCH_ORDINAL) + "T" + _CLOCK[rest // 60] + _SECONDS_UTC[rest % 60]
 
 
 def iso_minutes_us(micros: int) -> str:

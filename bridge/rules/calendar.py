@@ -316,15 +316,8 @@ class BusinessCalendar:
         return total
 
 
-def merge_pauses(
-    pauses: Iterable[tuple[datetime, datetime | None]], *, now: datetime | None = None, now_us: int | None = None
-) -> list[tuple[int, int]]:
-    """Pause intervals as sorted, disjoint microsecond pairs; an open pause ends at `now`
-    (a datetime, or `now_us` in microseconds where the caller has it already)."""
-    if now_us is None:
-        if now is None:
-            raise TypeError("merge_pauses: give `now` or `now_us`")
-        now_us = to_us(now)
+def merge_pauses(pauses: Iterable[tuple[datetime, datetime | None]], *, now_us: int) -> list[tuple[int, int]]:
+    """Pause intervals as sorted, disjoint microsecond pairs; an open pause ends at `now_us`."""
     if isinstance(pauses, tuple) and len(pauses) == 1:  # the common case: one recorded pause
         start, end = to_us(pauses[0][0]), (now_us if pauses[0][1] is None else to_us(pauses[0][1]))
         return [(start, end)] if start < end else []

@@ -100,7 +100,19 @@ def _escalate(rules: Rules, ctx: Context, why: str, reasons: list[str], notify: 
     ctx.tier = max(ctx.tier, engine.escalate_tier or engine.top_tier)
     reasons.append(f"Escalate to Jira: {why}.")
     notify.insert(0, "escalation")
-    return _escalation(rules, ctx, why)
+    policy = rules.escalation
+    tier = rules.tiers.get(ctx.tier)
+    return engine.new_escalation(  # Escalation's fields, in order
+        policy.to,
+        why[0].upper() + why[1:],
+        tier.jira_project if tier is not None else None,
+        policy.issue_types.get(ctx.type, policy.issue_type),
+        rules.priorities[ctx.priority].jira,
+        policy.labels,
+        policy.zendesk_status_after,
+        policy.stage_after,
+        engine.escalation_fields,
+    )
 
 
 def _notice_kinds(notify: list[str], muted: frozenset[str]) -> tuple[str, ...]:
@@ -144,22 +156,6 @@ def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...
             if alert.level == "breach":
                 return f"{alert.target} SLA breached at tier {ctx.tier}"
     return None
-
-
-def _escalation(rules: Rules, ctx: Context, why: str) -> Escalation:
-    policy = rules.escalation
-    tier = rules.tiers.get(ctx.tier)
-    return ctx.engine.new_escalation(  # Escalation's fields, in order
-        policy.to,
-        why[0].upper() + why[1:],
-        tier.jira_project if tier is not None else None,
-        policy.issue_types.get(ctx.type, policy.issue_type),
-        rules.priorities[ctx.priority].jira,
-        policy.labels,
-        policy.zendesk_status_after,
-        policy.stage_after,
-        ctx.engine.escalation_fields,
-    )
 
 
 def _sla_state(ctx: Context) -> str | None:

@@ -237,8 +237,9 @@ def tier_response_due(
     compiled = engine.tier_clocks
     if compiled is None or tier not in compiled.by_tier:
         return None
-    pauses = merge_pauses(paused, now=now) if paused else []
-    ctx = Context(ticket, now_us=to_us(now), linked_issue_status=None, engine=engine, pauses=pauses)
+    now_us = to_us(now)
+    pauses = merge_pauses(paused, now_us=now_us) if paused else []
+    ctx = Context(ticket, now_us, None, engine, pauses)
     ctx.tier = tier
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     restart = None if restarted is None else to_us(restarted)

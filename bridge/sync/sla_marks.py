@@ -30,7 +30,7 @@ def reopen(ticket: Ticket, state: TicketState) -> tuple[datetime | None, Marks]:
     known = state.marks
     stopped = known.get(STOPPED_MARK) if known else None
     restarted = (known.get(RESTARTED_MARK) or None) if known else None
-    if ticket.status in CLOSED_STATUSES or ticket.status.casefold() in CLOSED_STATUSES:
+    if ticket.status.casefold() in CLOSED_STATUSES:
         if not stopped:
             marks[(ticket.id, STOPPED_MARK)] = iso(ticket.updated_at)
     elif stopped:
