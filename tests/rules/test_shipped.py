@@ -86,3 +86,12 @@ def test_unknown_jira_status_has_no_mapping(shipped: Rules) -> None:
 
 def test_public_prefix(shipped: Rules) -> None:
     assert shipped.comments.public_prefix == "[public]"
+
+
+def test_solving_meets_the_response_target(shipped: Rules) -> None:
+    """Solved (e.g. as a duplicate) with no public reply: no response breach is left standing."""
+    late = utc(2026, 11, 25, 9, 0)  # two working days on: the response target is long overdue
+    open_ticket = evaluate(make_ticket(), shipped, now=late)
+    assert ("response", "breach") in {(a.target, a.level) for a in open_ticket.sla_alerts}
+    solved = evaluate(make_ticket(status="solved", updated_at=utc(2026, 11, 23, 9, 30)), shipped, now=late)
+    assert solved.sla_alerts == ()
