@@ -37,11 +37,11 @@ def _type(engine: Engine, ctx: Context, reasons: list[str]) -> str:
         if name is not None:
             reasons.append(f"Type {name}: field {field}.")
             return name
-    if engine.type_by_tag:
-        for tag in ticket.tags:
-            name = engine.type_by_tag.get(tag)
-            if name is not None:
-                reasons.append(f"Type {name}: tag {tag!r}.")
+    if not engine.type_tags.isdisjoint(ticket.tags):
+        # Tags of two types: the type listed first in rules.yaml, whatever order the set has.
+        for name, tags in engine.type_by_tag:
+            if not tags.isdisjoint(ticket.tags):
+                reasons.append(f"Type {name}: tag {min(tags & ticket.tags)!r}.")
                 return name
     found = engine.type_by_zendesk.get(ticket.type or "")
     if found is None and ticket.type:
@@ -65,7 +65,7 @@ def _priority(engine: Engine, ctx: Context, reasons: list[str]) -> str:
     words, rank = engine.priority_by_word, engine.priority_rank
     for tag in ticket.tags:
         name = words.get(tag)
-        if name is not None and (best is None or rank[name] < rank[best]):
+        if name is not None and (best is None or rank[name] < rank[best] or (name == best and tag < best_tag)):
             best, best_tag = name, tag
     if best is not None:
         reasons.append(f"Priority {best}: tagged {best_tag!r}.")

@@ -68,8 +68,9 @@ class TierClocks:
 @dataclass(frozen=True, slots=True)
 class Engine:
     type_by_zendesk: Mapping[str, tuple[str, str]]  # casefolded Zendesk type -> (type, reason)
-    type_by_tag: Mapping[str, str]
-    type_by_name: Mapping[str, str]
+    type_by_tag: tuple[tuple[str, frozenset[str]], ...]  # (type, its tags), in the order rules.yaml lists types
+    type_tags: frozenset[str]  # every type's tags: one test for the many tickets with none
+    type_by_name: Mapping[str, str]  # what a type drop-down may hold, casefolded -> type
     type_field: str | None
     priority_by_zendesk: Mapping[str, tuple[str, str]]  # casefolded -> (priority, reason)
     priority_by_word: Mapping[str, str]  # names, labels and words, casefolded
@@ -164,6 +165,12 @@ def working_us(text: str | None, calendar: BusinessCalendar) -> int | None:
     return int(days * calendar.day_length_us) + seconds * US
 
 
+def tag_form(name: str) -> str:
+    """`Technical Support` -> `technical_support`: a name as a Zendesk tag (lower case, words
+    joined by `_`), as Zendesk writes a drop-down option's tag."""
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in name.lower()).split())
+
+
 def compile_rules(rules: Rules) -> Engine:
     """Everything resolved and indexed; references are assumed checked (see check.py)."""
     calendars = {name: compile_calendar(name, cal) for name, cal in rules.calendars.items()}
@@ -171,7 +178,11 @@ def compile_rules(rules: Rules) -> Engine:
     for name, prio in rules.priorities.items():
         for word in (name, prio.label, *prio.words):
             priority_by_word.setdefault(word.casefold(), name)
-    type_by_tag = {tag: name for name, t in rules.types.items() for tag in t.tags}
+    type_by_name: dict[str, str] = {}
+    for name, kind in rules.types.items():
+        # A Zendesk drop-down holds its option's tag: `technical_support` for "Technical Support".
+        for value in (name, tag_form(name), *kind.tags):
+            type_by_name.setdefault(value.casefold(), name)
     tiers = rules.tiers
     policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
     stale_calendar = calendars.get(rules.notifications.stale_calendar or "")
@@ -180,8 +191,9 @@ def compile_rules(rules: Rules) -> Engine:
         type_by_zendesk=MappingProxyType({
             z.casefold(): (n, f"Type {n}: Zendesk type {z!r}.") for n, t in rules.types.items() for z in t.zendesk
         }),
-        type_by_tag=MappingProxyType(type_by_tag),
-        type_by_name=MappingProxyType({n.casefold(): n for n in rules.types}),
+        type_by_tag=tuple((name, frozenset(kind.tags)) for name, kind in rules.types.items() if kind.tags),
+        type_tags=frozenset(tag for kind in rules.types.values() for tag in kind.tags),
+        type_by_name=MappingProxyType(type_by_name),
         type_field=rules.fields.type,
         priority_by_zendesk=MappingProxyType({
             p.zendesk.casefold(): (n, f"Priority {n}: Zendesk priority {p.zendesk!r}.") for n, p in rules.priorities.items()

@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bridge.model import Action, ActionKind, Ticket
+from bridge.rules.engine import tag_form
 from bridge.rules.result import TARGETS
 from bridge.sync.notify import new_action, notice
 from bridge.timetext import iso_minutes, iso_minutes_us
@@ -78,7 +79,7 @@ def issue_sections(ticket: Ticket, evaluation: Evaluation) -> list[tuple[str, st
 @lru_cache(maxsize=64)  # a handful of stages, asked for with every escalation
 def stage_tag(stage: str) -> str:
     """`Fix in Place Awaiting Release` -> `stage_fix_in_place_awaiting_release` (Zendesk tag form)."""
-    return "stage_" + "_".join("".join(ch if ch.isalnum() else " " for ch in stage.lower()).split())
+    return "stage_" + tag_form(stage)
 
 
 def _thread(comments) -> str:  # type: ignore[no-untyped-def]

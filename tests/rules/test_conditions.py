@@ -29,6 +29,10 @@ TABLE: list[tuple[str, dict[str, Any], str | None, bool]] = [
     ("{type: Support Query}", {"type": "question"}, None, True),
     ("{type: Support Query}", {"type": "incident"}, None, False),
     ("{type: Service Task}", {"type": "question", "custom_fields": {"777": "service task"}}, None, True),
+    # a drop-down holds its option's tag: the type's name as a tag, or one of the type's tags
+    ("{type: Service Task}", {"type": "question", "custom_fields": {"777": "service_task"}}, None, True),
+    ("{type: Support Query}", {"type": "incident", "custom_fields": {"777": "support_query"}}, None, True),
+    ("{type: Service Task}", {"type": "question", "custom_fields": {"777": "no_such_type"}}, None, False),
     ("{priority: [P1, P2]}", {"priority": "high"}, None, True),
     ("{priority: [P1, P2]}", {"priority": "low", "custom_fields": {"888": "Severe"}}, None, True),
     ("{priority: [P1, P2]}", {"priority": "low"}, None, False),

@@ -95,3 +95,31 @@ def test_solving_meets_the_response_target(shipped: Rules) -> None:
     assert ("response", "breach") in {(a.target, a.level) for a in open_ticket.sla_alerts}
     solved = evaluate(make_ticket(status="solved", updated_at=utc(2026, 11, 23, 9, 30)), shipped, now=late)
     assert solved.sla_alerts == ()
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"bug", "feedback"}, "Technical Support"),
+        ({"feedback", "service_task"}, "Support Query"),
+        ({"service_task", "technical_support", "enhancement"}, "Technical Support"),
+    ],
+)
+def test_tags_of_two_types_give_the_type_listed_first(shipped: Rules, tags: set[str], expected: str) -> None:
+    """Not whichever tag the set yields first: the same ticket gets the same SLA on every replica."""
+    for order in (sorted(tags), sorted(tags, reverse=True)):
+        ev = evaluate(make_ticket(type="question", tags=_InOrder(order)), shipped, now=NOW)
+        assert ev.type == expected
+        assert f"Type {expected}: tag " in ev.reasons[0]
+
+
+class _InOrder(frozenset):  # type: ignore[type-arg]
+    """Tags that iterate in a given order, as a set may on another process (hash seeds differ)."""
+
+    def __new__(cls, items: list[str]) -> "_InOrder":
+        tags = super().__new__(cls, items)
+        tags._order = items  # type: ignore[attr-defined]
+        return tags
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._order)  # type: ignore[attr-defined]
