@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
 
-from bridge.model import Ticket
+from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.rules.calendar import from_us, merge_pauses, to_us
 from bridge.rules.classify import classify
 from bridge.rules.conditions import NEVER, Context
@@ -61,6 +61,9 @@ def evaluate_on(
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
     policy, due, alerts, is_paused = _policy_clocks(engine, ctx, pauses, starts, reasons)
     why = rule_escalates or _escalation_reason(engine, ctx, alerts)
+    if why is not None and ctx.status in CLOSED_STATUSES:
+        reasons.append(f"Not escalated ({why}): the ticket is {ctx.status}.")  # nothing left to develop
+        why = None
     escalate = None if why is None else _escalate(rules, ctx, why, reasons, notify)
     if group is None and ctx.tier > engine.default_tier:
         group = _group_of_new_tier(rules, engine, ctx)

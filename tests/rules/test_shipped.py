@@ -123,3 +123,11 @@ class _InOrder(frozenset):  # type: ignore[type-arg]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self._order)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("status", ["solved", "closed"])
+def test_a_solved_ticket_is_not_escalated(shipped: Rules, status: str) -> None:
+    ev = evaluate(make_ticket(tags={"tier4"}, status=status), shipped, now=NOW)
+    assert ev.escalate is None
+    assert "escalation" not in ev.notify
+    assert f"Not escalated (tier 4 reached): the ticket is {status}." in ev.reasons
