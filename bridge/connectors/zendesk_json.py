@@ -6,6 +6,7 @@ Shapes follow the recorded API responses in shared/reference/zendesk (ticket obj
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -96,6 +97,80 @@ def ticket_from_json(
         comments=comments,
         url=f"{agent_base_url.rstrip('/')}/agent/tickets/{ticket_id}" if agent_base_url else "",
     )
+
+
+class MalformedTicket(ValueError):
+    """A ticket file that is JSON but not a Zendesk ticket the rules can judge."""
+
+
+_TEXT_KEYS = ("subject", "raw_subject", "description", "status", "priority", "type")
+
+
+def ticket_from_document(document: Any) -> Ticket:
+    """One ticket from a file, as `rules explain` reads it, checked: a wrong shape is a
+    MalformedTicket saying what is wrong, never a ticket made of defaults.
+
+    The file is what `GET /api/v2/tickets/{id}.json?include=users,organizations,groups`
+    returns (`{"ticket": {...}, "users": [...], ...}`), or the bare ticket object; the
+    requester's, organisation's and group's names come from the side-loads, and `comments`,
+    if given, as `GET /api/v2/tickets/{id}/comments.json` returns them (their authors in `users`).
+    """
+    if not isinstance(document, Mapping):
+        raise MalformedTicket(f"expected a JSON object (a Zendesk ticket), got {_kind(document)}")
+    if "ticket" not in document and isinstance(document.get("tickets"), list):
+        raise MalformedTicket('this is a list of tickets ("tickets"); give one: {"ticket": {...}}')
+    raw = document.get("ticket", document)
+    if not isinstance(raw, Mapping):
+        raise MalformedTicket(f'"ticket" must be an object, got {_kind(raw)}')
+    _check_ticket(raw)
+    side = {key: _by_id(document, key) for key in ("users", "organizations", "groups")}
+    comments = document.get("comments", [])
+    if not isinstance(comments, list) or not all(isinstance(c, Mapping) for c in comments):
+        raise MalformedTicket('"comments" must be a list of comment objects')
+    try:
+        parsed = tuple(comment_from_json(c, users=side["users"]) for c in comments)
+    except ValueError as error:
+        raise MalformedTicket(f"a comment's created_at is not an ISO 8601 time ({error})") from None
+    ticket = ticket_from_json(raw, **side, comments=parsed)
+    # No updated_at: nothing changed since creation (not "updated in 1970").
+    return ticket if raw.get("updated_at") else replace(ticket, updated_at=ticket.created_at)
+
+
+def _check_ticket(raw: Mapping[str, Any]) -> None:
+    ticket_id = raw.get("id")
+    if isinstance(ticket_id, bool) or not (isinstance(ticket_id, int) or str(ticket_id).isdigit()):
+        raise MalformedTicket(f"ticket.id must be the ticket's number, got {ticket_id!r}")
+    for key in ("created_at", "updated_at"):
+        value = raw.get(key)
+        if value is None and key == "updated_at":
+            continue
+        if not isinstance(value, str):
+            raise MalformedTicket(f"ticket.{key} must be an ISO 8601 time like 2026-11-23T09:00:00Z, got {value!r}")
+        try:
+            parse_time(value)
+        except ValueError:
+            raise MalformedTicket(f"ticket.{key}: {value!r} is not an ISO 8601 time like 2026-11-23T09:00:00Z") from None
+    for key in _TEXT_KEYS:
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise MalformedTicket(f"ticket.{key} must be text or null, got {raw[key]!r}")
+    tags = raw.get("tags")
+    if tags is not None and not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+        raise MalformedTicket(f"ticket.tags must be a list of tags, got {tags!r}")
+    fields = raw.get("custom_fields")
+    if fields is not None and not (isinstance(fields, list) and all(isinstance(f, Mapping) for f in fields)):
+        raise MalformedTicket('ticket.custom_fields must be a list of {"id": ..., "value": ...}')
+
+
+def _by_id(document: Mapping[str, Any], key: str) -> dict[Any, Mapping[str, Any]]:
+    """A side-loaded list (`users`, `organizations`, `groups`) keyed by id."""
+    records = document.get(key, [])
+    if not isinstance(records, list) or not all(isinstance(r, Mapping) and "id" in r for r in records):
+        raise MalformedTicket(f'"{key}" must be a list of objects with an "id", as ?include={key} returns them')
+    return {record["id"]: record for record in records}
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "text", type(None): "null", bool: "true/false"}.get(type(value), type(value).__name__)
 
 
 class MalformedPayload(ValueError):

@@ -11,11 +11,9 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
-from bridge.rules.evaluate import evaluate
-from bridge.rules.explain import to_json, to_table
+from bridge.rules.explain import explain, iso_z, to_json, to_table
 from bridge.rules.load import RulesError, load_rules
 from bridge.rules.schema import Rules
-from bridge.rules.sla import tier_response_due
 
 rules_app = typer.Typer(help="Check rules.yaml and explain what it does to a ticket.", no_args_is_help=True)
 
@@ -45,28 +43,34 @@ def check_command(
 
 @rules_app.command("explain")
 def explain_command(
-    ticket: Annotated[Path, typer.Option("--ticket", help="a Zendesk ticket as JSON ({\"ticket\": {...}} or bare)")],
+    ticket: Annotated[
+        Path,
+        typer.Option("--ticket", help='a Zendesk ticket as the API returns it ({"ticket": {...}} or bare), side-loads and "comments" optional'),
+    ],
     rules_path: Annotated[Optional[Path], typer.Option("--rules", help="rules file")] = None,
-    now: Annotated[Optional[str], typer.Option("--now", help="evaluate as of this ISO 8601 time")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="judge as of this ISO 8601 time with its offset, e.g. 2026-11-23T09:30:00Z")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Which tier, routing rules, SLA policy, due times and escalation — and why."""
-    from bridge.connectors.zendesk_json import ticket_from_json
+    from bridge.connectors.zendesk_json import ticket_from_document
+    from bridge.sync.escalate import issue_key_from_tags
 
     rules = _load(str(rules_path) if rules_path is not None else default_rules_path())
     try:
-        raw: Any = json.loads(ticket.read_text(encoding="utf-8"))
-        parsed = ticket_from_json(raw)
-    except (OSError, ValueError, TypeError, KeyError) as error:
+        parsed = ticket_from_document(json.loads(ticket.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as error:
         _fail([f"{ticket}: cannot read a Zendesk ticket: {error}"])
         return
     moment = _parse_now(now)
-    result = evaluate(parsed, rules, now=moment)
-    tier_due = tier_response_due(rules, parsed, tier=result.tier, now=moment)
+    try:
+        explanation = explain(parsed, rules, now=moment, attach_to=issue_key_from_tags(parsed.tags))
+    except (ValueError, OverflowError) as error:  # e.g. a time in year 9999: no calendar reaches it
+        _fail([f"{ticket}: cannot judge the ticket as of {moment.isoformat()}: {error}"])
+        return
     if as_json:
-        typer.echo(json.dumps(to_json(result, tier_due=tier_due), indent=2))
+        typer.echo(json.dumps(to_json(explanation), indent=2))
     else:
-        Console().print(to_table(result, title=f"Ticket {parsed.id} as of {moment.isoformat()}", tier_due=tier_due))
+        Console().print(to_table(explanation, title=f"Ticket {parsed.id} as of {iso_z(moment)}"))
 
 
 def _load(where: str) -> Rules:
@@ -87,7 +91,10 @@ def _parse_now(text: str | None) -> datetime:
     except ValueError:
         _fail([f"--now: {text!r} is not an ISO 8601 time, e.g. 2026-11-23T09:30:00Z"])
         raise
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    if moment.tzinfo is None or "T" not in text.upper():
+        # a time without an offset is hours off on a calendar far from UTC: never guessed
+        _fail([f"--now: {text!r} needs a date, a time and a UTC offset, e.g. 2026-11-23T09:30:00Z"])
+    return moment
 
 
 def rules_json_schema() -> dict[str, Any]:

@@ -1,13 +1,47 @@
-"""An Evaluation as JSON (for scripts) or as a table (for people)."""
+"""`rules explain`: one ticket judged as the daemon would judge it, as JSON (for scripts) or
+as a table (for people), with what a ticket file cannot tell said out loud."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
+from bridge.model import Ticket
+from bridge.rules.evaluate import evaluate
 from bridge.rules.result import TARGETS, Evaluation
+from bridge.rules.schema import Rules
+from bridge.rules.sla import tier_response_due
+
+
+@dataclass(frozen=True)
+class Explanation:
+    evaluation: Evaluation
+    tier_due: datetime | None  # when the response target of the ticket's tier falls due
+    attach_to: str | None  # the issue its tags name: linked to it, not escalated to a new one
+    assumed: tuple[str, ...]  # what the file could not tell, and what was taken instead
+
+
+def explain(ticket: Ticket, rules: Rules, *, now: datetime, attach_to: str | None = None) -> Explanation:
+    """`evaluate` with the history a file lacks filled in as the bridge would have recorded it."""
+    assumed = []
+    if not ticket.comments:
+        assumed.append('No comments in the file: no agent has replied (add them under "comments").')
+    evaluation = evaluate(ticket, rules, now=now)
+    paused: tuple[tuple[datetime, datetime | None], ...] = ()
+    if evaluation.paused:
+        # The bridge dates a pause at the update that started it: due times then stand still.
+        paused = ((ticket.updated_at, None),)
+        evaluation = evaluate(ticket, rules, now=now, paused=paused)
+        assumed.append(
+            f"Paused since its last update ({iso_z(ticket.updated_at)}), with no earlier pauses: "
+            "due times are those that hold if the clocks run again now."
+        )
+    tier_due = tier_response_due(rules, ticket, tier=evaluation.tier, now=now, paused=paused)
+    return Explanation(evaluation, tier_due, attach_to, tuple(assumed))
 
 
 def iso_z(moment: datetime | None) -> str | None:
@@ -17,10 +51,11 @@ def iso_z(moment: datetime | None) -> str | None:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def to_json(ev: Evaluation, *, tier_due: datetime | None = None) -> dict[str, Any]:
-    """The `rules explain --json` object; `tier_due`: when the response target of the ticket's tier falls due."""
+def to_json(explanation: Explanation) -> dict[str, Any]:
+    """The `rules explain --json` object."""
+    ev = explanation.evaluation
     escalate = None
-    if ev.escalate is not None:
+    if ev.escalate is not None and explanation.attach_to is None:
         escalate = {
             "to": ev.escalate.to,
             "reason": ev.escalate.reason,
@@ -37,46 +72,64 @@ def to_json(ev: Evaluation, *, tier_due: datetime | None = None) -> dict[str, An
         "type": ev.type,
         "sla_policy": ev.sla_policy,
         "due": {target: iso_z(ev.due.get(target)) for target in TARGETS},
-        "tier_response_due": iso_z(tier_due),
+        "tier_response_due": iso_z(explanation.tier_due),
         "escalate": escalate,
+        "attach_to": explanation.attach_to,
         "rules": list(ev.rules),
-        "reasons": list(ev.reasons),
+        "reasons": _reasons(explanation),
         "add_tags": list(ev.add_tags),
         "set_group": ev.set_group,
         "notify": list(ev.notify),
         "sla_alerts": [{"target": a.target, "level": a.level, "due": iso_z(a.due)} for a in ev.sla_alerts],
         "paused": ev.paused,
+        "assumed": list(explanation.assumed),
     }
 
 
-def to_table(ev: Evaluation, *, title: str, tier_due: datetime | None = None) -> Table:
-    """The same facts as `to_json`, laid out for a terminal."""
-    table = Table(title=title, show_header=False, title_justify="left")
+def to_table(explanation: Explanation, *, title: str) -> Table:
+    """The same facts as `to_json`, laid out for a terminal (text shown as written, not as markup)."""
+    ev = explanation.evaluation
+    table = Table(title=escape(title), show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("tier", str(ev.tier))
-    table.add_row("priority", ev.priority)
-    table.add_row("type", ev.type)
-    table.add_row("SLA policy", ev.sla_policy or "none")
+
+    def row(what: str, value: str) -> None:
+        table.add_row(escape(what), escape(value))
+
+    row("tier", str(ev.tier))
+    row("priority", ev.priority)
+    row("type", ev.type)
+    row("SLA policy", ev.sla_policy or "none")
     for target in TARGETS:
         due = ev.due.get(target)
-        table.add_row(f"{target} due", iso_z(due) if due else "no target")
-    table.add_row(f"tier {ev.tier} response due", iso_z(tier_due) if tier_due else "no target")
+        row(f"{target} due", iso_z(due) if due else "no target")
+    row(f"tier {ev.tier} response due", iso_z(explanation.tier_due) if explanation.tier_due else "no target")
     for alert in ev.sla_alerts:
-        table.add_row(f"SLA {alert.level}", f"{alert.target} (due {iso_z(alert.due)})")
+        row(f"SLA {alert.level}", f"{alert.target} (due {iso_z(alert.due)})")
     if ev.paused:
-        table.add_row("clocks", "paused")
-    if ev.escalate is None:
-        table.add_row("escalate", "no")
+        row("clocks", "paused")
+    if explanation.attach_to is not None:
+        row("escalate", f"no: linked to {explanation.attach_to}, which its tags name")
+    elif ev.escalate is None:
+        row("escalate", "no")
     else:
         esc = ev.escalate
-        table.add_row("escalate", f"to {esc.to}: {esc.reason} ({esc.issue_type}, {esc.jira_priority})")
-    table.add_row("rules matched", ", ".join(ev.rules) or "none")
+        row("escalate", f"to {esc.to}: {esc.reason} ({esc.issue_type}, {esc.jira_priority})")
+    row("rules matched", ", ".join(ev.rules) or "none")
     if ev.add_tags:
-        table.add_row("add tags", ", ".join(ev.add_tags))
+        row("add tags", ", ".join(ev.add_tags))
     if ev.set_group:
-        table.add_row("set group", ev.set_group)
+        row("set group", ev.set_group)
     if ev.notify:
-        table.add_row("notify", ", ".join(ev.notify))
-    table.add_row("why", "\n".join(ev.reasons))
+        row("notify", ", ".join(ev.notify))
+    row("why", "\n".join(_reasons(explanation)))
+    if explanation.assumed:
+        row("assumed", "\n".join(explanation.assumed))
     return table
+
+
+def _reasons(explanation: Explanation) -> list[str]:
+    reasons = list(explanation.evaluation.reasons)
+    if explanation.attach_to is not None:
+        reasons.append(f"Its tags name {explanation.attach_to}: the bridge links it to that issue instead of creating one.")
+    return reasons
