@@ -63,9 +63,17 @@ class Names:
         return cls(names("types"), names("priorities"), names("tiers"), names("calendars"), names("stages"))
 
 
-def _unknown(what: str, name: object, known: list[str]) -> str:
-    close = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(known) or 'none'}"
+def _unknown(what: str, name: object, known: list[str], *, cutoff: float = 0.6) -> str:
+    """`unknown <what> <name>` and the closest known name (case aside first), or, for a short
+    list, every known name: a list of hundreds (time zones, countries) helps nobody."""
+    same_but_case = [k for k in known if k.casefold() == str(name).casefold()]
+    close = same_but_case or difflib.get_close_matches(str(name), known, n=1, cutoff=cutoff)
+    if close:
+        hint = f"; did you mean {close[0]!r}?"
+    elif len(known) > 20:
+        hint = ""
+    else:
+        hint = f"; known: {', '.join(known) or 'none'}"
     return f"unknown {what} {name!r}{hint}"
 
 
@@ -101,7 +109,7 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
     for name, cal in rules.calendars.items():
         here = ("calendars", name)
         if cal.timezone not in zones:
-            yield (*here, "timezone"), _unknown("time zone", cal.timezone, zones), False
+            yield (*here, "timezone"), _unknown_zone(cal.timezone, zones), False
         source = cal.holidays
         if source.country is not None and source.country not in countries:
             yield (*here, "holidays", "country"), _unknown("holiday country", source.country, list(countries)), False
@@ -113,6 +121,14 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _overlaps(here, cal.hours)
         if not any(week_spans(cal)):
             yield (*here, "hours"), f"calendar {name!r} has no working hours", False
+
+
+def _unknown_zone(name: str, zones: list[str]) -> str:
+    # Only near misses are suggested: `BST` is not `MST`, and an abbreviation is no zone.
+    message = _unknown("time zone", name, zones, cutoff=0.8)
+    if "did you mean" in message:
+        return message
+    return f"{message}; write an IANA name such as Europe/London or America/Los_Angeles"
 
 
 def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> Iterator[Found]:
@@ -130,7 +146,14 @@ def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> It
 
 def _priorities(rules: Rules, names: Names) -> Iterator[Found]:
     owner: dict[str, str] = {}
+    # A word is looked up among every priority's name and label too: `medium` under P1 would
+    # make P3's own label mean P1.
+    titles = {word.casefold(): name for name, prio in rules.priorities.items() for word in (name, prio.label)}
     for name, prio in rules.priorities.items():
+        for index, word in enumerate(prio.words):
+            taken = titles.get(word.casefold(), name)
+            if taken != name:
+                yield ("priorities", name, "words", index), f"{word!r} is the name or label of {taken}", False
         here = ("priorities", name)
         if prio.zendesk not in ZENDESK_PRIORITIES:
             yield (*here, "zendesk"), _unknown("Zendesk priority", prio.zendesk, list(ZENDESK_PRIORITIES)), False
@@ -153,6 +176,15 @@ def _types(rules: Rules, names: Names) -> Iterator[Found]:
 
 
 def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_ok: bool) -> Iterator[Found]:
+    for key, known, what in (("status", ZENDESK_STATUSES, "Zendesk status"), ("zendesk_type", ZENDESK_TYPES, "Zendesk ticket type")):
+        for index, value in enumerate(getattr(cond, key)):
+            if value.casefold() not in known:  # a typo here never matches: a clock that never pauses
+                yield (*path, key, index), _unknown(what, value, list(known)), False
+    for key in sorted(cond.model_fields_set):
+        value = getattr(cond, key)
+        if isinstance(value, (tuple, dict)) and not value:
+            message = f"{_yaml_key(key)} is empty: it tests nothing (list what to match, or remove the key)"
+            yield (*path, _yaml_key(key)), message, True
     for index, name in enumerate(cond.type):
         yield from _ref((*path, "type", index), "type", name, names.types)
     for index, name in enumerate(cond.priority):
@@ -173,6 +205,11 @@ def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_o
             yield from _condition((*path, key, index), part, names, sla_ok=sla_ok)
     if cond.not_ is not None:
         yield from _condition((*path, "not"), cond.not_, names, sla_ok=sla_ok)
+
+
+def _yaml_key(field: str) -> str:
+    alias = Condition.model_fields[field].alias
+    return alias or field
 
 
 def _routing(rules: Rules, names: Names) -> Iterator[Found]:
@@ -253,7 +290,7 @@ def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     if quiet is not None:
         zones = sorted(zoneinfo.available_timezones())
         if quiet.timezone not in zones:
-            yield ("notifications", "quiet_hours", "timezone"), _unknown("time zone", quiet.timezone, zones), False
+            yield ("notifications", "quiet_hours", "timezone"), _unknown_zone(quiet.timezone, zones), False
         for index, day in enumerate(quiet.days):
             yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))
         kinds = list(NotifyEvents.model_fields)

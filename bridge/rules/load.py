@@ -58,9 +58,11 @@ class Marks:
         """The position of `loc`, or of the nearest enclosing thing that exists."""
         loc = tuple(loc)
         while loc:
-            found = (self.keys if key else self.values).get(loc) or self.values.get(loc)
-            if found:
-                return found
+            for form in (loc, tuple(str(part) if isinstance(part, int) else part for part in loc)):
+                # (a quoted key '2' validated as the tier number 2 keeps its marks under '2')
+                found = (self.keys if key else self.values).get(form) or self.values.get(form)
+                if found:
+                    return found
             loc, key = loc[:-1], False
         return self.values.get((), (1, 1))
 
@@ -69,62 +71,121 @@ def _position(node: yaml.Node) -> Position:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+# Values a file may expand to: far beyond any real rules file, far below what a few nested
+# YAML aliases can make ("billion laughs"), which would hold the daemon's reload for hours.
+MAX_VALUES = 200_000
+
+
+class _TooBig(Exception):
+    def __init__(self, position: Position) -> None:
+        self.position = position
+
+
 def _build(
-    node: yaml.Node, loader: yaml.SafeLoader, loc: Loc, marks: Marks, problems: list[tuple[Loc, str, bool]]
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    loc: Loc,
+    marks: Marks,
+    problems: list[tuple[Loc, str, bool]],
+    budget: list[int],
 ) -> Any:
     marks.values[loc] = _position(node)
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig(_position(node))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves `<<:` merge keys
         result: dict[Any, Any] = {}
+        spelled: dict[str, Any] = {}  # casefolded text of each key -> the key as written first
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append((loc, "a key must be plain text", False))
                 continue
-            key = loader.construct_object(key_node)
-            if key in result:
-                marks.keys[(*loc, key)] = _position(key_node)
-                problems.append(((*loc, key), f"duplicate key {key!r}", True))
+            key = _scalar(key_node, loader, loc, problems)
+            first = spelled.setdefault(str(key).casefold(), key)
+            if key in result or first != key:
+                # `2` and `'2'`, `mon` and `Mon`: the same key to the rules, one would silently win
+                same = "" if first == key else f" (the same as {first!r} above)"
+                problems.append(((*loc, key), f"duplicate key {key!r}{same}", True))
             marks.keys[(*loc, key)] = _position(key_node)
-            result[key] = _build(value_node, loader, (*loc, key), marks, problems)
+            result[key] = _build(value_node, loader, (*loc, key), marks, problems, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loader, (*loc, index), marks, problems) for index, item in enumerate(node.value)]
-    return loader.construct_object(node)
+        return [_build(item, loader, (*loc, index), marks, problems, budget) for index, item in enumerate(node.value)]
+    return _scalar(node, loader, loc, problems)
+
+
+def _scalar(node: yaml.Node, loader: yaml.SafeLoader, loc: Loc, problems: list[tuple[Loc, str, bool]]) -> Any:
+    """The value of a scalar; one YAML cannot construct (a date 2026-04-31, `!!int abc`) is a
+    problem at its place, and its text stands in for it so the rest is still checked."""
+    try:
+        return loader.construct_object(node)
+    except (ValueError, TypeError, OverflowError, yaml.constructor.ConstructorError) as error:
+        kind = {"timestamp": "date", "int": "whole number", "float": "number"}.get(node.tag.rsplit(":", 1)[-1], "value")
+        detail = getattr(error, "problem", None) or error
+        problems.append((loc, f"{node.value!r} is not a valid {kind} ({detail})", False))
+        return node.value
 
 
 def parse_yaml(text: str) -> tuple[Any, Marks, list[tuple[Loc, str, bool]]]:
-    """Plain data, marks, and structural problems (duplicate keys). Raises yaml.YAMLError."""
+    """Plain data, marks, and structural problems (duplicate keys, values YAML cannot read).
+    Raises yaml.YAMLError, and _TooBig for a file that expands beyond MAX_VALUES."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         marks = Marks({}, {})
         problems: list[tuple[Loc, str, bool]] = []
-        data = None if node is None else _build(node, loader, (), marks, problems)
+        data = None if node is None else _build(node, loader, (), marks, problems, [MAX_VALUES])
     finally:
         loader.dispose()
     return data, marks, problems
 
 
 def load_rules(path: str | Path) -> Rules:
-    """Read, validate and check a rules file; raise RulesError listing every problem."""
+    """Read, validate and check a rules file; raise RulesError listing every problem (also
+    for a fault of the checker itself: whoever loads rules handles one kind of failure)."""
+    try:
+        return _load(str(path))
+    except RulesError:
+        raise
+    except RecursionError:
+        raise RulesError([Problem(str(path), None, None, "nested too deeply to read")]) from None
+    except Exception as error:  # noqa: BLE001 - the edge: a bug here must not look like a crash
+        message = f"internal error while reading the rules ({type(error).__name__}: {error}); please report it"
+        raise RulesError([Problem(str(path), None, None, message)]) from None
+
+
+def _load(name: str) -> Rules:
     from bridge.rules.check import check_rules  # check needs the engine helpers; keep import light
     from bridge.rules.engine import engine_of
 
-    name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(name).read_bytes()
     except FileNotFoundError:
         raise RulesError([Problem(name, None, None, "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise RulesError([Problem(name, None, None, f"cannot read: {error}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, col = _line_col(raw, error.start)
+        message = f"byte {raw[error.start]:#04x} is not UTF-8: save the file as UTF-8"
+        raise RulesError([Problem(name, line, col, message)]) from None
     try:
         data, marks, structural = parse_yaml(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise RulesError([Problem(name, line, col, f"YAML syntax error: {error.problem or error}")]) from None
+    except yaml.reader.ReaderError as error:
+        line, col = _line_col(text, error.position)
+        message = f"character {ord(error.character) if isinstance(error.character, str) else error.character:#04x} is not allowed in YAML"
+        raise RulesError([Problem(name, line, col, message)]) from None
     except yaml.YAMLError as error:
         raise RulesError([Problem(name, 1, 1, f"YAML error: {error}")]) from None
+    except _TooBig as error:
+        message = f"the file expands to more than {MAX_VALUES:,} values (YAML aliases inside aliases?)"
+        raise RulesError([Problem(name, *error.position, message)]) from None
     problems = [_problem(name, marks, loc, message, key) for loc, message, key in structural]
     if not isinstance(data, dict):
         problems.append(_problem(name, marks, (), "the rules file must be a mapping of sections", False))
@@ -132,7 +193,8 @@ def load_rules(path: str | Path) -> Rules:
     try:
         rules = Rules.model_validate(data)
     except ValidationError as error:
-        problems.extend(_from_pydantic(name, marks, error))
+        unreadable = {(p.line, p.col) for p in problems}  # said already: YAML could not read the value there
+        problems.extend(p for p in _from_pydantic(name, marks, error) if (p.line, p.col) not in unreadable)
         partial, broken = _valid_sections(data, error)
         found = check_rules(partial, broken=broken)
         problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in found)
@@ -142,6 +204,12 @@ def load_rules(path: str | Path) -> Rules:
         raise RulesError(_in_file_order(problems))
     engine_of(rules)  # compile now, so a daemon never starts on rules that cannot run
     return rules
+
+
+def _line_col(text: str | bytes, offset: int) -> Position:
+    newline = "\n" if isinstance(text, str) else b"\n"
+    before = text[:offset]
+    return before.count(newline) + 1, offset - (before.rfind(newline) + 1) + 1  # type: ignore[arg-type]
 
 
 def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules, frozenset[str]]:

@@ -44,6 +44,23 @@ def _duration(value: str) -> str:
     return text
 
 
+# Working time beyond this is a typo, not a target, and no calendar table reaches it.
+MAX_TARGET_DAYS = 2000
+
+
+def _target(value: str) -> str:
+    """A target or length of working time: more than nothing, and not centuries."""
+    if value == "none":
+        return value
+    shown = value if len(value) <= 24 else value[:20] + "…"
+    days, seconds = duration_parts(value)
+    if days * 86400 + seconds <= 0:
+        raise ValueError(f"{shown!r} is no time at all: a target is more than 0 (write none for no target)")
+    if days + seconds / 86400 > MAX_TARGET_DAYS:
+        raise ValueError(f"{shown!r} is more than {MAX_TARGET_DAYS} days of working time: write none for no target")
+    return value
+
+
 def _reject_number(value: Any) -> Any:
     # `response: 30` has no unit; refuse rather than guess minutes or hours.
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -123,12 +140,20 @@ Duration = Annotated[
     str,
     BeforeValidator(_reject_number),
     AfterValidator(_duration),
-    Field(json_schema_extra={"pattern": r"^(none|(\d+(\.\d+)?\s*[dhm]\s*)+)$"}),
+    Field(json_schema_extra={"pattern": r"^\s*([Nn][Oo][Nn][Ee]|(\d+(\.\d+)?\s*[dhmDHM]\s*)+)$"}),
 ]
+Target = Annotated[Duration, AfterValidator(_target)]  # SLA targets, a working day, staleness
 Span = Annotated[str, BeforeValidator(_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 WrappingSpan = Annotated[str, BeforeValidator(_wrapping_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 DaysKey = Annotated[str, AfterValidator(_days_key)]
-Percent = Annotated[float, BeforeValidator(_percent)]
+Percent = Annotated[
+    float,
+    BeforeValidator(_percent),
+    WithJsonSchema({"anyOf": [
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"},
+        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+    ]}),
+]
 
 
 class Strict(BaseModel):
@@ -142,7 +167,7 @@ class Tier(Strict):
     group: str | None = None
     tags: StrList = ()
     jira_project: str | None = Field(None, description="Jira project key for the development tier")
-    response: Duration | None = Field(
+    response: Target | None = Field(
         None, description="response target of this tier: working time on `calendar` since the ticket entered it"
     )
     calendar: str | None = Field(None, description="the calendar of the tier's response target")
@@ -167,7 +192,7 @@ class Calendar(Strict):
         ],
     ]
     holidays: HolidaySource = HolidaySource()
-    day_length: Duration | None = Field(None, description="length of a working day; default: the longest day")
+    day_length: Target | None = Field(None, description="length of a working day; default: the longest day")
 
 
 class Priority(Strict):
@@ -242,9 +267,9 @@ class RoutingRule(Strict):
 
 
 class Targets(Strict):
-    response: Duration | None = None
-    review: Duration | None = None
-    resolution: Duration | None = None
+    response: Target | None = None
+    review: Target | None = None
+    resolution: Target | None = None
 
 
 class StopWhen(Strict):
@@ -324,7 +349,7 @@ class QuietHours(Strict):
 class Notifications(Strict):
     channel: str | None = Field(None, description="Slack channel; default BRIDGE_SLACK_MANAGER_CHANNEL")
     events: NotifyEvents = NotifyEvents()
-    stale_after: Duration = "2d"
+    stale_after: Target = "2d"
     stale_calendar: str | None = None
     system_wide_threshold: int = Field(5, ge=2)
     quiet_hours: QuietHours | None = None

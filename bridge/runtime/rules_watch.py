@@ -15,8 +15,8 @@ class RulesHolder:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
+        self._stamp = self._mtime()  # before reading: an edit made while it is read is seen next time
         self._rules = load_rules(path)  # the first load must succeed: never start on broken rules
-        self._stamp = self._mtime()
 
     def current(self) -> Rules:
         with self._lock:
@@ -39,8 +39,10 @@ class RulesHolder:
         log.info("rules reloaded from %s", self._path)
         return True
 
-    def _mtime(self) -> float | None:
+    def _mtime(self) -> tuple[int, int] | None:
+        # Nanoseconds and size: two saves within one coarse timestamp tick still differ.
         try:
-            return self._path.stat().st_mtime
+            status = self._path.stat()
         except OSError:
             return None
+        return status.st_mtime_ns, status.st_size

@@ -10,7 +10,7 @@ exactly like event-driven ones, and keeps each ticket's next check.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from bridge.model import ActionKind, Event, EventSource
@@ -20,6 +20,9 @@ from bridge.sync.decide import decide
 
 log = logging.getLogger(__name__)
 
+# A ticket whose decision failed waits this long (or for new rules, which make every ticket
+# due) before the sweep tries it again: not every minute, with a traceback each time.
+RETRY_UNJUDGED = timedelta(hours=1)
 NEEDS_FULL_TICKET = frozenset({ActionKind.CREATE_ISSUE, ActionKind.COMMENT_ISSUE, ActionKind.LINK_TICKET})
 
 
@@ -43,7 +46,12 @@ def sweep(
         states = store.ticket_states([ticket.id for ticket, _ in page])
         decisions, fresh_reads, next_checks = [], [], []
         for ticket, seen in page:
-            decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
+            try:
+                decision = decide(ticket, states[ticket.id], rules, now=now, default_project=default_project)
+            except Exception:  # noqa: BLE001 - one ticket the rules cannot judge must not stop the rest
+                log.exception("sweep: ticket %s could not be judged; it is tried again in %s", ticket.id, RETRY_UNJUDGED)
+                next_checks.append((ticket.id, seen, now + RETRY_UNJUDGED))
+                continue
             if any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
                 # Snapshots keep bodies short: an issue or a mirrored comment is made from the
                 # ticket as Zendesk has it now, by an event that reads it in full. The ticket

@@ -87,6 +87,32 @@ CASES = [
      "unknown notice kind 'sla_breech'; did you mean 'sla_breach'?"),
     (BASE + "notifications: {events: {escalations: true}}\n", "escalations", "unknown key 'escalations'; did you mean 'escalation'?"),
     (BASE + "comments: {}\ncomments: {public_prefix: x}\n", "comments: {public", "duplicate key 'comments'"),
+    # values a condition compares with Zendesk's own: a typo would never match (a clock that never pauses)
+    (replaced("sla:\n", "sla:\n  pause_when: {status: [pendng]}\n"), "pendng", "unknown Zendesk status 'pendng'; did you mean 'pending'?"),
+    (BASE + "routing:\n  - {name: a, when: {zendesk_type: [incidnt]}}\n", "incidnt",
+     "unknown Zendesk ticket type 'incidnt'; did you mean 'incident'?"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: []}}\n", "tags_any", "tags_any is empty: it tests nothing"),
+    (BASE + "routing:\n  - {name: a, when: {not: {any: []}}}\n", "any: []", "any is empty: it tests nothing"),
+    # targets: none, or some working time short of centuries
+    (replaced("response: 1h", "response: 0m"), "0m", "sla.policies.0.targets.response: '0m' is no time at all"),
+    (replaced("resolution: 2d", "resolution: 10000d"), "10000d", "sla.policies.0.targets.resolution: '10000d' is more than 2000 days"),
+    (replaced("{name: Support, group: Support,", "{name: Support, group: Support, calendar: office, response: 100000d,"),
+     "100000d", "tiers.2.response: '100000d' is more than 2000 days"),
+    # what YAML itself cannot read, duplicates that differ only in case or quoting, bad bytes
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {dates: [2026-04-31]}"),
+     "2026-04-31", "'2026-04-31' is not a valid date (day is out of range for month)"),
+    (replaced("4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}",
+              "4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}\n  '4': {name: Shadow}"),
+     "'4'", "duplicate key '4' (the same as 4 above)"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon: \"08:00-16:00\", Mon: \"09:00-10:00\"}"), "Mon",
+     "duplicate key 'Mon' (the same as 'mon' above)"),
+    (replaced("zendesk: high, jira: High, words: [major]", "zendesk: high, jira: High, words: [major, medium]"), "medium",
+     "'medium' is the name or label of P3"),
+    (replaced("timezone: GMT", "timezone: BST"), "BST",
+     "unknown time zone 'BST'; write an IANA name such as Europe/London or America/Los_Angeles"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: gb}"),
+     "gb}", "unknown holiday country 'gb'; did you mean 'GB'?"),
+    (replaced("group: Desk}", "group: Desk\x07}"), "\x07", "character 0x07 is not allowed in YAML"),
 ]
 
 
@@ -137,3 +163,29 @@ def test_references_into_a_broken_section_are_not_guessed(write_rules) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(write_rules(text))
     assert [p.message for p in caught.value.problems] == ["unknown key 'nam'; did you mean 'name'?"]
+
+
+def test_a_tier_key_written_as_text_is_pointed_at_where_it_is(write_rules) -> None:
+    text = replaced("  2: {name: Support, group: Support, tags: [tier2]}", "  '2': {name: Support, group: Support, tags: [tier2], calendar: offce}")
+    line, col, message = only_problem(write_rules, text)
+    assert message == "unknown calendar 'offce'; did you mean 'office'?"
+    assert (line, col) == position(text, "offce")
+
+
+def test_a_file_not_in_utf8_is_pointed_at_the_byte(tmp_path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_bytes(BASE.replace("Help desk", "Caf\xe9 desk").encode("latin-1"))
+    with pytest.raises(RulesError) as caught:
+        load_rules(path)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.col, problem.message) == (
+        *position(BASE.replace("Help desk", "Caf\xe9 desk"), "\xe9"), "byte 0xe9 is not UTF-8: save the file as UTF-8")
+
+
+def test_aliases_that_expand_without_end_are_refused_at_once(write_rules) -> None:
+    """A few hundred bytes of nested aliases ("billion laughs") would hold a reload for hours."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{n}: &a{n} [*a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}, *a{n - 1}]"
+              for n in range(1, 9)]
+    line, col, message = only_problem(write_rules, "\n".join(lines) + "\n")
+    assert message == "the file expands to more than 200,000 values (YAML aliases inside aliases?)"

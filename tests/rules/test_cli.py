@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import jsonschema
+import pytest
+import yaml
 from typer.testing import CliRunner
 
 from bridge.rules.cli import rules_app, rules_json_schema
@@ -122,3 +125,15 @@ def test_explain_with_broken_rules_lists_the_problems(write_rules) -> None:
     result = runner.invoke(rules_app, ["explain", "--ticket", str(DATA / "ticket_tier4.json"), "--rules", str(path)])
     assert result.exit_code == 1
     assert "did you mean 'name'" in result.output
+
+
+@pytest.mark.parametrize("path", [SHIPPED, SHIPPED.parent / "examples" / "pacific.yaml"])
+def test_shipped_files_pass_the_schema_editors_use(path) -> None:
+    """What an editor shows with `bridge schema` hooked in: no false alarms on our own files,
+    and a misspelt section flagged."""
+    validator = jsonschema.Draft202012Validator(rules_json_schema())
+    # (an editor's YAML 1.2 reads 2026-12-24 as text, PyYAML as a date: as text here too)
+    data = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+    assert [error.message for error in validator.iter_errors(data)] == []
+    data["tierz"] = data.pop("tiers")
+    assert any("tierz" in error.message for error in validator.iter_errors(data))

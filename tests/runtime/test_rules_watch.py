@@ -45,3 +45,21 @@ def test_the_daemon_never_starts_on_a_broken_file(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as raised:
         RulesHolder(path)
     assert str(raised.value.problems[0]).startswith(f"{path}:")
+
+
+def test_a_file_yaml_cannot_even_read_keeps_the_last_good_rules(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An impossible holiday date, then a save within the same second of the same size: both seen."""
+    shipped = (ROOT / "rules.yaml").read_text()
+    path = tmp_path / "rules.yaml"
+    write(path, shipped, stamp=1_000_000)
+    holder = RulesHolder(path)
+    good = holder.current()
+    broken = shipped.replace("holidays:", "holidays: {dates: [2026-04-31]}\n    x-holidays:", 1)
+    write(path, broken, stamp=1_000_100)
+    with caplog.at_level(logging.ERROR):
+        assert holder.reload_if_changed() is False
+    assert holder.current() is good
+    assert "'2026-04-31' is not a valid date" in caplog.text
+    path.write_text(shipped.replace("warn_at: 75%", "warn_at: 50%"))
+    os.utime(path, ns=(1_000_100_000_000_001, 1_000_100_000_000_001))  # one nanosecond later
+    assert holder.reload_if_changed() is True

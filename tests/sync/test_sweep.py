@@ -135,3 +135,26 @@ def test_after_new_rules_every_open_ticket_is_judged_again(store: Store, rules: 
     store.snapshots.make_all_due(at=at)
     sweep(store=store, rules=stricter, now=at, default_project="SUP", clock=lambda: at)
     assert [k.split(":")[4] for k in sla_keys(store)] == ["warning"]
+
+
+def test_a_ticket_that_cannot_be_judged_does_not_stop_the_sweep(
+    store: Store, rules: Rules, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One poison ticket: the others still get their notices, and it is tried again an hour later."""
+    import bridge.sync.sweep as sweep_module
+
+    for number in (7, 8, 9):
+        remember(store, rules, question(id=number), MONDAY_9)
+
+    def decide_or_fail(ticket, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if ticket.id == 8:
+            raise ValueError("calendar 'gmt-office': no working time within 21960 days")
+        return decide(ticket, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "decide", decide_or_fail)
+    breached = MONDAY_9 + timedelta(minutes=31)
+    sweep(store=store, rules=rules, now=breached, default_project="SUP", clock=lambda: breached)
+    notified = {int(key.split(":")[2]) for key in sla_keys(store) if ":response:breach:" in key}
+    assert notified == {7, 9}
+    assert "ticket 8 could not be judged" in caplog.text
+    assert store.snapshots.next_check(8) == breached + sweep_module.RETRY_UNJUDGED
