@@ -89,7 +89,14 @@ def _defaults(rules: Rules, names: Names) -> Iterator[Found]:
 
 
 def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
+    group_of: dict[str, int] = {}
+    tag_of: dict[str, int] = {}
     for number, tier in rules.tiers.items():
+        if tier.group and group_of.setdefault(tier.group.casefold(), number) != number:
+            yield ("tiers", number, "group"), f"group {tier.group!r} is already tier {group_of[tier.group.casefold()]}'s", False
+        for index, tag in enumerate(tier.tags):
+            if tag_of.setdefault(tag, number) != number:
+                yield ("tiers", number, "tags", index), f"tag {tag!r} already means tier {tag_of[tag]}", False
         if number < 1:
             yield ("tiers", number), f"tier numbers start at 1, not {number}", True
         yield from _ref(("tiers", number, "calendar"), "calendar", tier.calendar, names.calendars)
@@ -100,7 +107,7 @@ def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
 
 def _ref_tier(path: tuple[object, ...], tier: int | None, names: Names) -> Iterator[Found]:
     if names.tiers is not None and tier is not None and tier not in names.tiers:
-        yield path, f"unknown tier {tier}; known: {', '.join(map(str, sorted(names.tiers)))}", False
+        yield path, f"unknown tier {tier}; known: {', '.join(map(str, sorted(names.tiers))) or 'none'}", False
 
 
 def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
@@ -136,12 +143,14 @@ def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> It
     for key, spans in hours.items():
         for index, span in enumerate(spans):
             start, end = (int(t[:2]) * 60 + int(t[3:]) for t in span.split("-"))
+            clashes: dict[str, list[str]] = {}  # the other span -> the days they overlap: said once
             for day in expand_days(key):
                 for other_start, other_end, other in seen.get(day, []):
                     if start < other_end and other_start < end:
-                        where = (*here, "hours", key, index)
-                        yield where, f"{WEEKDAYS[day]}: hours {span} overlap {other}", False
+                        clashes.setdefault(other, []).append(WEEKDAYS[day])
                 seen.setdefault(day, []).append((start, end, span))
+            for other, days in clashes.items():
+                yield (*here, "hours", key, index), f"{', '.join(days)}: hours {span} overlap {other}", False
 
 
 def _priorities(rules: Rules, names: Names) -> Iterator[Found]:
@@ -166,7 +175,11 @@ def _priorities(rules: Rules, names: Names) -> Iterator[Found]:
 
 def _types(rules: Rules, names: Names) -> Iterator[Found]:
     owner: dict[str, str] = {}
+    tag_of: dict[str, str] = {}
     for name, kind in rules.types.items():
+        for index, tag in enumerate(kind.tags):
+            if tag_of.setdefault(tag, name) != name:
+                yield ("types", name, "tags", index), f"tag {tag!r} already means type {tag_of[tag]!r}", False
         for index, ztype in enumerate(kind.zendesk):
             where = ("types", name, "zendesk", index)
             if ztype not in ZENDESK_TYPES:

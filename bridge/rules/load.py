@@ -94,18 +94,23 @@ def _build(
     if budget[0] < 0:
         raise _TooBig(_position(node))
     if isinstance(node, yaml.MappingNode):
-        loader.flatten_mapping(node)  # resolves `<<:` merge keys
+        written = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
+        loader.flatten_mapping(node)  # resolves `<<:` merge keys: merged pairs first, then those written here
+        merged = len(node.value) - written
         result: dict[Any, Any] = {}
-        spelled: dict[str, Any] = {}  # casefolded text of each key -> the key as written first
-        for key_node, value_node in node.value:
+        spelled: dict[str, tuple[Any, bool]] = {}  # casefolded key -> (the key as first seen, merged)
+        for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 problems.append((loc, "a key must be plain text", False))
                 continue
             key = _scalar(key_node, loader, loc, problems)
-            first = spelled.setdefault(str(key).casefold(), key)
-            if key in result or first != key:
+            first, from_merge = spelled.setdefault(str(key).casefold(), (key, index < merged))
+            if (key in result or first != key) and not (from_merge and index >= merged):
+                # (a key written here over a merged one is what `<<:` is for)
                 # `2` and `'2'`, `mon` and `Mon`: the same key to the rules, one would silently win
-                same = "" if first == key else f" (the same as {first!r} above)"
+                same = "" if first == key else f" (the same as {first!r}"
+                line = marks.keys.get((*loc, first), (None,))[0]
+                same = f"{same or ' (first'} on line {line})" if line else (same + ")" if same else "")
                 problems.append(((*loc, key), f"duplicate key {key!r}{same}", True))
             marks.keys[(*loc, key)] = _position(key_node)
             result[key] = _build(value_node, loader, (*loc, key), marks, problems, budget)
@@ -233,7 +238,8 @@ def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.line or 0, p.col or 0))
+    # Once each: a mapping merged with `<<:` is read again wherever it is merged.
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.line or 0, p.col or 0))
 
 
 def _problem(name: str, marks: Marks, loc: Loc, message: str, key: bool) -> Problem:
@@ -256,7 +262,7 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
         loc = tuple(part for part in item["loc"] if part != "[key]")
         on_key = "[key]" in item["loc"]
         kind = item["type"]
-        message = item["msg"].removeprefix("Value error, ")
+        message = _plain(item)
         dotted = ".".join(str(part) for part in loc) or "(top level)"
         if kind == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), _keys_at(loc[:-1]))}"
@@ -270,6 +276,22 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
         else:
             message = f"{dotted}: {message}"
         yield _problem(name, marks, loc, message, on_key)
+
+
+def _plain(item: Any) -> str:
+    """pydantic's message in the words of a YAML file."""
+    message = str(item["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
+    message = message.replace("a valid string", "text")
+    if item["type"] in ("dict_type", "model_type", "model_attributes_type"):
+        message = "should be a mapping (key: value ...)"
+    elif item["type"] in ("tuple_type", "list_type"):
+        message = "should be a list ([a, b] or one '- item' per line)"
+    if item.get("input") is None and item["type"] != "missing":
+        return f"{message}, not empty"
+    if isinstance(item.get("input"), bool) and item["type"] in ("string_type", "int_type", "float_type"):
+        # YAML 1.1 reads unquoted yes/no/on/off (the country code NO too) as true/false
+        return f"{message}: YAML read {item['input']} here; quote the value, e.g. 'NO'"
+    return message
 
 
 def _did_you_mean(word: str, candidates: list[str]) -> str:

@@ -8,10 +8,20 @@ the file position of the key it is about.
 from __future__ import annotations
 
 import re
+import typing
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    WithJsonSchema,
+    model_validator,
+)
 
 from bridge.rules.result import StatusMapping
 
@@ -42,6 +52,17 @@ def _duration(value: str) -> str:
     if not DURATION_RE.match(text):
         raise ValueError(f"{value!r} is not a duration: write e.g. 30m, 4h, 2d, 1d 4h or none")
     return text
+
+
+def _null_means_empty(model: type[BaseModel], key: Any) -> bool:
+    """Whether `key` names a list or mapping field with a default (null there: left empty)."""
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            origin = typing.get_origin(field.annotation)
+            if origin is Annotated:
+                origin = typing.get_origin(typing.get_args(field.annotation)[0])
+            return not field.is_required() and origin in (tuple, dict, list)
+    return False
 
 
 # Working time beyond this is a typo, not a target, and no calendar table reaches it.
@@ -158,6 +179,14 @@ Percent = Annotated[
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_lists_and_maps(cls, data: Any) -> Any:
+        """`routing:` with every rule commented out is YAML null: an empty list, not an error."""
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        return {key: value for key, value in data.items() if value is not None or not _null_means_empty(cls, key)}
 
 
 class Tier(Strict):

@@ -103,9 +103,9 @@ CASES = [
      "2026-04-31", "'2026-04-31' is not a valid date (day is out of range for month)"),
     (replaced("4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}",
               "4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}\n  '4': {name: Shadow}"),
-     "'4'", "duplicate key '4' (the same as 4 above)"),
+     "'4'", "duplicate key '4' (the same as 4 on line 6)"),
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon: \"08:00-16:00\", Mon: \"09:00-10:00\"}"), "Mon",
-     "duplicate key 'Mon' (the same as 'mon' above)"),
+     "duplicate key 'Mon' (the same as 'mon' on line 10)"),
     (replaced("zendesk: high, jira: High, words: [major]", "zendesk: high, jira: High, words: [major, medium]"), "medium",
      "'medium' is the name or label of P3"),
     (replaced("timezone: GMT", "timezone: BST"), "BST",
@@ -113,6 +113,16 @@ CASES = [
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: gb}"),
      "gb}", "unknown holiday country 'gb'; did you mean 'GB'?"),
     (replaced("group: Desk}", "group: Desk\x07}"), "\x07", "character 0x07 is not allowed in YAML"),
+    (replaced("{mon-fri: \"08:00-16:00\"}", "{mon-fri: \"08:00-16:00\", tue-wed: \"09:00-10:00\"}"), "\"09:00-10:00\"",
+     "tue, wed: hours 09:00-10:00 overlap 08:00-16:00"),
+    (replaced("{name: Support, group: Support,", "{name: Support, group: DESK,"), "DESK,", "group 'DESK' is already tier 1's"),
+    (replaced("tags: [tier3]", "tags: [tier3, tier2 ]"), "tier2 ]", "tag 'tier2' already means tier 2"),
+    (replaced("Service Task: {zendesk: [task], tags: [service_task]}", "Service Task: {zendesk: [task], tags: [service_task, technical_support]}")
+     .replace("Technical Support: {zendesk: [incident, problem]}", "Technical Support: {zendesk: [incident, problem], tags: [technical_support]}"),
+     "technical_support]}\nfields", "tag 'technical_support' already means type 'Technical Support'"),
+    (BASE + "base: &b {name: Help desk, group: Desk, tags: [tier1]}\n", "base", "unknown key 'base'"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: NO}"), "NO}",
+     "calendars.office.holidays.country: should be text: YAML read False here; quote the value, e.g. 'NO'"),
 ]
 
 
@@ -189,3 +199,26 @@ def test_aliases_that_expand_without_end_are_refused_at_once(write_rules) -> Non
               for n in range(1, 9)]
     line, col, message = only_problem(write_rules, "\n".join(lines) + "\n")
     assert message == "the file expands to more than 200,000 values (YAML aliases inside aliases?)"
+
+
+def test_keys_written_over_a_merged_mapping_are_not_duplicates(write_rules) -> None:
+    """`<<: *t1` then `name: ...`: overriding what was merged is what merge keys are for."""
+    text = replaced("  2: {name: Support, group: Support, tags: [tier2]}", "  2: {<<: *t1, name: Support, group: Support, tags: [tier2]}")
+    text = text.replace("  1: {name: Help desk, group: Desk}", "  1: &t1 {name: Help desk, group: Desk, calender: office}")
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    # the typo is reported once, where it is written, though it is read again where it is merged
+    assert [(p.line, p.col, p.message) for p in caught.value.problems] == [
+        (*position(text, "calender"), "unknown key 'calender'; did you mean 'calendar'?")
+    ]
+
+
+def test_a_list_section_with_every_item_commented_out_is_empty(write_rules) -> None:
+    rules = load_rules(write_rules(BASE + "routing:\n  # - {name: vip, when: {tags_any: [vip]}}\nstages:\n"))
+    assert rules.routing == () and rules.stages == ()
+
+
+def test_an_empty_tier_is_pointed_at(write_rules) -> None:
+    text = replaced("  1: {name: Help desk, group: Desk}", "  1:")
+    line, col, message = only_problem(write_rules, text)
+    assert (line, message) == (position(text, "1:\n")[0], "tiers.1: should be a mapping (key: value ...), not empty")
