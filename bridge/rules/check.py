@@ -23,11 +23,14 @@ ZENDESK_PRIORITIES = ("urgent", "high", "normal", "low")
 ZENDESK_STATUSES = ("new", "open", "pending", "hold", "solved", "closed")
 
 
-def check_rules(rules: Rules, *, broken: frozenset[str] = frozenset()) -> list[Found]:
+def check_rules(
+    rules: Rules, *, broken: frozenset[str] = frozenset(), itemwise: frozenset[str] = frozenset()
+) -> list[Found]:
     """Every problem of a rules file whose sections have the right shape.
 
-    `broken` names sections that failed validation (their problems are already reported);
-    checks that read them are skipped, so one typo does not hide, or fake, other problems.
+    `broken` names sections that failed validation (their problems are already reported):
+    references into them go unchecked, so one typo does not hide, or fake, other problems.
+    Of those, the `itemwise` ones hold their valid entries: their own checks run on those.
     """
     names = Names.of(rules, broken)
     checks = (
@@ -42,7 +45,8 @@ def check_rules(rules: Rules, *, broken: frozenset[str] = frozenset()) -> list[F
         (_status_map, "jira_status_map"),
         (_notifications, "notifications"),
     )
-    return [found for check, section in checks if section not in broken for found in check(rules, names)]
+    runs = [check for check, section in checks if section not in broken or section in itemwise]
+    return [found for check in runs for found in check(rules, names)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +233,8 @@ def _routing(rules: Rules, names: Names) -> Iterator[Found]:
     seen: set[str] = set()
     kinds = list(NotifyEvents.model_fields)
     for index, rule in enumerate(rules.routing):
+        if rule is None:
+            continue  # its shape is wrong (reported): checked once that is fixed
         here = ("routing", index)
         if rule.name in seen:
             yield (*here, "name"), f"another routing rule is already named {rule.name!r}", False
@@ -240,6 +246,8 @@ def _routing(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _ref((*here, "then", "type"), "type", then.type, names.types)
         for position, kind in enumerate(then.notify):
             yield from _ref((*here, "then", "notify", position), "notice kind", kind, kinds)
+    if None in rules.routing:
+        return  # which rule shadows which is known once every rule reads right
     for later, earlier in shadowing([(r.when, r.continue_, _changes(r)) for r in rules.routing]):
         message = f"unreachable: rule {rules.routing[earlier].name!r} above always matches first"
         yield ("routing", later), message, False
@@ -260,6 +268,8 @@ def _sla(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _ref(("sla", "restart_on_reopen", index), "SLA target", target, ["response", "review", "resolution"])
     seen: set[str] = set()
     for index, policy in enumerate(sla.policies):
+        if policy is None:
+            continue  # its shape is wrong (reported)
         here = ("sla", "policies", index)
         if policy.name in seen:
             yield (*here, "name"), f"another SLA policy is already named {policy.name!r}", False
@@ -268,6 +278,8 @@ def _sla(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _condition((*here, "when"), policy.when, names, sla_ok=False)
         if policy.pause_when is not None:
             yield from _condition((*here, "pause_when"), policy.pause_when, names, sla_ok=False)
+    if None in sla.policies:
+        return
     for later, earlier in shadowing([(p.when, False, False) for p in sla.policies]):
         message = f"unreachable: SLA policy {sla.policies[earlier].name!r} above always matches first"
         yield ("sla", "policies", later), message, False

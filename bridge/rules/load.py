@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from bridge.rules.schema import Rules
+from bridge.rules.schema import Rules, Sla, SlaPolicy
 
 Loc = tuple[Any, ...]
 Position = tuple[int, int]  # 1-based line and column
@@ -200,8 +200,8 @@ def _load(name: str) -> Rules:
     except ValidationError as error:
         unreadable = {(p.line, p.col) for p in problems}  # said already: YAML could not read the value there
         problems.extend(p for p in _from_pydantic(name, marks, error) if (p.line, p.col) not in unreadable)
-        partial, broken = _valid_sections(data, error)
-        found = check_rules(partial, broken=broken)
+        partial, broken, itemwise = _valid_sections(data, error)
+        found = check_rules(partial, broken=broken, itemwise=itemwise)
         problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in found)
         raise RulesError(_in_file_order(problems)) from None
     problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in check_rules(rules))
@@ -217,24 +217,61 @@ def _line_col(text: str | bytes, offset: int) -> Position:
     return before.count(newline) + 1, offset - (before.rfind(newline) + 1) + 1  # type: ignore[arg-type]
 
 
-def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules, frozenset[str]]:
-    """The sections that validated, as a Rules object, and the names of those that did not."""
+def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules, frozenset[str], frozenset[str]]:
+    """The sections that validated, as a Rules object; the names of those that did not; and
+    of those, the mappings (calendars, tiers, ...) whose valid entries are kept, so a typo in
+    one calendar does not hide a wrong time zone in the next."""
     broken = {str(item["loc"][0]) for item in error.errors() if item["loc"]}
     if any(not item["loc"] for item in error.errors()):
         broken |= set(Rules.model_fields)
     fields = {(f.alias or n): n for n, f in Rules.model_fields.items()}
     good: dict[str, Any] = {}
+    itemwise: set[str] = set()
     for key, field_name in fields.items():
-        if key in broken:
-            continue
         field = Rules.model_fields[field_name]
+        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        if key in broken:
+            entries = _valid_entries(annotation, data.get(key))
+            if entries is not None:
+                good[field_name], _ = entries, itemwise.add(key)
+            continue
         if key not in data:
             if field.is_required():
                 broken.add(key)
             continue
-        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
         good[field_name] = TypeAdapter(annotation).validate_python(data[key])
-    return Rules.model_construct(**good), frozenset(broken)
+    return Rules.model_construct(**good), frozenset(broken), frozenset(itemwise)
+
+
+def _valid_entries(annotation: Any, value: Any) -> Any:
+    """The entries of a section that validate on their own: a mapping's valid entries; a
+    list's, with None in place of each broken one (positions stay those of the file); for
+    `sla`, the section with its broken policies as None. None: nothing to keep."""
+    origin = typing.get_origin(_unwrap(annotation))
+    if origin is tuple and isinstance(value, list):
+        item = TypeAdapter(typing.get_args(_unwrap(annotation))[0])
+        return tuple(_or_none(item, entry) for entry in value)
+    if annotation is Sla and isinstance(value, dict) and isinstance(value.get("policies"), list):
+        policies = [_or_none(TypeAdapter(SlaPolicy), entry) for entry in value["policies"]]
+        rest = _or_none(TypeAdapter(Sla), {**value, "policies": []})
+        return None if rest is None else rest.model_copy(update={"policies": tuple(policies)})
+    if origin is not dict or not isinstance(value, dict):
+        return None
+    adapter = TypeAdapter(annotation)
+    entries: dict[Any, Any] = {}
+    for key, entry in value.items():
+        try:
+            entries.update(adapter.validate_python({key: entry}))
+        except ValidationError:
+            continue  # reported already
+    return entries
+
+
+def _or_none(adapter: TypeAdapter[Any], value: Any) -> Any:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return None  # reported already
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

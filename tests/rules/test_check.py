@@ -222,3 +222,25 @@ def test_an_empty_tier_is_pointed_at(write_rules) -> None:
     text = replaced("  1: {name: Help desk, group: Desk}", "  1:")
     line, col, message = only_problem(write_rules, text)
     assert (line, message) == (position(text, "1:\n")[0], "tiers.1: should be a mapping (key: value ...), not empty")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BASE.replace("calendars:\n", "calendars:\n  west: {timezone: America/Los_Angles, hours: {mon: \"08:00-12:00\"}}\n  typo: {timezon: GMT, hours: {mon: \"08:00-12:00\"}}\n"),
+         ["unknown time zone 'America/Los_Angles'; did you mean 'America/Los_Angeles'?", "unknown key 'timezon'; did you mean 'timezone'?"]),
+        (BASE + "routing:\n  - {name: a, when: {priority: P7}}\n  - {name: b, continue: maybe}\n  - {name: c, when: {text_regex: '('}}\n",
+         ["unknown priority 'P7'; known: P1, P2, P3, P4", "routing.1.continue: should be a valid boolean",
+          "not a valid regular expression"]),
+        (replaced("    - name: all\n", "    - name: first\n      calendar: ofice\n      targets: {response: 1h}\n    - name: all\n")
+         .replace("response: 1h, review: 4h", "response: 60, review: 4h"),
+         ["unknown calendar 'ofice'; did you mean 'office'?", "sla.policies.1.targets.response: 60 has no unit"]),
+    ],
+)
+def test_a_shape_problem_hides_no_other_problem_in_its_section(write_rules, text: str, expected: list[str]) -> None:
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    messages = [p.message for p in caught.value.problems]
+    assert len(messages) == len(expected), messages
+    for message, start in zip(messages, expected):
+        assert message.startswith(start), messages
