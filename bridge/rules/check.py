@@ -119,7 +119,7 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
     countries = holidays_lib.list_supported_countries()
     for name, cal in rules.calendars.items():
         here = ("calendars", name)
-        if cal.timezone not in zones:
+        if cal.timezone not in zones or cal.timezone == "localtime":
             yield (*here, "timezone"), _unknown_zone(cal.timezone, zones), False
         source = cal.holidays
         if source.country is not None and source.country not in countries:
@@ -135,6 +135,8 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
 
 
 def _unknown_zone(name: str, zones: list[str]) -> str:
+    if name == "localtime":
+        return "time zone 'localtime' is whatever the host is set to: write an IANA name such as Europe/London"
     # Only near misses are suggested: `BST` is not `MST`, and an abbreviation is no zone.
     message = _unknown("time zone", name, zones, cutoff=0.8)
     if "did you mean" in message:
@@ -314,7 +316,7 @@ def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     quiet = notes.quiet_hours
     if quiet is not None:
         zones = sorted(zoneinfo.available_timezones())
-        if quiet.timezone not in zones:
+        if quiet.timezone not in zones or quiet.timezone == "localtime":
             yield ("notifications", "quiet_hours", "timezone"), _unknown_zone(quiet.timezone, zones), False
         for index, day in enumerate(quiet.days):
             yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))

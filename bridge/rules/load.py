@@ -47,24 +47,33 @@ class RulesError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Marks:
     """Where each key and value is in the file, by path."""
 
     keys: dict[Loc, Position]
     values: dict[Loc, Position]
+    _by_text: dict[tuple[str, ...], Loc] | None = None  # every path by its text, made when first needed
 
     def at(self, loc: Loc, *, key: bool = False) -> Position:
         """The position of `loc`, or of the nearest enclosing thing that exists."""
         loc = tuple(loc)
         while loc:
-            for form in (loc, tuple(str(part) if isinstance(part, int) else part for part in loc)):
-                # (a quoted key '2' validated as the tier number 2 keeps its marks under '2')
-                found = (self.keys if key else self.values).get(form) or self.values.get(form)
-                if found:
-                    return found
+            # (a key validated into another type, the quoted tier '2' as 2, keeps its marks as written)
+            form = self._as_written(loc)
+            found = (self.keys if key else self.values).get(form) or self.values.get(form)
+            if found:
+                return found
             loc, key = loc[:-1], False
         return self.values.get((), (1, 1))
+
+
+    def _as_written(self, loc: Loc) -> Loc:
+        if loc in self.values or loc in self.keys:
+            return loc
+        if self._by_text is None:
+            self._by_text = {tuple(map(str, known)): known for known in (*self.keys, *self.values)}
+        return self._by_text.get(tuple(map(str, loc)), loc)
 
 
 def _position(node: yaml.Node) -> Position:
@@ -101,7 +110,8 @@ def _build(
         spelled: dict[str, tuple[Any, bool]] = {}  # casefolded key -> (the key as first seen, merged)
         for index, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append((loc, "a key must be plain text", False))
+                marks.keys[(*loc, "?")] = _position(key_node)
+                problems.append(((*loc, "?"), "a key must be plain text, not a list or mapping", True))
                 continue
             key = _scalar(key_node, loader, loc, problems)
             first, from_merge = spelled.setdefault(str(key).casefold(), (key, index < merged))
@@ -181,7 +191,8 @@ def _load(name: str) -> Rules:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RulesError([Problem(name, line, col, f"YAML syntax error: {error.problem or error}")]) from None
+        context = f"{error.context}, " if error.context and error.problem else ""  # e.g. "expected a single document"
+        raise RulesError([Problem(name, line, col, f"YAML syntax error: {context}{error.problem or error}")]) from None
     except yaml.reader.ReaderError as error:
         line, col = _line_col(text, error.position)
         message = f"character {ord(error.character) if isinstance(error.character, str) else error.character:#04x} is not allowed in YAML"
@@ -303,6 +314,8 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
         dotted = ".".join(str(part) for part in loc) or "(top level)"
         if kind == "extra_forbidden":
             message = f"unknown key {loc[-1]!r}{_did_you_mean(str(loc[-1]), _keys_at(loc[:-1]))}"
+            if loc[-2:-1] == ("then",) and loc[-1] in _keys_at(loc[:-2]):
+                message = f"unknown key {loc[-1]!r} in then: it belongs to the rule, beside then:"
             on_key = True
         elif kind == "missing":
             message = f"missing key {loc[-1]!r}" + (f" in {'.'.join(map(str, loc[:-1]))}" if loc[:-1] else "")

@@ -114,9 +114,12 @@ def _clock_span(value: Any, *, wrap: bool) -> str:
 
 def _days_key(value: str) -> str:
     text = value.strip().lower()
-    for part in text.split(","):
-        if not _DAYS_RE.match(part.strip()):
+    parts = [part.strip() for part in text.split(",")]
+    for part in parts:
+        if not _DAYS_RE.match(part):
             raise ValueError(f"{value!r} is not a day or day range: write e.g. mon, mon-fri or sat,sun")
+    if len(set(parts)) < len(parts):
+        raise ValueError(f"{value!r} names a day twice")
     return text
 
 
