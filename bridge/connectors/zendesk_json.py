@@ -128,10 +128,21 @@ def ticket_from_document(document: Any) -> Ticket:
     if not isinstance(comments, list) or not all(isinstance(c, Mapping) for c in comments):
         raise MalformedTicket('"comments" must be a list of comment objects')
     try:
+        if comments:
+            # Who wrote each comment tells agents' replies from the requester's: the authors'
+            # records must be there, as ?include=users gives them.
+            missing = {c.get("author_id") for c in comments} | {raw.get("requester_id")}
+            missing -= set(side["users"]) | {None}
+            if missing:
+                raise MalformedTicket(f'"users" has no record of {sorted(missing, key=str)} (the requester and the comments\' authors)')
         parsed = tuple(comment_from_json(c, users=side["users"]) for c in comments)
+        ticket = ticket_from_json(raw, **side, comments=parsed)
+    except MalformedTicket:
+        raise
     except ValueError as error:
         raise MalformedTicket(f"a comment's created_at is not an ISO 8601 time ({error})") from None
-    ticket = ticket_from_json(raw, **side, comments=parsed)
+    except (TypeError, AttributeError) as error:  # a side-load or comment of another shape
+        raise MalformedTicket(f"not the shape of a Zendesk ticket and its side-loads ({error})") from None
     # No updated_at: nothing changed since creation (not "updated in 1970").
     return ticket if raw.get("updated_at") else replace(ticket, updated_at=ticket.created_at)
 
@@ -166,6 +177,10 @@ def _by_id(document: Mapping[str, Any], key: str) -> dict[Any, Mapping[str, Any]
     records = document.get(key, [])
     if not isinstance(records, list) or not all(isinstance(r, Mapping) and "id" in r for r in records):
         raise MalformedTicket(f'"{key}" must be a list of objects with an "id", as ?include={key} returns them')
+    for record in records:
+        for text in ("name", "email"):
+            if record.get(text) is not None and not isinstance(record[text], str):
+                raise MalformedTicket(f'{key} {record["id"]!r}: "{text}" must be text, got {record[text]!r}')
     return {record["id"]: record for record in records}
 
 

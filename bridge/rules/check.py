@@ -15,7 +15,7 @@ import holidays as holidays_lib
 
 from bridge.rules.engine import expand_days, week_spans
 from bridge.rules.reach import shadowing
-from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules
+from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules, duration_parts
 
 Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
 ZENDESK_TYPES = ("incident", "problem", "question", "task")
@@ -104,9 +104,33 @@ def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
         if number < 1:
             yield ("tiers", number), f"tier numbers start at 1, not {number}", True
         yield from _ref(("tiers", number, "calendar"), "calendar", tier.calendar, names.calendars)
+        yield from _reach(("tiers", number, "response"), tier.response, tier.calendar, rules)
         if tier.response not in (None, "none") and tier.calendar is None:
             message = f"tier {number}'s response target is working time: say on which calendar (calendar: ...)"
             yield ("tiers", number, "response"), message, False
+
+
+# Working time a target may take: what its calendar's weeks hold in this many years (the
+# calendar tables end at 60 years, and grow by doubling). No agreement waits decades.
+REACH_YEARS = 25
+
+
+def _reach(path: tuple[object, ...], amount: str | None, calendar_name: str | None, rules: Rules) -> Iterator[Found]:
+    # (a broken calendars section is absent here: its own problems are reported)
+    calendar = (getattr(rules, "calendars", None) or {}).get(calendar_name or "")
+    if amount in (None, "none") or calendar is None:
+        return
+    week = week_spans(calendar)
+    weekly_s = sum(end - start for day in week for start, end in day) * 60
+    if not weekly_s:
+        return  # a calendar with no working hours is reported as such
+    day_s = max(sum(end - start for start, end in day) for day in week) * 60
+    if calendar.day_length not in (None, "none"):
+        length_days, length_s = duration_parts(calendar.day_length)
+        day_s = int(length_days * 86400) + length_s
+    days, seconds = duration_parts(amount)
+    if days * day_s + seconds > REACH_YEARS * 52 * weekly_s:
+        yield path, f"{amount!r} is more working time than calendar {calendar_name!r} has in {REACH_YEARS} years", False
 
 
 def _ref_tier(path: tuple[object, ...], tier: int | None, names: Names) -> Iterator[Found]:
@@ -277,6 +301,9 @@ def _sla(rules: Rules, names: Names) -> Iterator[Found]:
             yield (*here, "name"), f"another SLA policy is already named {policy.name!r}", False
         seen.add(policy.name)
         yield from _ref((*here, "calendar"), "calendar", policy.calendar, names.calendars)
+        for target in ("response", "review", "resolution"):
+            amount = getattr(policy.targets, target)
+            yield from _reach((*here, "targets", target), amount, policy.calendar, rules)
         yield from _condition((*here, "when"), policy.when, names, sla_ok=False)
         if policy.pause_when is not None:
             yield from _condition((*here, "pause_when"), policy.pause_when, names, sla_ok=False)
@@ -313,6 +340,7 @@ def _status_map(rules: Rules, names: Names) -> Iterator[Found]:
 def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     notes = rules.notifications
     yield from _ref(("notifications", "stale_calendar"), "calendar", notes.stale_calendar, names.calendars)
+    yield from _reach(("notifications", "stale_after"), notes.stale_after, notes.stale_calendar, rules)
     quiet = notes.quiet_hours
     if quiet is not None:
         zones = sorted(zoneinfo.available_timezones())

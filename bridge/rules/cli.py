@@ -58,7 +58,7 @@ def explain_command(
     rules = _load(str(rules_path) if rules_path is not None else default_rules_path())
     try:
         parsed = ticket_from_document(json.loads(ticket.read_text(encoding="utf-8")))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:
         _fail([f"{ticket}: cannot read a Zendesk ticket: {error}"])
         return
     moment = _parse_now(now)
@@ -91,7 +91,7 @@ def _parse_now(text: str | None) -> datetime:
     except ValueError:
         _fail([f"--now: {text!r} is not an ISO 8601 time, e.g. 2026-11-23T09:30:00Z"])
         raise
-    if moment.tzinfo is None or "T" not in text.upper():
+    if moment.tzinfo is None:  # (a date alone, or a week date, is read as a naive midnight)
         # a time without an offset is hours off on a calendar far from UTC: never guessed
         _fail([f"--now: {text!r} needs a date, a time and a UTC offset, e.g. 2026-11-23T09:30:00Z"])
     return moment

@@ -179,10 +179,12 @@ def compile_rules(rules: Rules) -> Engine:
         for word in (name, prio.label, *prio.words):
             priority_by_word.setdefault(word.casefold(), name)
     type_by_name: dict[str, str] = {}
-    for name, kind in rules.types.items():
-        # A Zendesk drop-down holds its option's tag: `technical_support` for "Technical Support".
-        for value in (name, tag_form(name), *kind.tags):
-            type_by_name.setdefault(value.casefold(), name)
+    # A Zendesk drop-down holds its option's tag: `technical_support` for "Technical Support".
+    # Names first, then their tag forms, then the types' tags: a type's own name always wins.
+    for forms in (lambda n, k: (n,), lambda n, k: (tag_form(n),), lambda n, k: k.tags):
+        for name, kind in rules.types.items():
+            for value in forms(name, kind):
+                type_by_name.setdefault(value.casefold(), name)
     tiers = rules.tiers
     policies = tuple(_compile_policy(rules, p, calendars) for p in rules.sla.policies)
     stale_calendar = calendars.get(rules.notifications.stale_calendar or "")

@@ -79,7 +79,7 @@ def to_json(explanation: Explanation) -> dict[str, Any]:
         "reasons": _reasons(explanation),
         "add_tags": list(ev.add_tags),
         "set_group": ev.set_group,
-        "notify": list(ev.notify),
+        "notify": _notify(explanation),
         "sla_alerts": [{"target": a.target, "level": a.level, "due": iso_z(a.due)} for a in ev.sla_alerts],
         "paused": ev.paused,
         "assumed": list(explanation.assumed),
@@ -120,12 +120,18 @@ def to_table(explanation: Explanation, *, title: str) -> Table:
         row("add tags", ", ".join(ev.add_tags))
     if ev.set_group:
         row("set group", ev.set_group)
-    if ev.notify:
-        row("notify", ", ".join(ev.notify))
+    if _notify(explanation):
+        row("notify", ", ".join(_notify(explanation)))
     row("why", "\n".join(_reasons(explanation)))
     if explanation.assumed:
         row("assumed", "\n".join(explanation.assumed))
     return table
+
+
+def _notify(explanation: Explanation) -> list[str]:
+    # A linked ticket is no new escalation: its notice is not sent.
+    kinds = explanation.evaluation.notify
+    return [kind for kind in kinds if kind != "escalation"] if explanation.attach_to else list(kinds)
 
 
 def _reasons(explanation: Explanation) -> list[str]:

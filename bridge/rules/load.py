@@ -11,7 +11,7 @@ import difflib
 import types
 import typing
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +54,7 @@ class Marks:
     keys: dict[Loc, Position]
     values: dict[Loc, Position]
     _by_text: dict[tuple[str, ...], Loc] | None = None  # every path by its text, made when first needed
+    unreadable: set[tuple[str, ...]] = field(default_factory=set)  # paths (as text) of values YAML could not read
 
     def at(self, loc: Loc, *, key: bool = False) -> Position:
         """The position of `loc`, or of the nearest enclosing thing that exists."""
@@ -103,42 +104,80 @@ def _build(
     if budget[0] < 0:
         raise _TooBig(_position(node))
     if isinstance(node, yaml.MappingNode):
-        written = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
-        loader.flatten_mapping(node)  # resolves `<<:` merge keys: merged pairs first, then those written here
-        merged = len(node.value) - written
-        result: dict[Any, Any] = {}
-        spelled: dict[str, tuple[Any, bool]] = {}  # casefolded key -> (the key as first seen, merged)
-        for index, (key_node, value_node) in enumerate(node.value):
+        result = _merged(node, loader, loc, marks, problems, budget)  # keys written here override these
+        marks.values[loc] = _position(node)
+        written: dict[str, Any] = {}  # casefolded key -> the key as first written here
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 marks.keys[(*loc, "?")] = _position(key_node)
                 problems.append(((*loc, "?"), "a key must be plain text, not a list or mapping", True))
                 continue
-            key = _scalar(key_node, loader, loc, problems)
-            first, from_merge = spelled.setdefault(str(key).casefold(), (key, index < merged))
-            if (key in result or first != key) and not (from_merge and index >= merged):
-                # (a key written here over a merged one is what `<<:` is for)
+            key = _scalar(key_node, loader, (*loc, key_node.value), problems, marks, on_key=True)
+            folded = str(key).casefold()
+            if folded in written:
+                first = written[folded]
                 # `2` and `'2'`, `mon` and `Mon`: the same key to the rules, one would silently win
-                same = "" if first == key else f" (the same as {first!r}"
-                line = marks.keys.get((*loc, first), (None,))[0]
-                same = f"{same or ' (first'} on line {line})" if line else (same + ")" if same else "")
+                line = marks.keys[(*loc, first)][0]
+                same = f" (first on line {line})" if first == key else f" (the same as {first!r} on line {line})"
                 problems.append(((*loc, key), f"duplicate key {key!r}{same}", True))
+            else:
+                written[folded] = key
             marks.keys[(*loc, key)] = _position(key_node)
             result[key] = _build(value_node, loader, (*loc, key), marks, problems, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, loader, (*loc, index), marks, problems, budget) for index, item in enumerate(node.value)]
-    return _scalar(node, loader, loc, problems)
+    return _scalar(node, loader, loc, problems, marks)
 
 
-def _scalar(node: yaml.Node, loader: yaml.SafeLoader, loc: Loc, problems: list[tuple[Loc, str, bool]]) -> Any:
-    """The value of a scalar; one YAML cannot construct (a date 2026-04-31, `!!int abc`) is a
-    problem at its place, and its text stands in for it so the rest is still checked."""
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _merged(
+    node: yaml.MappingNode,
+    loader: yaml.SafeLoader,
+    loc: Loc,
+    marks: Marks,
+    problems: list[tuple[Loc, str, bool]],
+    budget: list[int],
+) -> dict[Any, Any]:
+    """What the mapping's `<<:` keys bring in: a mapping, or a list of them where the earlier
+    wins (YAML's merge). Problems inside a merged mapping point at where it is written."""
+    sources: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            sources += value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+    result: dict[Any, Any] = {}
+    for source in reversed(sources):  # the earlier wins: read last, its values and their marks stay
+        if not isinstance(source, yaml.MappingNode):
+            problems.append((loc, "<< merges a mapping (e.g. *base) or a list of them", False))
+            continue
+        result.update(_build(source, loader, loc, marks, problems, budget))
+    return result
+
+
+def _scalar(
+    node: yaml.Node,
+    loader: yaml.SafeLoader,
+    where: Loc,
+    problems: list[tuple[Loc, str, bool]],
+    marks: Marks,
+    *,
+    on_key: bool = False,
+) -> Any:
+    """The value of a scalar at `where`; one YAML cannot construct (a date 2026-04-31, `!!int
+    abc`) is a problem at its place, and its text stands in for it so the rest is still checked."""
     try:
         return loader.construct_object(node)
-    except (ValueError, TypeError, OverflowError, yaml.constructor.ConstructorError) as error:
+    except (ValueError, TypeError, AttributeError, OverflowError, yaml.constructor.ConstructorError) as error:
         kind = {"timestamp": "date", "int": "whole number", "float": "number"}.get(node.tag.rsplit(":", 1)[-1], "value")
         detail = getattr(error, "problem", None) or error
-        problems.append((loc, f"{node.value!r} is not a valid {kind} ({detail})", False))
+        if on_key:
+            marks.keys[where] = _position(node)
+        marks.unreadable.add(tuple(map(str, where)))
+        problems.append((where, f"{node.value!r} is not a valid {kind} ({detail})", on_key))
         return node.value
 
 
@@ -209,8 +248,7 @@ def _load(name: str) -> Rules:
     try:
         rules = Rules.model_validate(data)
     except ValidationError as error:
-        unreadable = {(p.line, p.col) for p in problems}  # said already: YAML could not read the value there
-        problems.extend(p for p in _from_pydantic(name, marks, error) if (p.line, p.col) not in unreadable)
+        problems.extend(_from_pydantic(name, marks, error))
         partial, broken, itemwise = _valid_sections(data, error)
         found = check_rules(partial, broken=broken, itemwise=itemwise)
         problems.extend(_problem(name, marks, loc, message, key) for loc, message, key in found)
@@ -304,10 +342,13 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
         if item["type"] == "extra_forbidden"
         for close in difflib.get_close_matches(str(item["loc"][-1]), _keys_at(tuple(item["loc"][:-1])), n=1, cutoff=0.6)
     }
+    said: set[tuple[Position, str]] = set()
     for item in errors:
         if item["type"] == "missing" and (tuple(item["loc"][:-1]), item["loc"][-1]) in suggested:
             continue
         loc = tuple(part for part in item["loc"] if part != "[key]")
+        if tuple(map(str, loc)) in marks.unreadable:
+            continue  # said already: YAML could not read the value there
         on_key = "[key]" in item["loc"]
         kind = item["type"]
         message = _plain(item)
@@ -325,7 +366,11 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
             message = f"key {loc[-1]!r} in {parent}: {message}"
         else:
             message = f"{dotted}: {message}"
-        yield _problem(name, marks, loc, message, on_key)
+        position = marks.at(loc, key=on_key)
+        if (position, _plain(item)) not in said or kind in ("extra_forbidden", "missing"):
+            # (a value in a block merged into several places is wrong once, where it is written)
+            said.add((position, _plain(item)))
+            yield _problem(name, marks, loc, message, on_key)
 
 
 def _plain(item: Any) -> str:

@@ -54,15 +54,18 @@ def _duration(value: str) -> str:
     return text
 
 
-def _null_means_empty(model: type[BaseModel], key: Any) -> bool:
-    """Whether `key` names a list or mapping field with a default (null there: left empty)."""
+def _empty_for(model: type[BaseModel], key: Any) -> Any:
+    """What null stands for under `key`: () or {} for an optional list or mapping; else null."""
     for name, field in model.model_fields.items():
         if key in (name, field.alias):
-            origin = typing.get_origin(field.annotation)
-            if origin is Annotated:
-                origin = typing.get_origin(typing.get_args(field.annotation)[0])
-            return not field.is_required() and origin in (tuple, dict, list)
-    return False
+            annotation = field.annotation
+            if typing.get_origin(annotation) is Annotated:
+                annotation = typing.get_args(annotation)[0]
+            origin = typing.get_origin(annotation)
+            if field.is_required() or origin not in (tuple, dict, list):
+                return None
+            return {} if origin is dict else ()
+    return None
 
 
 # Working time beyond this is a typo, not a target, and no calendar table reaches it.
@@ -186,10 +189,12 @@ class Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _empty_lists_and_maps(cls, data: Any) -> Any:
-        """`routing:` with every rule commented out is YAML null: an empty list, not an error."""
+        """`routing:` with every rule commented out is YAML null: an empty list, not an error
+        (nor the default: `restart_on_reopen:` emptied restarts nothing). In a condition, an
+        empty list is then reported by the checks: it would test nothing."""
         if not isinstance(data, dict) or None not in data.values():
             return data
-        return {key: value for key, value in data.items() if value is not None or not _null_means_empty(cls, key)}
+        return {key: _empty_for(cls, key) if value is None else value for key, value in data.items()}
 
 
 class Tier(Strict):

@@ -96,6 +96,8 @@ CASES = [
     # targets: none, or some working time short of centuries
     (replaced("response: 1h", "response: 0m"), "0m", "sla.policies.0.targets.response: '0m' is no time at all"),
     (replaced("resolution: 2d", "resolution: 10000d"), "10000d", "sla.policies.0.targets.resolution: '10000d' is more than 2000 days"),
+    (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {sat: \"09:00-10:00\"}").replace("resolution: 2d", "resolution: 1500d"),
+     "1500d", "'1500d' is more working time than calendar 'office' has in 25 years"),
     (replaced("{name: Support, group: Support,", "{name: Support, group: Support, calendar: office, response: 100000d,"),
      "100000d", "tiers.2.response: '100000d' is more than 2000 days"),
     # what YAML itself cannot read, duplicates that differ only in case or quoting, bad bytes
@@ -252,3 +254,44 @@ def test_a_shape_problem_hides_no_other_problem_in_its_section(write_rules, text
     assert len(messages) == len(expected), messages
     for message, start in zip(messages, expected):
         assert message.startswith(start), messages
+
+
+MERGED = """\
+  base: &base {timezone: GMT, hours: {mon-fri: "08:00-16:00"}}
+  paris: &paris {<<: *base, timezone: Europe/Paris}
+  paris-sat: {<<: *paris, hours: {sat: "09:00-12:00"}}
+  both: {<<: [*paris, *base]}
+"""
+
+
+def test_merge_keys_follow_yaml(write_rules) -> None:
+    """Chained merges, a list of merges (the earlier wins) and keys written over merged ones."""
+    rules = load_rules(write_rules(BASE.replace("calendars:\n", "calendars:\n" + MERGED)))
+    assert rules.calendars["paris"].timezone == "Europe/Paris"
+    assert rules.calendars["paris-sat"].timezone == "Europe/Paris"
+    assert set(rules.calendars["paris-sat"].hours) == {"sat"}
+    assert rules.calendars["both"].timezone == "Europe/Paris"
+
+
+def test_a_key_written_twice_beside_a_merge_is_still_a_duplicate(write_rules) -> None:
+    text = BASE.replace("calendars:\n", "calendars:\n" + MERGED.replace("timezone: Europe/Paris}", "timezone: Europe/Paris, timezone: UTC}"))
+    line, col, message = only_problem(write_rules, text)
+    assert message.startswith("duplicate key 'timezone' (first on line")
+    assert (line, col) == position(text, "timezone: UTC")
+
+
+def test_an_emptied_list_is_empty_not_the_default(write_rules) -> None:
+    """`restart_on_reopen:` with every item commented out restarts nothing; in a condition an
+    emptied list is reported, for it would test nothing (and match every ticket)."""
+    rules = load_rules(write_rules(BASE.replace("sla:\n", "sla:\n  restart_on_reopen:\n    # - response\n")))
+    assert rules.sla.restart_on_reopen == ()
+    text = BASE + "routing:\n  - name: vip\n    when:\n      tags_any:\n        # - vip\n    then: {tier: 4}\n"
+    line, col, message = only_problem(write_rules, text)
+    assert message == "tags_any is empty: it tests nothing (list what to match, or remove the key)"
+
+
+def test_a_value_wrong_in_a_merged_block_is_reported_once(write_rules) -> None:
+    text = BASE.replace("calendars:\n", "calendars:\n" + MERGED.replace('"08:00-16:00"}}', '"8:00-16:00"}}'))
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    assert [(p.line, p.col) for p in caught.value.problems] == [position(text, '"8:00-16:00"')]

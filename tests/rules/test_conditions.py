@@ -95,3 +95,11 @@ def test_custom_field_ids_and_values_may_be_unquoted_numbers(write_rules) -> Non
     rules = load_rules(write_rules(BASE + "routing:\n  - name: hit\n    when: {fields: {555: [3, 4]}}\n"))
     assert evaluate(make_ticket(custom_fields={"555": 4}), rules, now=NOW).rules == ("hit",)
     assert evaluate(make_ticket(custom_fields={"555": 5}), rules, now=NOW).rules == ()
+
+
+def test_a_type_drop_down_naming_a_type_wins_over_another_types_tag(write_rules) -> None:
+    """`Enhancement` is a type of its own, and also a tag of Support Query: the field names the type."""
+    text = BASE.replace("  Support Query: {zendesk: [question]}", "  Support Query: {zendesk: [question], tags: [enhancement]}\n  Enhancement: {}")
+    rules = load_rules(write_rules(text))
+    assert evaluate(make_ticket(custom_fields={"777": "Enhancement"}), rules, now=NOW).type == "Enhancement"
+    assert evaluate(make_ticket(custom_fields={"777": "enhancement"}), rules, now=NOW).type == "Enhancement"

@@ -93,6 +93,7 @@ def test_a_ticket_tagged_with_an_issue_is_linked_not_escalated(tmp_path: Path) -
     assert out["escalate"] is None
     assert out["attach_to"] == "SUP-12"
     assert any("SUP-12" in reason for reason in out["reasons"])
+    assert "escalation" not in out["notify"]  # linking is no new escalation: no notice of one
     code, table = run(tmp_path, {"ticket": ticket(tags=["tier4", "jira_sup-12"])}, "--now", "2026-11-23T09:05:00Z")
     assert code == 0 and "linked to SUP-12" in table
 
@@ -111,7 +112,16 @@ def test_a_ticket_tagged_with_an_issue_is_linked_not_escalated(tmp_path: Path) -
         ({"ticket": ticket(type=["incident"])}, "ticket.type must be text or null"),
         ({"ticket": ticket(tags="tier4")}, "ticket.tags must be a list of tags, got 'tier4'"),
         ({"ticket": ticket(), "groups": {"12": "x"}}, '"groups" must be a list of objects with an "id"'),
-        ({"ticket": ticket(), "comments": [{"id": 1, "created_at": "soon"}]}, "a comment's created_at is not an ISO 8601 time"),
+        ({"ticket": ticket(), "comments": [{"id": 1, "author_id": 4200, "created_at": "soon"}], "users": [{"id": 4200}]},
+         "a comment's created_at is not an ISO 8601 time"),
+        # without the authors' records, the requester's own follow-up would pass for an agent's reply
+        ({"ticket": ticket(), "comments": [{"id": 1, "author_id": 4200, "created_at": MONDAY}]}, '"users" has no record of [4200]'),
+        ({"ticket": ticket(), "users": [{"id": 4200, "email": 7}]}, 'users 4200: "email" must be text, got 7'),
+        ({"ticket": ticket(), "groups": [{"id": 12, "name": ["x"]}]}, "groups 12: \"name\" must be text, got ['x']"),
+        ({"ticket": ticket(requester_id=[1])}, "not the shape of a Zendesk ticket and its side-loads"),
+        ({"ticket": ticket(requester_id=[1]), "comments": [{"id": 1, "author_id": {}, "created_at": MONDAY}]},
+         "not the shape of a Zendesk ticket and its side-loads"),
+        ("[" * 100_000 + "]" * 100_000, "cannot read a Zendesk ticket"),
         ("{not json", "cannot read a Zendesk ticket"),
     ],
 )
@@ -119,6 +129,10 @@ def test_a_file_that_is_not_a_ticket_is_refused_clearly(tmp_path: Path, document
     code, output = run(tmp_path, document, "--now", MONDAY)
     assert code == 1
     assert message in output
+
+
+def test_now_may_be_written_with_a_space(tmp_path: Path) -> None:
+    assert explained(tmp_path, {"ticket": ticket()}, "2026-11-23 09:30:00Z")["due"]["response"] == "2026-11-23T09:30:00Z"
 
 
 @pytest.mark.parametrize("now", ["2026-11-27T08:00:00", "2026-11-23", "2026-W48-1"])
