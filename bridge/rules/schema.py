@@ -32,6 +32,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAYS_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
 
 
+_DAY = "(?:[Mm][Oo][Nn]|[Tt][Uu][Ee]|[Ww][Ee][Dd]|[Tt][Hh][Uu]|[Ff][Rr][Ii]|[Ss][Aa][Tt]|[Ss][Uu][Nn])"
+_DAYS_KEY_PATTERN = rf"^\s*{_DAY}(?:-{_DAY})?(?:\s*,\s*{_DAY}(?:-{_DAY})?)*\s*$"  # mon, mon-fri, sat,sun (for editors)
+
+
 def _one_or_many(value: Any) -> Any:
     """Let admins write `tags: tier4` as well as `tags: [tier4]`."""
     return (value,) if isinstance(value, (str, int)) and not isinstance(value, bool) else value
@@ -227,7 +231,7 @@ class Calendar(Strict):
             BeforeValidator(_one_or_many),
             _one_or_list({"type": "string", "pattern": SPAN_RE.pattern}),
         ],
-    ]
+    ] = Field(json_schema_extra={"propertyNames": {"pattern": _DAYS_KEY_PATTERN}})
     holidays: HolidaySource = HolidaySource()
     day_length: Target | None = Field(None, description="length of a working day; default: the longest day")
 
@@ -412,7 +416,7 @@ class Rules(Strict):
 
     version: Literal[1] = 1
     defaults: Defaults
-    tiers: dict[int, Tier]
+    tiers: dict[int, Tier] = Field(json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]*$"}})
     calendars: dict[str, Calendar]
     priorities: dict[str, Priority]
     types: dict[str, TicketType]

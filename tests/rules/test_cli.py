@@ -137,3 +137,8 @@ def test_shipped_files_pass_the_schema_editors_use(path) -> None:
     assert [error.message for error in validator.iter_errors(data)] == []
     data["tierz"] = data.pop("tiers")
     assert any("tierz" in error.message for error in validator.iter_errors(data))
+    data["tiers"] = {"four": data["tierz"][next(iter(data["tierz"]))]}
+    calendar = next(iter(data["calendars"].values()))
+    calendar["hours"]["monday"] = "08:00-12:00"
+    flagged = " ".join(error.message for error in validator.iter_errors(data))
+    assert "'four' does not match" in flagged and "'monday' does not match" in flagged
