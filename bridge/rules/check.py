@@ -13,9 +13,10 @@ from typing import Any
 
 import holidays as holidays_lib
 
-from bridge.rules.engine import expand_days, week_spans
+from bridge.rules.calendar import US
+from bridge.rules.engine import compile_calendar, expand_days, week_spans, working_us
 from bridge.rules.reach import shadowing
-from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules, duration_parts
+from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules
 
 Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
 ZENDESK_TYPES = ("incident", "problem", "question", "task")
@@ -120,16 +121,12 @@ def _reach(path: tuple[object, ...], amount: str | None, calendar_name: str | No
     calendar = (getattr(rules, "calendars", None) or {}).get(calendar_name or "")
     if amount in (None, "none") or calendar is None:
         return
-    week = week_spans(calendar)
-    weekly_s = sum(end - start for day in week for start, end in day) * 60
-    if not weekly_s:
-        return  # a calendar with no working hours is reported as such
-    day_s = max(sum(end - start for start, end in day) for day in week) * 60
-    if calendar.day_length not in (None, "none"):
-        length_days, length_s = duration_parts(calendar.day_length)
-        day_s = int(length_days * 86400) + length_s
-    days, seconds = duration_parts(amount)
-    if days * day_s + seconds > REACH_YEARS * 52 * weekly_s:
+    try:
+        compiled = compile_calendar(str(calendar_name), calendar)  # the engine's own measure of a day
+    except (ValueError, NotImplementedError, zoneinfo.ZoneInfoNotFoundError):
+        return  # no working hours, no such time zone or holiday country: reported as such
+    weekly_us = sum(end - start for day in compiled.week for start, end in day) * 60 * US
+    if (working_us(amount, compiled) or 0) > REACH_YEARS * 52 * weekly_us:
         yield path, f"{amount!r} is more working time than calendar {calendar_name!r} has in {REACH_YEARS} years", False
 
 

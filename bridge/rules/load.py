@@ -68,7 +68,6 @@ class Marks:
             loc, key = loc[:-1], False
         return self.values.get((), (1, 1))
 
-
     def _as_written(self, loc: Loc) -> Loc:
         if loc in self.values or loc in self.keys:
             return loc
@@ -277,15 +276,16 @@ def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules
     good: dict[str, Any] = {}
     itemwise: set[str] = set()
     for key, field_name in fields.items():
-        field = Rules.model_fields[field_name]
-        annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+        section = Rules.model_fields[field_name]
+        annotation = Annotated[(section.annotation, *section.metadata)] if section.metadata else section.annotation
         if key in broken:
             entries = _valid_entries(annotation, data.get(key))
             if entries is not None:
-                good[field_name], _ = entries, itemwise.add(key)
+                good[field_name] = entries
+                itemwise.add(key)
             continue
         if key not in data:
-            if field.is_required():
+            if section.is_required():
                 broken.add(key)
             continue
         good[field_name] = TypeAdapter(annotation).validate_python(data[key])
