@@ -29,12 +29,16 @@ def evaluate(
     paused: Sequence[tuple[datetime, datetime | None]] = (),
     restarted: datetime | None = None,
     tier_since: tuple[int, datetime] | None = None,
+    escalated: bool = False,
 ) -> Evaluation:
     """Classify and route `ticket` as of `now`; `paused` are the recorded SLA pause intervals,
-    `restarted` when the ticket was last reopened, `tier_since` since when it is at which tier."""
+    `restarted` when the ticket was last reopened, `tier_since` since when it is at which tier,
+    `escalated` whether it has a Jira issue already (escalated or linked)."""
     if now.tzinfo is None:
         raise ValueError("evaluate: `now` must be an aware datetime (e.g. in UTC)")
-    return evaluate_on(engine_of(rules), rules, ticket, to_us(now), linked_issue_status, paused, restarted, tier_since)
+    return evaluate_on(
+        engine_of(rules), rules, ticket, to_us(now), linked_issue_status, paused, restarted, tier_since, escalated
+    )
 
 
 def evaluate_on(
@@ -46,6 +50,7 @@ def evaluate_on(
     paused: Sequence[tuple[datetime, datetime | None]],
     restarted: datetime | None,
     tier_since: tuple[int, datetime] | None,
+    escalated: bool = False,
 ) -> Evaluation:
     """`evaluate` on the compiled `engine` of `rules`, `now` in microseconds, every argument
     given in order: the sync core's entry, once per judged ticket (no keywords to match, no
@@ -67,6 +72,13 @@ def evaluate_on(
     escalate = None if why is None else _escalate(rules, ctx, why, reasons, notify)
     if group is None and ctx.tier > engine.default_tier:
         group = _group_of_new_tier(rules, engine, ctx)
+    if escalated and escalate is None and ctx.status not in CLOSED_STATUSES:
+        # With development until it is solved: the breach that escalated it may have ended
+        # (the ticket went on hold), the tier it reached has not. (Its group is the agents' call.)
+        top = engine.escalate_tier or engine.top_tier
+        if ctx.tier < top:
+            ctx.tier = top
+            reasons.append(f"Tier {top}: it has a Jira issue already.")
     stale = _stale(engine, ctx)
     if stale:
         reasons.append(engine.stale_reason)

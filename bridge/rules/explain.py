@@ -30,12 +30,13 @@ def explain(ticket: Ticket, rules: Rules, *, now: datetime, attach_to: str | Non
     assumed = []
     if not ticket.comments:
         assumed.append('No comments in the file: no agent has replied (add them under "comments").')
-    evaluation = evaluate(ticket, rules, now=now)
+    linked = attach_to is not None  # a ticket linked to an issue is with development
+    evaluation = evaluate(ticket, rules, now=now, escalated=linked)
     paused: tuple[tuple[datetime, datetime | None], ...] = ()
     if evaluation.paused:
         # The bridge dates a pause at the update that started it: due times then stand still.
         paused = ((ticket.updated_at, None),)
-        evaluation = evaluate(ticket, rules, now=now, paused=paused)
+        evaluation = evaluate(ticket, rules, now=now, paused=paused, escalated=linked)
         assumed.append(
             f"Paused since its last update ({iso_z(ticket.updated_at)}), with no earlier pauses: "
             "due times are those that hold if the clocks run again now."

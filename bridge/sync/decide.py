@@ -77,13 +77,15 @@ def _evaluate(
     since: tuple[int, datetime] | None,
 ) -> Evaluation:
     jira_status = state.marks.get("jira_status") if state.marks else None
-    evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since)
+    # Linked, or its issue planned: an escalated ticket stays at the top tier.
+    escalated = state.link is not None or (bool(state.planned) and escalation_key(ticket.id) in state.planned)
+    evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since, escalated)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the ticket's last update, not now: due times (and the notices
         # keyed by them) must not depend on when this decision happens to run.
         started = state.pauses[-1][0]
         ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
-        evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, ended, restarted, since)
+        evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, ended, restarted, since, escalated)
     return evaluation
 
 
