@@ -30,6 +30,9 @@ class Comment:
     # comment the bridge wrote is never mirrored back (no echo).
     by_bridge: bool = False
     attachments: tuple[tuple[str, str], ...] = ()  # (file name, URL)
+    # The author is an agent or admin (their user record's role); None where the role is not
+    # known, and then anyone but the requester counts as staff.
+    by_staff: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

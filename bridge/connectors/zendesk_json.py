@@ -40,6 +40,7 @@ def unwrap_ticket(document: Mapping[str, Any]) -> Mapping[str, Any]:
 def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str, Any]] = MappingProxyType({})) -> Comment:
     body = str(raw.get("plain_body") or raw.get("body") or "")
     author = users.get(raw.get("author_id"), {})
+    role = author.get("role")  # end-user, agent or admin
     return Comment(
         id=str(raw.get("id", "")),
         body=body,
@@ -52,6 +53,7 @@ def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str
             for a in raw.get("attachments") or ()
             if isinstance(a, Mapping) and not a.get("deleted")
         ),
+        by_staff=role in ("agent", "admin") if role else None,
     )
 
 

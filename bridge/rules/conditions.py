@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bridge.model import Ticket
+from bridge.model import Comment, Ticket
 from bridge.rules.calendar import US, to_us
 from bridge.rules.schema import Condition, duration_parts
 
@@ -88,10 +88,20 @@ class Context:
             if len(comments) > 1:  # half the tickets have no second comment
                 requester = (self.ticket.requester_email or "").casefold()
                 for comment in comments[1:]:  # a loop, not any(generator): every open ticket asks
-                    if comment.public and comment.author.casefold() != requester:
+                    if is_agent_reply(comment, requester):
                         self._replied = True
                         break
         return self._replied
+
+
+def is_agent_reply(comment: Comment, requester: str) -> bool:
+    """A public comment by staff: by role where the author's record was read, else by anyone
+    but the requester (`requester`: their e-mail, casefolded)."""
+    if not comment.public:
+        return False
+    if comment.by_staff is not None:
+        return comment.by_staff  # a colleague of the requester, or a requester with no e-mail, is no agent
+    return comment.author.casefold() != requester
 
 
 def _no_sla(ctx: Context) -> str | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.rules.calendar import BusinessCalendar, from_us, merge_pauses, to_us
-from bridge.rules.conditions import Context, Predicate
+from bridge.rules.conditions import Context, Predicate, is_agent_reply
 from bridge.rules.engine import CompiledPolicy, Engine, TierClocks, engine_of
 from bridge.rules.result import TARGETS, DueTimes, SlaAlert
 from bridge.rules.schema import Rules
@@ -111,7 +111,7 @@ def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
     saved = ctx._replied
     requester = (ctx.ticket.requester_email or "").casefold()
     ctx._replied = any(
-        comment.public and comment.author.casefold() != requester and to_us(comment.created_at) >= start
+        is_agent_reply(comment, requester) and to_us(comment.created_at) >= start
         for comment in ctx.ticket.comments[1:]
     )
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bridge.connectors.zendesk_json import event_from_webhook, ticket_from_json, ticket_from_detail
 
 # The shape of an event-subscription delivery (https://developer.zendesk.com/api-reference/webhooks/event-types/ticket-events):
@@ -46,3 +48,19 @@ def test_a_trigger_webhook_naming_its_actor_tells_the_bridges_own_updates_apart(
     body = {"ticket": {"id": "42", "updated_at": "2026-11-23T09:05:07Z", "actor_id": "900"}}
     assert event_from_webhook(body, own_user_id=900).event_id == "ticket:42:2026-11-23T09:05:07Z:own"
     assert event_from_webhook(body, own_user_id=7).event_id == "ticket:42:2026-11-23T09:05:07Z"
+
+
+def test_a_comments_author_role_says_whether_staff_wrote_it() -> None:
+    """Comments read with ?include=users carry their authors' roles, which survive a snapshot."""
+    from bridge.codec import ticket_from_json as from_snapshot
+    from bridge.codec import ticket_to_json
+    from bridge.connectors.zendesk_json import comment_from_json
+
+    users = {1: {"id": 1, "email": "ann@client.example", "role": "end-user"}, 2: {"id": 2, "name": "Sam", "role": "agent"}}
+    by_requester = comment_from_json({"id": 10, "author_id": 1, "body": "More detail", "created_at": "2026-11-23T09:05:00Z"}, users=users)
+    by_agent = comment_from_json({"id": 11, "author_id": 2, "body": "On it", "created_at": "2026-11-23T09:06:00Z"}, users=users)
+    unknown = comment_from_json({"id": 12, "author_id": 3, "body": "?", "created_at": "2026-11-23T09:07:00Z"}, users=users)
+    assert (by_requester.by_staff, by_agent.by_staff, unknown.by_staff) == (False, True, None)
+    ticket = ticket_from_json({"id": 5, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:07:00Z"})
+    ticket = replace(ticket, comments=(by_requester, by_agent, unknown))
+    assert from_snapshot(ticket_to_json(ticket)).comments == ticket.comments

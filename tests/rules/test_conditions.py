@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -68,6 +69,11 @@ TABLE: list[tuple[str, dict[str, Any], str | None, bool]] = [
     ("{linked_issue_status: [Waiting for release]}", {}, None, False),
     ("{replied: true}", {"comments": (FIRST, AGENT_REPLY)}, None, True),
     ("{replied: true}", {"comments": (FIRST, OWN_FOLLOWUP, PRIVATE_NOTE)}, None, False),
+    # by the author's role, where their record was read: a colleague of the requester is no agent,
+    # nor is a requester whose record has no e-mail; an agent without an e-mail is one
+    ("{replied: true}", {"comments": (FIRST, replace(OWN_FOLLOWUP, author="lee@client.example", by_staff=False))}, None, False),
+    ("{replied: true}", {"requester_email": None, "comments": (FIRST, replace(OWN_FOLLOWUP, author="Ann", by_staff=False))}, None, False),
+    ("{replied: true}", {"comments": (FIRST, replace(AGENT_REPLY, author="Sam Agent", by_staff=True))}, None, True),
     ("{replied: false}", {"comments": (FIRST,)}, None, True),
     # Created 09:00, response target 1h: at 12:00 it is breached.
     ("{sla: breach}", {"created_at": utc(2026, 11, 23, 9)}, None, True),
