@@ -15,7 +15,7 @@ from bridge.runtime.daemon import Daemon
 from bridge.runtime.rules_watch import RulesHolder
 from bridge.runtime.sandboxed import register_webhooks, sandbox_settings
 from bridge.sandbox import Sandbox
-from tests.e2e.harness import ROOT, Running
+from tests.e2e.harness import Running, daytime_rules
 
 
 @dataclass
@@ -63,7 +63,7 @@ def start_bridge(tmp_path: Path, *, webhooks: bool = True, sandbox: Sandbox | No
     info = sandbox.info()
     defaults: dict[str, Any] = {
         "store_url": f"sqlite:///{tmp_path / 'bridge.db'}",
-        "rules": ROOT / "rules.yaml",
+        "rules": daytime_rules(tmp_path),
         "http_port": 0,
         "poll_interval_seconds": 0.5,
         "sweep_interval_seconds": 1,

@@ -14,7 +14,7 @@ import pytest
 from bridge.model import Action, ActionKind, Decision
 from bridge.sandbox import Sandbox
 from bridge.store import open_store
-from tests.e2e.harness import ROOT, Running, base_env, sandbox_env
+from tests.e2e.harness import ROOT, Running, base_env, daytime_rules, sandbox_env
 from tests.e2e.test_resilience import jira_labels, open_tickets
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +58,7 @@ def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> No
     box.start()
     running = Running(process=None, info=box.info(), env={}, log=tmp_path / "x")  # type: ignore[arg-type]
     settings = sandbox_settings(Settings(_env_file=None), running.info, store_url=f"sqlite:///{tmp_path / 'once.db'}",  # type: ignore[call-arg]
-                                rules=ROOT / "rules.yaml", http_port=0)
+                                rules=daytime_rules(tmp_path), http_port=0)
     daemon = Daemon(settings, rules=RulesHolder(settings.rules))  # not started: `sync once` is all that runs
     try:
         [ticket] = open_tickets(running, 1)
