@@ -136,11 +136,11 @@ def _ref_tier(path: tuple[object, ...], tier: int | None, names: Names) -> Itera
 
 
 def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
-    zones = sorted(zoneinfo.available_timezones())
+    zones = _zones()
     countries = holidays_lib.list_supported_countries()
     for name, cal in rules.calendars.items():
         here = ("calendars", name)
-        if cal.timezone not in zones or cal.timezone == "localtime":
+        if cal.timezone not in zones:
             yield (*here, "timezone"), _unknown_zone(cal.timezone, zones), False
         source = cal.holidays
         if source.country is not None and source.country not in countries:
@@ -153,6 +153,11 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _overlaps(here, cal.hours)
         if not any(week_spans(cal)):
             yield (*here, "hours"), f"calendar {name!r} has no working hours", False
+
+
+def _zones() -> list[str]:
+    # `localtime` is whatever the host is set to: not a zone a calendar may name.
+    return sorted(zoneinfo.available_timezones() - {"localtime"})
 
 
 def _unknown_zone(name: str, zones: list[str]) -> str:
@@ -340,8 +345,8 @@ def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     yield from _reach(("notifications", "stale_after"), notes.stale_after, notes.stale_calendar, rules)
     quiet = notes.quiet_hours
     if quiet is not None:
-        zones = sorted(zoneinfo.available_timezones())
-        if quiet.timezone not in zones or quiet.timezone == "localtime":
+        zones = _zones()
+        if quiet.timezone not in zones:
             yield ("notifications", "quiet_hours", "timezone"), _unknown_zone(quiet.timezone, zones), False
         for index, day in enumerate(quiet.days):
             yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))

@@ -121,8 +121,9 @@ def to_table(explanation: Explanation, *, title: str) -> Table:
         row("add tags", ", ".join(ev.add_tags))
     if ev.set_group:
         row("set group", ev.set_group)
-    if _notify(explanation):
-        row("notify", ", ".join(_notify(explanation)))
+    notify = _notify(explanation)
+    if notify:
+        row("notify", ", ".join(notify))
     row("why", "\n".join(_reasons(explanation)))
     if explanation.assumed:
         row("assumed", "\n".join(explanation.assumed))

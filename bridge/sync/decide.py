@@ -42,11 +42,14 @@ def decide(
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
     since = tier_since(state)
     now_us = to_us(now)
-    evaluation = _evaluate(engine, ticket, state, rules, now_us, restarted, since)
+    issue_planned = bool(state.planned) and escalation_key(ticket.id) in state.planned
+    # Linked, or its issue planned: an escalated ticket stays at the top tier.
+    escalated = state.link is not None or issue_planned
+    evaluation = _evaluate(engine, ticket, state, rules, now_us, restarted, since, escalated)
     marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
     gate = NoticeGate(engine, now_us)
     open_ticket = ticket.status not in CLOSED_STATUSES
-    planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, default_project)
+    planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, issue_planned, default_project)
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
@@ -75,10 +78,9 @@ def _evaluate(
     now_us: int,
     restarted: datetime | None,
     since: tuple[int, datetime] | None,
+    escalated: bool,
 ) -> Evaluation:
     jira_status = state.marks.get("jira_status") if state.marks else None
-    # Linked, or its issue planned: an escalated ticket stays at the top tier.
-    escalated = state.link is not None or (bool(state.planned) and escalation_key(ticket.id) in state.planned)
     evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since, escalated)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the ticket's last update, not now: due times (and the notices
@@ -97,6 +99,7 @@ def _escalation(
     gate: NoticeGate,
     marks: dict[tuple[int, str], str],
     open_ticket: bool,
+    issue_planned: bool,
     default_project: str,
 ) -> list[Action]:
     """Attaching to a tagged issue, or escalating, with the comment mark either needs; or the
@@ -109,12 +112,11 @@ def _escalation(
             ticket, tagged_key, status_after=escalation.zendesk_status_after if open_ticket else None,
             stage_after=escalation.stage_after,
         )
-    escalated = bool(state.planned) and escalation_key(ticket.id) in state.planned
-    if evaluation.escalate is not None and state.link is None and open_ticket and not escalated:
+    if evaluation.escalate is not None and state.link is None and open_ticket and not issue_planned:
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         planned = escalation_actions(ticket, evaluation, evaluation.escalate, rules, default_project=default_project)
         return planned if gate("escalation") else [a for a in planned if a.kind is not ActionKind.NOTIFY]
-    if escalated and escalation_notice_key(ticket.id) not in state.planned and gate("escalation"):
+    if issue_planned and escalation_notice_key(ticket.id) not in state.planned and gate("escalation"):
         # escalated during quiet hours: the manager hears of it now
         reason = evaluation.escalate.reason if evaluation.escalate else "escalated during quiet hours"
         return [escalation_notice(ticket, evaluation, rules, reason=reason)]
