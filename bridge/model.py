@@ -157,3 +157,6 @@ class Decision:
     # When the ticket must be judged again though nothing happens to it (the SLA sweep);
     # None: never, unless it changes. Only a decision about one ticket's snapshot sets it.
     next_check: datetime | None = None
+    # Old news found by this decision, for the catch-up summary instead of a notice each:
+    # (ticket id, notice kind, what), e.g. (42, "sla_breach", "response due 2026-03-02 08:30 UTC").
+    caught_up: tuple[tuple[int, str, str], ...] = ()

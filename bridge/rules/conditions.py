@@ -112,7 +112,7 @@ def _fold(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(value.casefold() for value in values)
 
 
-def _wall_us(text: str) -> int:
+def wall_us(text: str) -> int:
     days, seconds = duration_parts(text)
     return int(days * 86400 * US) + seconds * US
 
@@ -185,10 +185,10 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
         pattern = re.compile(cond.text_regex, re.IGNORECASE)
         add(lambda ctx: pattern.search(f"{ctx.ticket.subject}\n{ctx.ticket.description}") is not None)
     if cond.age_over is not None:
-        age = _wall_us(cond.age_over)
+        age = wall_us(cond.age_over)
         add(lambda ctx: ctx.elapsed_over(ctx.created_us, age))
     if cond.idle_over is not None:
-        idle = _wall_us(cond.idle_over)
+        idle = wall_us(cond.idle_over)
         add(lambda ctx: ctx.elapsed_over(to_us(ctx.ticket.updated_at), idle))
     if cond.linked_issue_status:
         issue_statuses = _fold(cond.linked_issue_status)

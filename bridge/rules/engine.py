@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
-from bridge.rules.conditions import Predicate, compile_condition
+from bridge.rules.conditions import Predicate, compile_condition, wall_us
 from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
 from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
@@ -101,6 +101,7 @@ class Engine:
     muted: frozenset[str]  # notice kinds switched off in notifications.events
     quiet: QuietClock | None  # notifications.quiet_hours
     quiet_except: frozenset[str]  # kinds that go out in quiet hours too
+    catch_up_us: int | None  # notifications.catch_up; None: every alert gets its own notice
     escalation_fields: Mapping[str, Any]  # escalation.fields, read-only: every escalation shares it
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
@@ -229,6 +230,7 @@ def compile_rules(rules: Rules) -> Engine:
         muted=frozenset(kind for kind, on in rules.notifications.events.model_dump().items() if not on),
         quiet=QuietClock(quiet) if quiet is not None else None,
         quiet_except=frozenset(quiet.except_) if quiet is not None else frozenset(),
+        catch_up_us=_wall_clock_us(rules.notifications.catch_up),
         escalation_fields=MappingProxyType(dict(rules.escalation.fields)),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
@@ -293,12 +295,14 @@ def _tier_clocks(rules: Rules, calendars: Mapping[str, BusinessCalendar]) -> Tie
 
 
 def _stale_after(text: str, calendar: BusinessCalendar | None) -> int | None:
-    if text == "none":
-        return None
-    if calendar is not None:
+    if text != "none" and calendar is not None:
         return working_us(text, calendar)
-    days, seconds = duration_parts(text)
-    return int(days * 86400 * US) + seconds * US
+    return _wall_clock_us(text)
+
+
+def _wall_clock_us(text: str) -> int | None:
+    """A duration as wall-clock microseconds (a day is 24 hours); None for `none`."""
+    return None if text == "none" else wall_us(text)
 
 
 _INDEXABLE = frozenset({"type", "priority", "tier"})

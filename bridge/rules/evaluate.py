@@ -153,11 +153,17 @@ def _stale(engine: Engine, ctx: Context) -> bool:
     # Working time never exceeds wall-clock time: a recent update needs no calendar to judge.
     if ctx.now_us - updated >= after and (calendar is None or updated <= calendar.latest_start(ctx.now_us, after)):
         return True
-    if calendar is None:
-        ctx.changes_at(updated + after)
-    elif updated + after < ctx.next_change:  # no sooner than that: else a change comes first anyway
-        ctx.changes_at(calendar.add(updated, after))
+    if updated + after < ctx.next_change:  # no sooner than that: else a change comes first anyway
+        ctx.changes_at(stale_since(engine, updated))
     return False
+
+
+def stale_since(engine: Engine, updated_us: int) -> int:
+    """When a ticket last updated at `updated_us` becomes (or became) stale; the rules have a `stale_after`."""
+    after = engine.stale_after_us
+    assert after is not None, "stale_since: these rules never call a ticket stale"
+    calendar = engine.stale_calendar
+    return updated_us + after if calendar is None else calendar.add(updated_us, after)
 
 
 def _escalation_reason(engine: Engine, ctx: Context, alerts: tuple[SlaAlert, ...]) -> str | None:

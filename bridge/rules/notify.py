@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bridge.rules.calendar import US, from_us
+from bridge.rules.calendar import US, from_us, to_us
 from bridge.rules.schema import WEEKDAYS, QuietHours
 
 if TYPE_CHECKING:
@@ -86,24 +86,61 @@ class QuietClock:
                 last = middle
         return last * _MINUTE_US
 
+    def latest_spell(self, now_us: int) -> tuple[int, int] | None:
+        """The latest quiet spell begun by `now_us` as [start, end) in µs, joined with the spells
+        before it that end where it starts (quiet every night and all weekend is one spell)."""
+        if not self._days:
+            return None
+        today = from_us(now_us).astimezone(self._tz).date()
+        for back in range(8):
+            day = today - timedelta(days=back)
+            if day.weekday() in self._days and self._local(day, self._start) <= now_us:
+                start, end = self._local(day, self._start), self._spell_end(day)
+                for _ in range(7):
+                    day -= timedelta(days=1)
+                    if day.weekday() not in self._days or self._spell_end(day) != start:
+                        break
+                    start = self._local(day, self._start)
+                return start, end
+        return None  # pragma: no cover - some weekday is quiet, so a week back holds a start
+
+    def _spell_end(self, day: date) -> int:
+        return self._local(day if self._start < self._end else day + timedelta(days=1), self._end)
+
+    def _local(self, day: date, minute: int) -> int:
+        return to_us((datetime.combine(day, time()) + timedelta(minutes=minute)).replace(tzinfo=self._tz))
+
 
 class NoticeGate:
     """Whether a notice of a kind may go out at one moment (enabled, not held by quiet hours);
     remembers until when quiet hours held one back, so the ticket is judged again then.
 
     Quiet hours are looked up once, not per notice: a ticket gets two or three notices.
+
+    It also tells old news from new (`notifications.catch_up`): what began longer ago than
+    that, and after what `summarized_until` covers, goes in `caught_up` — for the catch-up
+    summary — instead of a notice of its own.
     """
 
-    __slots__ = ("_muted", "_quiet_except", "_quiet_until", "held_until")
+    __slots__ = (
+        "_muted", "_quiet", "_quiet_except", "_quiet_until", "_now_us", "old_before", "summarized_until",
+        "held_until", "caught_up",
+    )
 
-    def __init__(self, engine: Engine, now_us: int) -> None:
+    def __init__(self, engine: Engine, now_us: int, summarized_until: int = -1) -> None:
         self._muted, self._quiet_except = engine.muted, engine.quiet_except
+        self._quiet = engine.quiet
         self._quiet_until: int | None = None  # None: quiet hours hold nothing back now
         if engine.quiet is not None:
             is_quiet, until = engine.quiet.at(now_us)
             if is_quiet:
                 self._quiet_until = until
+        self._now_us = now_us
+        # What began before this is old news (one comparison on the hot path); -1: nothing is.
+        self.old_before = -1 if engine.catch_up_us is None else now_us - engine.catch_up_us
+        self.summarized_until = summarized_until  # what began by then was in a summary already
         self.held_until: int | None = None
+        self.caught_up: list[tuple[str, int, str]] = []  # (kind, when it began, what), for the summary
 
     def __call__(self, kind: str) -> bool:
         if kind in self._muted:
@@ -112,3 +149,20 @@ class NoticeGate:
             return True
         self.held_until = self._quiet_until
         return False
+
+    def catch_up(self, kind: str, began: int, what: str) -> bool:
+        """Whether a notice of `kind` about something that began at `began` (before
+        `old_before`: the caller's one comparison) is old news: then it is kept for the summary
+        — unless a summary had it already — and gets no notice of its own.
+
+        Not old news: what quiet hours held back. What began in a quiet spell that ended
+        within `catch_up` (or goes on) waited for it to end; it goes out on its own."""
+        if kind in self._muted:
+            return False  # the caller's gate drops it: switched off is off in summaries too
+        if self._quiet is not None and kind not in self._quiet_except:
+            spell = self._quiet.latest_spell(self._now_us)
+            if spell is not None and began >= spell[0] and spell[1] > self.old_before:
+                return False
+        if began > self.summarized_until:
+            self.caught_up.append((kind, began, what))
+        return True

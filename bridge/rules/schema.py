@@ -376,6 +376,7 @@ class NotifyEvents(Strict):
     product_team: bool = True
     system_wide: bool = True
     duplicate: bool = False
+    catch_up: bool = True
 
 
 class QuietHours(Strict):
@@ -394,6 +395,14 @@ class Notifications(Strict):
     stale_calendar: str | None = None
     system_wide_threshold: int = Field(5, ge=2)
     quiet_hours: QuietHours | None = None
+    catch_up: Target = Field(
+        "1d",
+        description=(
+            "An SLA breach or a stale ticket older than this (wall-clock time) when the bridge first finds it "
+            "(a backfill, an outage, new rules) gets no notice of its own: one catch-up summary lists them. "
+            "none: every one gets its own notice."
+        ),
+    )
 
     def enabled(self, kind: str) -> bool:
         """Whether notices of this kind are sent at all (unknown kinds are sent)."""

@@ -26,6 +26,7 @@ from bridge.store import Store, open_store
 from bridge.sync.execute import Connectors, Executor
 from bridge.sync.poll import SECOND_CLOSED, ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
+from bridge.sync.catch_up import catch_up_summary
 from bridge.sync.sweep import sweep
 from bridge.sync.process import Processor
 
@@ -194,11 +195,12 @@ class Daemon:
         """Judge every open ticket at the decision clock's now (SLA warnings, breaches …); leader only."""
         if not self.leadership.is_leader():
             return 0
+        rules, now = self.rules.current(), self.decision_clock()
         try:
             planned = sweep(
-                store=self.store, rules=self.rules.current(), now=self.decision_clock(),
-                default_project=self.settings.jira_project, clock=self.clock,
+                store=self.store, rules=rules, now=now, default_project=self.settings.jira_project, clock=self.clock,
             )
+            planned += catch_up_summary(store=self.store, rules=rules, now=now)
         except Exception:  # noqa: BLE001 — the next tick tries again
             log.exception("sweep failed")
             return 0

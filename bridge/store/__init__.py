@@ -8,11 +8,11 @@ from typing import Iterable, Mapping, Sequence
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.engine import Connection
 
-from bridge.model import Decision, Link, Ticket, TicketState
+from bridge.model import Action, Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
-from bridge.store.cursors import read_cursor
+from bridge.store.cursors import read_cursor, write_cursor
 from bridge.store.db import make_engine, utc
-from bridge.store.history import History, record, record_many
+from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
 from bridge.store.tables import actions, events, links, marks
@@ -95,6 +95,7 @@ class Store:
             what = f"event {event.event.kind}" if event is not None else "timer"
             for ticket_id, text in decision.notes:
                 record(conn, ticket_id, "note", text, now=now)
+            record_many(conn, caught_up_lines(decision.caught_up), now=now)
             for ticket_id in ticket_ids:
                 planned = [a.key for a in decision.actions if a.ticket_id == ticket_id]
                 if planned or event is not None:
@@ -129,10 +130,18 @@ class Store:
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
             record_many(
                 conn,
-                [(t, "timer", ", ".join(a.key for a in decision.actions)) for t, decision in decisions if decision.actions],
+                [(t, "timer", ", ".join(a.key for a in decision.actions)) for t, decision in decisions if decision.actions]
+                + caught_up_lines(found for _, decision in decisions for found in decision.caught_up),
                 now=now,
             )
             set_next_checks(conn, next_checks)
+        return new
+
+    def plan_moving_cursor(self, batch: list[Action], *, cursor: tuple[str, str], now: datetime) -> int:
+        """Plan actions and move a bookmark past what they cover, in one transaction."""
+        with self.engine.begin() as conn:
+            new = plan(conn, batch, now=now)
+            write_cursor(conn, cursor[0], cursor[1], now=now)
         return new
 
     def close(self) -> None:

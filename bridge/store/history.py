@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 
 from bridge.store.db import utc
@@ -31,6 +32,24 @@ def record_many(conn: Connection, lines: list[tuple[int, str, str]], *, now: dat
         )
 
 
+CAUGHT_UP = "caught up "  # + notice kind: old news kept for the catch-up summary
+
+
+def caught_up_lines(found: Iterable[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """A decision's old news ((ticket id, notice kind, what)) as history lines."""
+    return [(ticket_id, CAUGHT_UP + kind, what) for ticket_id, kind, what in found]
+
+
+@dataclass(frozen=True, slots=True)
+class CaughtUp:
+    """Old news recorded after a history line, for one summary."""
+
+    last_id: int  # the newest line it covers
+    by_kind: dict[str, int]  # notice kind -> lines
+    tickets: int
+    first: list[tuple[int, str, str]]  # the first few lines: (ticket id, notice kind, what)
+
+
 class History:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -45,3 +64,21 @@ class History:
                 select(history).where(history.c.ticket_id == ticket_id).order_by(history.c.id)
             ).all()
         return [Entry(utc(r.at), r.what, r.detail) for r in rows]  # type: ignore[arg-type]
+
+    def caught_up_after(self, after_id: int, *, first: int = 10) -> CaughtUp | None:
+        """Old news recorded after line `after_id` (None: none), counted in the database:
+        a backfill can leave hundreds of thousands of lines."""
+        news = (history.c.id > after_id) & history.c.what.startswith(CAUGHT_UP, autoescape=True)
+        with self._engine.connect() as conn:
+            last_id, tickets = conn.execute(select(func.max(history.c.id), func.count(history.c.ticket_id.distinct())).where(news)).one()
+            if last_id is None:
+                return None
+            covered = news & (history.c.id <= last_id)  # lines added meanwhile wait for the next summary
+            by_kind = {
+                what[len(CAUGHT_UP):]: count
+                for what, count in conn.execute(select(history.c.what, func.count()).where(covered).group_by(history.c.what))
+            }
+            rows = conn.execute(
+                select(history.c.ticket_id, history.c.what, history.c.detail).where(covered).order_by(history.c.id).limit(first)
+            ).all()
+        return CaughtUp(last_id, by_kind, tickets, [(t, what[len(CAUGHT_UP):], detail) for t, what, detail in rows])

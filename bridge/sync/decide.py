@@ -22,12 +22,12 @@ from bridge.sync.escalate import (
     escalation_notice_key,
     issue_key_from_tags,
 )
-from bridge.sync.notify import requested_notices, sla_notices
+from bridge.sync.notify import CAUGHT_UP_MARK, requested_notices, sla_notices
 from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
 
-# Decision(actions, marks, pauses, expect, notes, next_check), every field given: a frozen
+# Decision(actions, marks, pauses, expect, notes, next_check, caught_up), every field given: a frozen
 # dataclass's own __init__ sets each field through object.__setattr__, twice the cost.
 _new_decision = fast_constructor(Decision)
 
@@ -47,7 +47,8 @@ def decide(
     escalated = state.link is not None or issue_planned
     evaluation = _evaluate(engine, ticket, state, rules, now_us, restarted, since, escalated)
     marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
-    gate = NoticeGate(engine, now_us)
+    summarized = state.marks.get(CAUGHT_UP_MARK) if state.marks else None
+    gate = NoticeGate(engine, now_us, int(summarized) if summarized else -1)
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, issue_planned, default_project)
     if state.link is not None:
@@ -58,6 +59,9 @@ def decide(
         if evaluation.notify:
             planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=state.planned)
     pauses = _pause_change(ticket, state, paused=evaluation.paused)
+    caught_up = gate.caught_up
+    if caught_up:  # summarized once: a later decision finds them summarized
+        marks[(ticket.id, CAUGHT_UP_MARK)] = str(max(began for _, began, _ in caught_up))
     return _new_decision(
         [action for action in planned if action.key not in state.planned] if state.planned else planned,
         marks,
@@ -67,6 +71,7 @@ def decide(
         # A closed pause ends at the last update, not now: judge again with it recorded. (An
         # opened one changes nothing the rules answered: the pause condition holds already.)
         now if pauses and pauses[0][1] == "close" else _earliest(evaluation.next_change, gate.held_until),
+        tuple((ticket.id, kind, what) for kind, _, what in caught_up),
     )
 
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from bridge.model import Action, ActionKind, Ticket
 from bridge.rules import Evaluation, Rules
+from bridge.rules.calendar import to_us
+from bridge.rules.engine import engine_of
+from bridge.rules.evaluate import stale_since
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
 from bridge.timetext import iso, iso_us
@@ -16,6 +19,8 @@ from bridge.timetext import iso, iso_us
 # builds two or three actions per ticket.
 new_action = fast_constructor(Action)
 _NOTIFY = ActionKind.NOTIFY  # (an enum member read from its class costs a lookup each time)
+# Microseconds: what began by then was in a catch-up summary (see `NoticeGate.catch_up`).
+CAUGHT_UP_MARK = "caught_up_until"
 
 
 def notice(rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None) -> Action:
@@ -35,6 +40,7 @@ def sla_notices(
     channel = rules.notifications.channel
     prefix = f"notify:sla:{ticket.id}:"
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
+    old_before = gate.old_before
     for alert in evaluation.sla_alerts:
         level = alert.level
         due = iso_us(alert.due_us)
@@ -42,6 +48,9 @@ def sla_notices(
         if key in planned:
             continue  # (the sweep asks again every minute: cheap when nothing is new)
         kind = "sla_breach" if level == "breach" else "sla_warning"
+        # A breach began at its due time. (A warning is news until the breach: it always goes.)
+        if level == "breach" and alert.due_us < old_before and gate.catch_up(kind, alert.due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
+            continue
         if not gate(kind):
             continue
         if not tail:
@@ -57,7 +66,12 @@ def sla_notices(
 
 
 def requested_notices(
-    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, gate: NoticeGate, planned: frozenset[str]
+    ticket: Ticket,
+    evaluation: Evaluation,
+    rules: Rules,
+    *,
+    gate: NoticeGate,
+    planned: frozenset[str],
 ) -> list[Action]:
     """Notices the routing rules asked for (the product team is needed; the ticket went stale),
     once per kind — for staleness, once per quiet spell (keyed by the last update)."""
@@ -65,6 +79,8 @@ def requested_notices(
     for kind in evaluation.notify:
         if kind == "stale":
             key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}"
+            if key not in planned and _old_staleness(ticket, rules, gate):
+                continue
         elif kind == "escalation":
             continue  # part of the escalation's own actions
         else:
@@ -78,6 +94,15 @@ def requested_notices(
         )
         notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
     return notices
+
+
+def _old_staleness(ticket: Ticket, rules: Rules, gate: NoticeGate) -> bool:
+    """Whether the ticket went stale so long ago that it is old news (see `NoticeGate.catch_up`)."""
+    updated = to_us(ticket.updated_at)
+    if updated >= gate.old_before:
+        return False  # it became stale later still: no calendar needed to tell
+    began = stale_since(engine_of(rules), updated)
+    return began < gate.old_before and gate.catch_up("stale", began, f"stale since {iso_us(began)[:16].replace('T', ' ')} UTC")
 
 
 @lru_cache(maxsize=64)  # a handful of kinds

@@ -96,6 +96,8 @@ CASES = [
     # targets: none, or some working time short of centuries
     (replaced("response: 1h", "response: 0m"), "0m", "sla.policies.0.targets.response: '0m' is no time at all"),
     (replaced("resolution: 2d", "resolution: 10000d"), "10000d", "sla.policies.0.targets.resolution: '10000d' is more than 2000 days"),
+    # catching up on nothing would make every breach old news: no notice of its own, ever
+    (BASE + "notifications: {catch_up: 0m}\n", "0m", "notifications.catch_up: '0m' is no time at all"),
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {sat: \"09:00-10:00\"}").replace("resolution: 2d", "resolution: 1500d"),
      "1500d", "'1500d' is more working time than calendar 'office' has in 25 years"),
     (replaced("{name: Support, group: Support,", "{name: Support, group: Support, calendar: office, response: 100000d,"),

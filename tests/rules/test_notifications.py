@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bridge.rules import Rules
+from bridge.rules.calendar import to_us
+from bridge.rules.notify import QuietClock
+from bridge.rules.schema import WEEKDAYS, QuietHours
 
 from .helpers import utc
+
+WEEK = WEEKDAYS
 
 
 @pytest.mark.parametrize(
@@ -41,3 +46,21 @@ def test_quiet_hours_only_on_listed_days(write_rules) -> None:
     rules = load_rules(write_rules(BASE + 'notifications: {quiet_hours: {hours: "00:00-24:00", days: [sat, sun]}}\n'))
     assert not rules.notifications.should_send("stale", now=utc(2026, 11, 28, 12))  # Saturday
     assert rules.notifications.should_send("stale", now=utc(2026, 11, 30, 12))  # Monday
+
+
+@pytest.mark.parametrize(
+    ("hours", "days", "now", "spell"),
+    [
+        # The night before a working morning.
+        ("20:00-07:00", WEEK, utc(2026, 11, 25, 10), (utc(2026, 11, 24, 20), utc(2026, 11, 25, 7))),
+        # In the middle of one: the spell goes on.
+        ("20:00-07:00", WEEK, utc(2026, 11, 25, 22), (utc(2026, 11, 25, 20), utc(2026, 11, 26, 7))),
+        # The clocks go forward that night: 07:00 BST is 06:00 UTC.
+        ("20:00-07:00", WEEK, utc(2026, 3, 29, 10), (utc(2026, 3, 28, 20), utc(2026, 3, 29, 6))),
+        # Whole days that meet are one spell: Saturday 00:00 to Monday 00:00.
+        ("00:00-24:00", ("sat", "sun"), utc(2026, 11, 30, 10), (utc(2026, 11, 28, 0), utc(2026, 11, 30, 0))),
+    ],
+)
+def test_the_latest_quiet_spell(hours: str, days: tuple[str, ...], now, spell) -> None:  # type: ignore[no-untyped-def]
+    clock = QuietClock(QuietHours.model_validate({"hours": hours, "timezone": "Europe/London", "days": days}))
+    assert clock.latest_spell(to_us(now)) == (to_us(spell[0]), to_us(spell[1]))

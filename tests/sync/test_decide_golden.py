@@ -36,6 +36,7 @@ def _digest(decision: Decision) -> str:
             "pauses": [[t, change, at.isoformat()] for t, change, at in decision.pauses],
             "expect": sorted([list(k), v] for k, v in decision.expect.items()),
             "notes": [list(note) for note in decision.notes],
+            **({"caught_up": [list(found) for found in decision.caught_up]} if decision.caught_up else {}),
         },
         sort_keys=True,
         default=str,

@@ -95,9 +95,10 @@ def test_solved_tickets_are_not_swept(store: Store, rules: Rules) -> None:
 def test_a_ticket_left_alone_is_reported_stale_once_per_quiet_spell(store: Store, rules: Rules) -> None:
     quiet = question(status="open", comments=ticket().comments)  # replied: no SLA notices in the way
     remember(store, rules, quiet, MONDAY_9)
-    days_later = MONDAY_9 + timedelta(days=5)
-    for _ in range(2):
-        sweep(store=store, rules=rules, now=days_later, default_project="SUP", clock=lambda: days_later)
+    stale_since = MONDAY_9 + timedelta(days=2)  # 2 working days without an update
+    for minutes in (1, 30):
+        at = stale_since + timedelta(minutes=minutes)
+        sweep(store=store, rules=rules, now=at, default_project="SUP", clock=lambda: at)
     stale = [a.action for a in store.actions.with_status("pending") if a.action.key.startswith("notify:stale:")]
     assert len(stale) == 1 and "Stale" in stale[0].params["text"]
 

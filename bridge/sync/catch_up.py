@@ -1,0 +1,57 @@
+"""The catch-up summary: one Slack notice for old news, instead of one notice each.
+
+`decide` keeps an SLA breach or a stale ticket that began longer than
+`notifications.catch_up` ago out of the notices (a backfill of a year of tickets, an outage,
+rules that make old tickets late) and records it in the ticket's history. After each sweep
+the leader sums up what was recorded since the last summary in one notice: a manager hears
+that 3,000 tickets were found overdue, not 3,000 times that one was.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bridge.model import Action
+from bridge.rules import Rules
+from bridge.store import Store
+from bridge.store.history import CaughtUp
+from bridge.sync.notify import notice
+
+CURSOR = "notify.catch_up"  # the last history line a summary covered
+KIND = "catch_up"
+FIRST = 10  # lines the notice lists; `bridge history TICKET` has every one
+_NAMES = {"sla_breach": ("SLA breach", "SLA breaches"), "stale": ("stale ticket", "stale tickets")}
+
+
+def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
+    """Plan the summary of the old news recorded since the last one; returns 1 if one was planned.
+
+    Held while quiet hours hold catch-up notices (the news waits with its bookmark); when
+    they are switched off, the bookmark moves on without a notice."""
+    after = int(store.cursor(CURSOR) or 0)
+    found = store.history.caught_up_after(after, first=FIRST)
+    if found is None:
+        return 0
+    notifications = rules.notifications
+    if notifications.enabled(KIND) and not notifications.should_send(KIND, now=now):
+        return 0  # quiet hours: the next sweep after them tries again
+    batch = [summary_notice(found, rules)] if notifications.enabled(KIND) else []
+    return store.plan_moving_cursor(batch, cursor=(CURSOR, str(found.last_id)), now=now)
+
+
+def summary_notice(found: CaughtUp, rules: Rules) -> Action:
+    """The notice for `found`; keyed by the last history line it covers, so it is planned once."""
+    window = rules.notifications.catch_up
+    counts = " and ".join(
+        f"{count:,} {_NAMES.get(kind, (kind, kind))[count != 1]}" for kind, count in sorted(found.by_kind.items())
+    )
+    tickets = f"{found.tickets:,} ticket{'s' if found.tickets != 1 else ''}"
+    lines = [
+        f":inbox_tray: Catching up: {counts} on {tickets}, older than {window} when the bridge found them "
+        "(a backfill, a pause in service or new rules). They get no notice each."
+    ]
+    lines += [f"• #{ticket_id} {_NAMES.get(kind, (kind, kind))[0]}: {what}" for ticket_id, kind, what in found.first]
+    total = sum(found.by_kind.values())
+    if total > len(found.first):
+        lines.append(f"…and {total - len(found.first):,} more: `bridge history TICKET` shows a ticket's.")
+    return notice(rules, kind=KIND, key=f"notify:{KIND}:{found.last_id}", text="\n".join(lines), ticket_id=None)
