@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.bench_rules import NOW, SUBJECTS, TAGS, generate
-from bridge.model import Comment, Ticket, TicketState
+from bridge.model import Comment, Decision, Ticket, TicketState
 from bridge.rules import Rules, load_rules
 from bridge.sync.decide import decide
 
@@ -82,15 +82,18 @@ def _measure(rules: Rules, jobs: list[Job]) -> tuple[list[float], int]:
     return rates, actions
 
 
+def _after(decision: Decision, state: TicketState) -> TicketState:
+    """What the store knows of a ticket once `decision` is committed: its actions planned, its marks kept."""
+    marks = {**state.marks, **{name: value for (_, name), value in decision.marks.items()}}
+    return replace(state, planned=state.planned | {a.key for a in decision.actions}, marks=marks)
+
+
 def run() -> list[dict[str, object]]:
     rules = load_rules(ROOT / "rules.yaml")
     empty = TicketState()
     events = [(ticket, empty, now) for ticket, now in generate_events(COUNT, seed=7)]
     backlog = [(ticket, TicketState(pauses=tuple(pauses)), NOW) for ticket, pauses in generate(COUNT, seed=5)]
-    seen = [
-        (t, replace(state, planned=frozenset(a.key for a in decide(t, state, rules, now=now, default_project="SUP").actions)), now)
-        for t, state, now in backlog
-    ]
+    seen = [(t, _after(decide(t, state, rules, now=now, default_project="SUP"), state), now) for t, state, now in backlog]
     cases: list[tuple[str, list[Job]]] = [
         ("ticket events (changed in the last hour), nothing planned yet", events),
         ("months-old backlog, empty store: first sweep", backlog),

@@ -48,7 +48,7 @@ class QuietClock:
     such spell is kept: a sweep asks about one moment for every ticket.
     """
 
-    __slots__ = ("_tz", "_start", "_end", "_days", "_boundaries", "_spell")
+    __slots__ = ("_tz", "_start", "_end", "_days", "_boundaries", "_spell", "_latest")
 
     def __init__(self, quiet: QuietHours) -> None:
         self._tz = ZoneInfo(quiet.timezone)
@@ -57,6 +57,7 @@ class QuietClock:
         # Midnight changes the weekday, which matters only when some days are not quiet.
         self._boundaries = (self._start, self._end) + (() if len(self._days) == 7 else (0,))
         self._spell = (0, 0, False)  # [from, until) in µs, quiet; replaced whole (threads share it)
+        self._latest: tuple[int | None, tuple[int, int] | None] = (None, None)  # latest_spell's last answer
 
     def at(self, now_us: int) -> tuple[bool, int]:
         """Whether `now_us` is in the quiet hours, and the first moment that may change the answer."""
@@ -89,6 +90,14 @@ class QuietClock:
     def latest_spell(self, now_us: int) -> tuple[int, int] | None:
         """The latest quiet spell begun by `now_us` as [start, end) in µs, joined with the spells
         before it that end where it starts (quiet every night and all weekend is one spell)."""
+        asked, answer = self._latest
+        if asked == now_us:  # a sweep asks about one moment for every ticket
+            return answer
+        answer = self._latest_spell(now_us)
+        self._latest = (now_us, answer)
+        return answer
+
+    def _latest_spell(self, now_us: int) -> tuple[int, int] | None:
         if not self._days:
             return None
         today = from_us(now_us).astimezone(self._tz).date()

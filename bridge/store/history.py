@@ -47,7 +47,7 @@ class CaughtUp:
     last_id: int  # the newest line it covers
     by_kind: dict[str, int]  # notice kind -> lines
     tickets: int
-    first: list[tuple[int, str, str]]  # the first few lines: (ticket id, notice kind, what)
+    first: list[tuple[int, list[tuple[str, str]]]]  # the first few tickets, each with its (notice kind, what)
 
 
 class History:
@@ -78,7 +78,13 @@ class History:
                 what[len(CAUGHT_UP):]: count
                 for what, count in conn.execute(select(history.c.what, func.count()).where(covered).group_by(history.c.what))
             }
+            earliest = select(history.c.ticket_id).where(covered).group_by(history.c.ticket_id)
+            shown = [t for t, in conn.execute(earliest.order_by(func.min(history.c.id)).limit(first))]
             rows = conn.execute(
-                select(history.c.ticket_id, history.c.what, history.c.detail).where(covered).order_by(history.c.id).limit(first)
+                select(history.c.ticket_id, history.c.what, history.c.detail)
+                .where(covered & history.c.ticket_id.in_(shown)).order_by(history.c.id)
             ).all()
-        return CaughtUp(last_id, by_kind, tickets, [(t, what[len(CAUGHT_UP):], detail) for t, what, detail in rows])
+        lines: dict[int, list[tuple[str, str]]] = {t: [] for t in shown}
+        for ticket_id, what, detail in rows:
+            lines[ticket_id].append((what[len(CAUGHT_UP):], detail))
+        return CaughtUp(last_id, by_kind, tickets, list(lines.items()))

@@ -19,7 +19,7 @@ from bridge.sync.notify import notice
 
 CURSOR = "notify.catch_up"  # the last history line a summary covered
 KIND = "catch_up"
-FIRST = 10  # lines the notice lists; `bridge history TICKET` has every one
+FIRST = 10  # tickets the notice lists; `bridge history TICKET` has every one
 _NAMES = {"sla_breach": ("SLA breach", "SLA breaches"), "stale": ("stale ticket", "stale tickets")}
 
 
@@ -50,8 +50,7 @@ def summary_notice(found: CaughtUp, rules: Rules) -> Action:
         f":inbox_tray: Catching up: {counts} on {tickets}, older than {window} when the bridge found them "
         "(a backfill, a pause in service or new rules). They get no notice each."
     ]
-    lines += [f"• #{ticket_id} {_NAMES.get(kind, (kind, kind))[0]}: {what}" for ticket_id, kind, what in found.first]
-    total = sum(found.by_kind.values())
-    if total > len(found.first):
-        lines.append(f"…and {total - len(found.first):,} more: `bridge history TICKET` shows a ticket's.")
+    lines += [f"• #{ticket_id}: {' · '.join(what for _, what in news)}" for ticket_id, news in found.first]
+    if found.tickets > len(found.first):
+        lines.append(f"…and {found.tickets - len(found.first):,} more tickets: `bridge history TICKET` shows each one's.")
     return notice(rules, kind=KIND, key=f"notify:{KIND}:{found.last_id}", text="\n".join(lines), ticket_id=None)

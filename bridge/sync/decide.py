@@ -59,9 +59,13 @@ def decide(
         if evaluation.notify:
             planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=state.planned)
     pauses = _pause_change(ticket, state, paused=evaluation.paused)
-    caught_up = gate.caught_up
-    if caught_up:  # summarized once: a later decision finds them summarized
-        marks[(ticket.id, CAUGHT_UP_MARK)] = str(max(began for _, began, _ in caught_up))
+    caught_up: tuple[tuple[int, str, str], ...] = ()
+    if gate.caught_up:  # summed up once: the mark tells later decisions
+        latest = -1
+        for kind, began, what in gate.caught_up:
+            caught_up += ((ticket.id, kind, what),)
+            latest = began if began > latest else latest
+        marks[(ticket.id, CAUGHT_UP_MARK)] = str(latest)
     return _new_decision(
         [action for action in planned if action.key not in state.planned] if state.planned else planned,
         marks,
@@ -71,7 +75,7 @@ def decide(
         # A closed pause ends at the last update, not now: judge again with it recorded. (An
         # opened one changes nothing the rules answered: the pause condition holds already.)
         now if pauses and pauses[0][1] == "close" else _earliest(evaluation.next_change, gate.held_until),
-        tuple((ticket.id, kind, what) for kind, _, what in caught_up),
+        caught_up,
     )
 
 

@@ -40,16 +40,20 @@ def sla_notices(
     channel = rules.notifications.channel
     prefix = f"notify:sla:{ticket.id}:"
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
-    old_before = gate.old_before
+    old_before, summarized = gate.old_before, gate.summarized_until
     for alert in evaluation.sla_alerts:
-        level = alert.level
-        due = iso_us(alert.due_us)
+        level, due_us = alert.level, alert.due_us
+        # Old news: a breach (it began at its due time) older than `catch_up`. A warning is
+        # news until its breach: it always goes.
+        old = level == "breach" and due_us < old_before
+        if old and due_us <= summarized:
+            continue  # in a summary already
+        due = iso_us(due_us)
         key = f"{prefix}{alert.target}:{level}:{due}"
         if key in planned:
             continue  # (the sweep asks again every minute: cheap when nothing is new)
-        kind = "sla_breach" if level == "breach" else "sla_warning"
-        # A breach began at its due time. (A warning is news until the breach: it always goes.)
-        if level == "breach" and alert.due_us < old_before and gate.catch_up(kind, alert.due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
+        kind = "sla_breach" if old or level == "breach" else "sla_warning"
+        if old and gate.catch_up(kind, due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
             continue
         if not gate(kind):
             continue

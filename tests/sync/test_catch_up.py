@@ -59,8 +59,11 @@ def test_a_month_old_backlog_gets_one_summary_not_a_notice_per_breach(store: Sto
     assert summary.key.startswith("notify:catch_up:") and summary.ticket_id is None
     text = summary.params["text"]
     assert "20 SLA breaches and 5 stale tickets on 5 tickets, older than 1d" in text
-    assert "• #1 SLA breach: response due 2026-03-02 09:30 UTC" in text
-    assert "…and 15 more" in text
+    assert (
+        "• #1: response due 2026-03-02 09:30 UTC · review due 2026-03-03 09:00 UTC · resolution due 2026-03-05 09:00 UTC"
+        " · tier1_response due 2026-03-03 09:00 UTC · stale since 2026-03-04 09:00 UTC\n• #2: response due"
+    ) in text
+    assert "more tickets" not in text  # all five listed
 
     # Judged again (new rules make every ticket due): already summarized, nothing new.
     store.snapshots.make_all_due(at=MONTH_LATER)
@@ -129,3 +132,13 @@ def test_the_summary_waits_for_quiet_hours_to_end_and_is_dropped_when_switched_o
     assert catch_up_summary(store=store, rules=silent, now=MONTH_LATER) == 0
     assert catch_up_summary(store=store, rules=rules, now=MONTH_LATER) == 0  # ticket 2's lines are behind the bookmark
     assert len(store.actions.with_status("pending")) == 1
+
+
+def test_a_long_summary_lists_the_first_ten_tickets(store: Store, rules: Rules) -> None:
+    for number in range(1, 13):
+        remember(store, rules, question(number, MONDAY_9), MONDAY_9)
+    sweep(store=store, rules=rules, now=MONTH_LATER, default_project="SUP", clock=lambda: MONTH_LATER)
+    assert catch_up_summary(store=store, rules=rules, now=MONTH_LATER) == 1
+    text = store.actions.with_status("pending")[0].action.params["text"]
+    assert [line.split(":")[0] for line in text.splitlines()[1:-1]] == [f"• #{n}" for n in range(1, 11)]
+    assert text.splitlines()[-1] == "…and 2 more tickets: `bridge history TICKET` shows each one's."
