@@ -5,10 +5,11 @@ of the open tickets whose next check is due, load what the store knows of them (
 planned actions, marks, pauses), run `decide`, plan the new notices and keep each ticket's
 next check, in one transaction per page. The snapshots are stored as a store from before
 next checks has them (every open ticket due, nothing planned); the first sweep judges all of
-them, plans a notice for every overdue one and keeps each ticket's next check, as every later
-decision does. Rows, in order, on the same store:
+them, plans a notice for every overdue one that is news (what began more than a day before is
+recorded for the catch-up summary instead, and the summary is planned) and keeps each ticket's
+next check, as every later decision does. Rows, in order, on the same store:
 
-- first sweep: every ticket judged, every notice new (a store from an earlier version, or an import);
+- first sweep: every ticket judged, everything overdue new (a store from an earlier version, or an import);
 - (setup) the workers' full reads of the tickets the sweep found escalating, as in the daemon;
 - a minute later: only the tickets whose next check came within that minute are judged;
 - after a rules reload: every open ticket is due again and judged; the notices are planned already.
@@ -36,6 +37,7 @@ from bridge.rules import load_rules
 from bridge.store import open_store
 from bridge.store.tables import ALWAYS_DUE, tickets as tickets_table
 from bridge.store.tickets import save_snapshot
+from bridge.sync.catch_up import catch_up_summary
 from bridge.sync.decide import decide
 from bridge.sync.sweep import sweep
 
@@ -64,9 +66,10 @@ def _sweeps(rules, tickets, queue: str) -> list[dict[str, object]]:  # type: ign
         due = _due(store, now)
         started = time.perf_counter()
         planned = sweep(store=store, rules=rules, now=now, default_project="SUP", clock=lambda: now)
+        planned += catch_up_summary(store=store, rules=rules, now=now)  # the daemon's timer does both
         rows.append(_row(queue, label, time.perf_counter() - started, planned, due))
 
-    timed("first sweep: every ticket due, every overdue notice new", NOW)
+    timed("first sweep: every ticket due, everything overdue new (old news: one summary)", NOW)
     started = time.perf_counter()
     reads = _process_full_reads(store, rules, NOW)
     rows.append(_row(queue, "workers process the full reads it queued (escalations; setup)", time.perf_counter() - started, 0, reads))

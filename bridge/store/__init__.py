@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bridge.model import Action, Decision, Link, Ticket, TicketState
@@ -123,9 +124,8 @@ class Store:
                     select(ticket_rows.c.id, ticket_rows.c.updated_at).where(ticket_rows.c.id.in_(list(judged_at)))
                 ).all())
                 decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
-            for _, decision in decisions:
-                if decision.expect or decision.marks:
-                    _keep_marks(conn, decision)
+            # (A timer decision expects nothing: its marks go in one statement for the batch.)
+            upsert_marks(conn, {key: value for _, decision in decisions for key, value in decision.marks.items()})
             apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
             record_many(
@@ -163,9 +163,18 @@ def _keep_marks(conn: Connection, decision: Decision) -> None:
         ).scalar()
         if current != expected:
             raise Conflict(f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}")
-    for (ticket_id, name), value in decision.marks.items():
-        conn.execute(delete(marks).where(marks.c.ticket_id == ticket_id, marks.c.name == name))
-        conn.execute(marks.insert().values(ticket_id=ticket_id, name=name, value=value))
+    upsert_marks(conn, decision.marks)
+
+
+def upsert_marks(conn: Connection, values: Mapping[tuple[int, str], str]) -> None:
+    """Keep marks ((ticket id, name) -> value), replacing those there, in one statement."""
+    if values:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(marks)
+        conn.execute(
+            statement.on_conflict_do_update(index_elements=["ticket_id", "name"], set_={"value": statement.excluded.value}),
+            [{"ticket_id": ticket_id, "name": name, "value": value} for (ticket_id, name), value in values.items()],
+        )
 
 
 def open_store(url: str) -> Store:

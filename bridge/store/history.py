@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import Connection
 
 from bridge.store.db import utc
@@ -69,7 +69,13 @@ class History:
         """Old news recorded after line `after_id` (None: none), counted in the database:
         a backfill can leave hundreds of thousands of lines."""
         news = (history.c.id > after_id) & history.c.what.startswith(CAUGHT_UP, autoescape=True)
-        with self._engine.connect() as conn:
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Ids are handed out at INSERT, rows seen at COMMIT: a writer still open may hold a
+                # smaller id than the largest seen, which the bookmark would then pass over. This
+                # waits for open writers (and holds new ones back for the read); SQLite writes one
+                # transaction at a time.
+                conn.execute(text("LOCK TABLE history IN SHARE MODE"))
             last_id, tickets = conn.execute(select(func.max(history.c.id), func.count(history.c.ticket_id.distinct())).where(news)).one()
             if last_id is None:
                 return None
