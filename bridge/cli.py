@@ -187,6 +187,8 @@ def _remote_daemon(*, verbose: bool, dry_run: bool):  # type: ignore[no-untyped-
 
 def _print_preview(preview) -> None:  # type: ignore[no-untyped-def]
     out.print(f"dry run: {preview.tickets_read} changed tickets read, {len(preview.would)} actions would be taken")
+    if preview.caught_up:
+        out.print(f"  and {preview.caught_up} old SLA breaches and stale tickets would go in one catch-up summary")
     for action in preview.would:
         out.print(f"  would {action.kind.value}: {action.key}", highlight=False)
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 class Preview:
     tickets_read: int = 0
     would: list[Action] = field(default_factory=list)
+    caught_up: int = 0  # old news that would go in the catch-up summary instead of a notice each
 
 
 def preview_changes(
@@ -49,6 +50,9 @@ def preview_changes(
             for action in decision.actions:
                 log.info("dry run: would %s for ticket %s (%s)", action.kind.value, ticket.id, action.key)
             result.would += decision.actions
+            for _, kind, what in decision.caught_up:
+                log.info("dry run: would sum up for ticket %s: %s %s", ticket.id, kind, what)
+            result.caught_up += len(decision.caught_up)
         result.tickets_read += len(page.tickets)
         on_page(len(page.tickets))
         if page.end_of_stream or page.cursor in (None, cursor):

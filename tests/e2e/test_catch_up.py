@@ -11,6 +11,7 @@ import pytest
 
 from bridge.sandbox import Sandbox
 from bridge.sync.backfill import backfill
+from bridge.sync.preview import preview_changes
 from tests.e2e.harness import eventually
 from tests.e2e.inprocess import start_bridge, stop_bridge
 
@@ -31,6 +32,10 @@ def test_a_backfilled_month_old_backlog_reaches_slack_as_one_summary(tmp_path: P
         offset[0] = 0.0
         daemon = bridge.daemon
         since = datetime.now(timezone.utc) - timedelta(days=31)
+        dry, _ = preview_changes(store=daemon.store, zendesk=daemon.connectors.zendesk, rules=daemon.rules.current(),
+                                 now=daemon.decision_clock(), default_project="SUP", cursor=None,
+                                 start_time=int(since.timestamp()))
+        assert (dry.tickets_read, dry.would, dry.caught_up) == (3, [], 15)  # a dry run says what it would sum up
         backfill(store=daemon.store, zendesk=daemon.connectors.zendesk, since=since, clock=daemon.clock)
         daemon.wake()
         eventually(lambda: all(daemon.store.snapshots.get(t) for t in tickets) and bridge.quiet(),
