@@ -124,7 +124,8 @@ class Store:
                     select(ticket_rows.c.id, ticket_rows.c.updated_at).where(ticket_rows.c.id.in_(list(judged_at)))
                 ).all())
                 decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
-            # (A timer decision expects nothing: its marks go in one statement for the batch.)
+            for _, decision in decisions:
+                _check_expected(conn, decision)
             upsert_marks(conn, {key: value for _, decision in decisions for key, value in decision.marks.items()})
             apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
@@ -150,20 +151,20 @@ class Store:
 
 def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
-    _keep_marks(conn, decision)
+    _check_expected(conn, decision)
+    upsert_marks(conn, decision.marks)
     apply_pauses(conn, decision.pauses)
     return plan(conn, decision.actions, now=now)
 
 
-def _keep_marks(conn: Connection, decision: Decision) -> None:
-    """Check the marks the decision was based on, then keep its new marks."""
+def _check_expected(conn: Connection, decision: Decision) -> None:
+    """The marks the decision was based on are still what it expected, or Conflict."""
     for (ticket_id, name), expected in decision.expect.items():
         current = conn.execute(
             select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
         ).scalar()
         if current != expected:
             raise Conflict(f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}")
-    upsert_marks(conn, decision.marks)
 
 
 def upsert_marks(conn: Connection, values: Mapping[tuple[int, str], str]) -> None:
