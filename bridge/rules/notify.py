@@ -127,16 +127,12 @@ class NoticeGate:
     Quiet hours are looked up once, not per notice: a ticket gets two or three notices.
 
     It also tells old news from new (`notifications.catch_up`): what began longer ago than
-    that, and after what `summarized_until` covers, goes in `caught_up` — for the catch-up
-    summary — instead of a notice of its own.
+    that goes in `caught_up` — for the catch-up summary — instead of a notice of its own.
     """
 
-    __slots__ = (
-        "_muted", "_quiet", "_quiet_except", "_quiet_until", "_now_us", "old_before", "summarized_until",
-        "held_until", "caught_up",
-    )
+    __slots__ = ("_muted", "_quiet", "_quiet_except", "_quiet_until", "_now_us", "old_before", "held_until", "caught_up")
 
-    def __init__(self, engine: Engine, now_us: int, summarized_until: int = -1) -> None:
+    def __init__(self, engine: Engine, now_us: int) -> None:
         self._muted, self._quiet_except = engine.muted, engine.quiet_except
         self._quiet = engine.quiet
         self._quiet_until: int | None = None  # None: quiet hours hold nothing back now
@@ -147,9 +143,8 @@ class NoticeGate:
         self._now_us = now_us
         # What began before this is old news (one comparison on the hot path); -1: nothing is.
         self.old_before = -1 if engine.catch_up_us is None else now_us - engine.catch_up_us
-        self.summarized_until = summarized_until  # what began by then was in a summary already
         self.held_until: int | None = None
-        self.caught_up: list[tuple[str, int, str]] = []  # (kind, when it began, what), for the summary
+        self.caught_up: list[tuple[str, str, str]] = []  # (kind, notice key, what), for the summary
 
     def __call__(self, kind: str) -> bool:
         if kind in self._muted:
@@ -159,10 +154,10 @@ class NoticeGate:
         self.held_until = self._quiet_until
         return False
 
-    def catch_up(self, kind: str, began: int, what: str) -> bool:
-        """Whether a notice of `kind` about something that began at `began` (before
-        `old_before`: the caller's one comparison) is old news: then it is kept for the summary
-        — unless a summary had it already — and gets no notice of its own.
+    def catch_up(self, kind: str, key: str, began: int, what: str) -> bool:
+        """Whether the notice `key` of `kind`, about something that began at `began` (before
+        `old_before`: the caller's one comparison), is old news: then it is kept for the
+        summary, and gets no notice of its own.
 
         Not old news: what quiet hours held back. What began in a quiet spell that ended
         within `catch_up` (or goes on) waited for it to end; it goes out on its own."""
@@ -172,6 +167,5 @@ class NoticeGate:
             spell = self._quiet.latest_spell(self._now_us)
             if spell is not None and began >= spell[0] and spell[1] > self.old_before:
                 return False
-        if began > self.summarized_until:
-            self.caught_up.append((kind, began, what))
+        self.caught_up.append((kind, key, what))
         return True

@@ -124,8 +124,8 @@ class Store:
                     select(ticket_rows.c.id, ticket_rows.c.updated_at).where(ticket_rows.c.id.in_(list(judged_at)))
                 ).all())
                 decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
-            for _, decision in decisions:
-                _check_expected(conn, decision)
+            # A decision whose marks another worker changed meanwhile is dropped: that worker's holds.
+            decisions = [(t, d) for t, d in decisions if _conflict(conn, d) is None]
             upsert_marks(conn, {key: value for _, decision in decisions for key, value in decision.marks.items()})
             apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
@@ -159,12 +159,20 @@ def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
 
 def _check_expected(conn: Connection, decision: Decision) -> None:
     """The marks the decision was based on are still what it expected, or Conflict."""
+    conflict = _conflict(conn, decision)
+    if conflict is not None:
+        raise Conflict(conflict)
+
+
+def _conflict(conn: Connection, decision: Decision) -> str | None:
+    """What differs from the marks the decision was based on, if anything."""
     for (ticket_id, name), expected in decision.expect.items():
         current = conn.execute(
             select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
         ).scalar()
         if current != expected:
-            raise Conflict(f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}")
+            return f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}"
+    return None
 
 
 def upsert_marks(conn: Connection, values: Mapping[tuple[int, str], str]) -> None:

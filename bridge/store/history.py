@@ -45,7 +45,7 @@ class CaughtUp:
     """Old news recorded after a history line, for one summary."""
 
     last_id: int  # the newest line it covers
-    by_kind: dict[str, int]  # notice kind -> lines
+    by_kind: dict[str, tuple[int, int]]  # notice kind -> (lines, tickets)
     tickets: int
     first: list[tuple[int, list[tuple[str, str]]]]  # the first few tickets, each with its (notice kind, what)
 
@@ -65,10 +65,10 @@ class History:
             ).all()
         return [Entry(utc(r.at), r.what, r.detail) for r in rows]  # type: ignore[arg-type]
 
-    def caught_up_after(self, after_id: int, *, first: int = 10) -> CaughtUp | None:
-        """Old news recorded after line `after_id` (None: none), counted in the database:
-        a backfill can leave hundreds of thousands of lines."""
-        news = (history.c.id > after_id) & history.c.what.startswith(CAUGHT_UP, autoescape=True)
+    def caught_up_after(self, after_id: int, *, first: int = 10) -> tuple[int, CaughtUp | None]:
+        """How far the history goes now, and the old news recorded after line `after_id` up to
+        there (None: none), counted in the database: a backfill can leave hundreds of
+        thousands of lines."""
         with self._engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 # Ids are handed out at INSERT, rows seen at COMMIT: a writer still open may hold a
@@ -76,21 +76,27 @@ class History:
                 # waits for open writers (and holds new ones back for the read); SQLite writes one
                 # transaction at a time.
                 conn.execute(text("LOCK TABLE history IN SHARE MODE"))
-            last_id, tickets = conn.execute(select(func.max(history.c.id), func.count(history.c.ticket_id.distinct())).where(news)).one()
-            if last_id is None:
-                return None
-            covered = news & (history.c.id <= last_id)  # lines added meanwhile wait for the next summary
+            top = conn.execute(select(func.max(history.c.id)).where(history.c.id > after_id)).scalar()
+            if top is None:
+                return after_id, None
+            news = history.c.id.between(after_id + 1, top) & history.c.what.startswith(CAUGHT_UP, autoescape=True)
             by_kind = {
-                what[len(CAUGHT_UP):]: count
-                for what, count in conn.execute(select(history.c.what, func.count()).where(covered).group_by(history.c.what))
+                what[len(CAUGHT_UP):]: (lines, tickets)
+                for what, lines, tickets in conn.execute(
+                    select(history.c.what, func.count(), func.count(history.c.ticket_id.distinct()))
+                    .where(news).group_by(history.c.what)
+                )
             }
-            earliest = select(history.c.ticket_id).where(covered).group_by(history.c.ticket_id)
+            if not by_kind:
+                return top, None
+            tickets = conn.execute(select(func.count(history.c.ticket_id.distinct())).where(news)).scalar() or 0
+            earliest = select(history.c.ticket_id).where(news).group_by(history.c.ticket_id)
             shown = [t for t, in conn.execute(earliest.order_by(func.min(history.c.id)).limit(first))]
             rows = conn.execute(
                 select(history.c.ticket_id, history.c.what, history.c.detail)
-                .where(covered & history.c.ticket_id.in_(shown)).order_by(history.c.id)
+                .where(news & history.c.ticket_id.in_(shown)).order_by(history.c.id)
             ).all()
         lines: dict[int, list[tuple[str, str]]] = {t: [] for t in shown}
         for ticket_id, what, detail in rows:
             lines[ticket_id].append((what[len(CAUGHT_UP):], detail))
-        return CaughtUp(last_id, by_kind, tickets, list(lines.items()))
+        return top, CaughtUp(top, by_kind, tickets, list(lines.items()))

@@ -29,8 +29,10 @@ def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
     Held while quiet hours hold catch-up notices (the news waits with its bookmark); when
     they are switched off, the bookmark moves on without a notice."""
     after = int(store.cursor(CURSOR) or 0)
-    found = store.history.caught_up_after(after, first=FIRST)
+    top, found = store.history.caught_up_after(after, first=FIRST)
     if found is None:
+        if top > after:  # nothing to tell: the next summary need not read these lines again
+            store.plan_moving_cursor([], cursor=(CURSOR, str(top)), now=now)
         return 0
     notifications = rules.notifications
     if notifications.enabled(KIND) and not notifications.should_send(KIND, now=now):
@@ -43,7 +45,10 @@ def summary_notice(found: CaughtUp, rules: Rules) -> Action:
     """The notice for `found`; keyed by the last history line it covers, so it is planned once."""
     window = rules.notifications.catch_up
     counts = " and ".join(
-        f"{count:,} {_NAMES.get(kind, (kind, kind))[count != 1]}" for kind, count in sorted(found.by_kind.items())
+        # Breaches by the clock, staleness by the ticket (one may go stale again after an update).
+        f"{count:,} {_NAMES.get(kind, (kind, kind))[count != 1]}"
+        for kind, (lines, tickets) in sorted(found.by_kind.items())
+        for count in ((tickets if kind == "stale" else lines),)
     )
     tickets = f"{found.tickets:,} ticket{'s' if found.tickets != 1 else ''}"
     lines = [

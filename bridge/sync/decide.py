@@ -47,30 +47,35 @@ def decide(
     escalated = state.link is not None or issue_planned
     evaluation = _evaluate(engine, ticket, state, rules, now_us, restarted, since, escalated)
     marks.update(tier_marks(ticket, since, engine, tier=evaluation.tier))
-    summarized = state.marks.get(CAUGHT_UP_MARK) if state.marks else None
-    gate = NoticeGate(engine, now_us, int(summarized) if summarized else -1)
+    gate = NoticeGate(engine, now_us)
+    summed_up = state.marks.get(CAUGHT_UP_MARK) if state.marks else None
+    # Notices planned, or summed up instead: neither is planned again.
+    known = state.planned | frozenset(summed_up.split()) if summed_up else state.planned
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, issue_planned, default_project)
     if state.link is not None:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
         if evaluation.sla_alerts:
-            planned += sla_notices(ticket, evaluation, rules, gate=gate, planned=state.planned)
+            planned += sla_notices(ticket, evaluation, rules, gate=gate, planned=known)
         if evaluation.notify:
-            planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=state.planned)
+            planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=known)
     pauses = _pause_change(ticket, state, paused=evaluation.paused)
     caught_up: tuple[tuple[int, str, str], ...] = ()
+    expect = EMPTY
     if gate.caught_up:  # summed up once: the mark tells later decisions
-        latest = -1
-        for kind, began, what in gate.caught_up:
+        keys = [summed_up] if summed_up else []
+        for kind, key, what in gate.caught_up:
             caught_up += ((ticket.id, kind, what),)
-            latest = began if began > latest else latest
-        marks[(ticket.id, CAUGHT_UP_MARK)] = str(latest)
+            keys.append(key)
+        marks[(ticket.id, CAUGHT_UP_MARK)] = " ".join(keys)
+        # Two workers judging the ticket at once would both record it: the second one looks again.
+        expect = {(ticket.id, CAUGHT_UP_MARK): summed_up}
     return _new_decision(
         [action for action in planned if action.key not in state.planned] if state.planned else planned,
         marks,
         pauses,
-        EMPTY,  # expect
+        expect,
         (),  # notes
         # A closed pause ends at the last update, not now: judge again with it recorded. (An
         # opened one changes nothing the rules answered: the pause condition holds already.)

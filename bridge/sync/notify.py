@@ -19,8 +19,9 @@ from bridge.timetext import iso, iso_us
 # builds two or three actions per ticket.
 new_action = fast_constructor(Action)
 _NOTIFY = ActionKind.NOTIFY  # (an enum member read from its class costs a lookup each time)
-# Microseconds: what began by then was in a catch-up summary (see `NoticeGate.catch_up`).
-CAUGHT_UP_MARK = "caught_up_until"
+# The keys of the notices summed up instead of sent (see `NoticeGate.catch_up`), space-separated:
+# a later decision passes them over like notices planned.
+CAUGHT_UP_MARK = "caught_up"
 
 
 def notice(rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None) -> Action:
@@ -35,25 +36,23 @@ def _params(kind: str, text: str, channel: str | None) -> dict[str, Any]:
 def sla_notices(
     ticket: Ticket, evaluation: Evaluation, rules: Rules, *, gate: NoticeGate, planned: frozenset[str]
 ) -> list[Action]:
-    """A notice per SLA alert, once per target, level and due time; none for those `planned` before."""
+    """A notice per SLA alert, once per target, level and due time; none for those `planned` (or
+    summed up) before."""
     notices = []
     channel = rules.notifications.channel
     prefix = f"notify:sla:{ticket.id}:"
     tail = ""  # what follows the due time: the same for every alert of the ticket, written once
-    old_before, summarized = gate.old_before, gate.summarized_until
+    old_before = gate.old_before
     for alert in evaluation.sla_alerts:
         level, due_us = alert.level, alert.due_us
-        # Old news: a breach (it began at its due time) older than `catch_up`. A warning is
-        # news until its breach: it always goes.
-        old = level == "breach" and due_us < old_before
-        if old and due_us <= summarized:
-            continue  # in a summary already
         due = iso_us(due_us)
         key = f"{prefix}{alert.target}:{level}:{due}"
         if key in planned:
             continue  # (the sweep asks again every minute: cheap when nothing is new)
-        kind = "sla_breach" if old or level == "breach" else "sla_warning"
-        if old and gate.catch_up(kind, due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
+        kind = "sla_breach" if level == "breach" else "sla_warning"
+        # Old news: a breach (it began at its due time) older than `catch_up`. A warning is
+        # news until its breach: it always goes.
+        if level == "breach" and due_us < old_before and gate.catch_up(kind, key, due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
             continue
         if not gate(kind):
             continue
@@ -83,7 +82,7 @@ def requested_notices(
     for kind in evaluation.notify:
         if kind == "stale":
             key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}"
-            if key not in planned and _old_staleness(ticket, rules, gate):
+            if key not in planned and _old_staleness(ticket, key, rules, gate):
                 continue
         elif kind == "escalation":
             continue  # part of the escalation's own actions
@@ -100,13 +99,14 @@ def requested_notices(
     return notices
 
 
-def _old_staleness(ticket: Ticket, rules: Rules, gate: NoticeGate) -> bool:
+def _old_staleness(ticket: Ticket, key: str, rules: Rules, gate: NoticeGate) -> bool:
     """Whether the ticket went stale so long ago that it is old news (see `NoticeGate.catch_up`)."""
     updated = to_us(ticket.updated_at)
     if updated >= gate.old_before:
         return False  # it became stale later still: no calendar needed to tell
     began = stale_since(engine_of(rules), updated)
-    return began < gate.old_before and gate.catch_up("stale", began, f"stale since {iso_us(began)[:16].replace('T', ' ')} UTC")
+    what = f"stale since {iso_us(began)[:16].replace('T', ' ')} UTC"
+    return began < gate.old_before and gate.catch_up("stale", key, began, what)
 
 
 @lru_cache(maxsize=64)  # a handful of kinds

@@ -35,5 +35,17 @@ def test_a_line_committed_after_a_later_one_is_not_passed_over(postgres_url: str
     slow.close()
     reader.join(10)
 
-    [summary] = found
-    assert summary is not None and summary.by_kind == {"sla_breach": 1, "stale": 1} and summary.tickets == 2
+    [(top, summary)] = found
+    assert summary is not None and summary.by_kind == {"sla_breach": (1, 1), "stale": (1, 1)} and summary.tickets == 2
+    assert top == summary.last_id == 2
+
+
+def test_the_bookmark_moves_past_lines_with_no_old_news(store_url: str) -> None:
+    store = open_store(store_url)
+    for ticket_id in (1, 2, 3):
+        store.history.add(ticket_id, "timer", "notify:sla:1:response:warning:x", now=NOW)
+    assert store.history.caught_up_after(0) == (3, None)  # the summary moves its bookmark to 3: read once
+    with store.engine.begin() as conn:
+        record_many(conn, caught_up_lines([(4, "stale", "stale since 2026-03-01 10:00 UTC")]), now=NOW)
+    top, found = store.history.caught_up_after(3)
+    assert top == 4 and found is not None and found.first == [(4, [("stale", "stale since 2026-03-01 10:00 UTC")])]

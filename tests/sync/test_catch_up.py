@@ -7,11 +7,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
+
 from bridge.model import Ticket, TicketState
 from bridge.rules import Rules
 from bridge.rules.schema import QuietHours
-from bridge.store import Store
-from bridge.sync.catch_up import catch_up_summary
+from bridge.store import Conflict, Store
+from bridge.sync.catch_up import CURSOR, catch_up_summary
 from bridge.sync.decide import decide
 from bridge.sync.notify import CAUGHT_UP_MARK
 from bridge.sync.sweep import sweep
@@ -111,8 +113,8 @@ def test_what_quiet_hours_held_back_goes_out_on_its_own_when_they_end(rules: Rul
     old = decide(before, TicketState(), held, now=thursday_9, default_project="SUP")
     assert not [a.key for a in old.actions if "stale" in a.key]
     assert (2, "stale", "stale since 2026-03-04 14:00 UTC") in old.caught_up
-    # (Its review breach, Tuesday 09:00, is older still: the mark holds the latest.)
-    assert old.marks[(2, CAUGHT_UP_MARK)] == str(int(datetime(2026, 3, 4, 14, tzinfo=timezone.utc).timestamp()) * 10**6)
+    assert "notify:stale:2:2026-03-02T14:00:00+00:00" in old.marks[(2, CAUGHT_UP_MARK)].split()
+    assert old.expect == {(2, CAUGHT_UP_MARK): None}  # a second worker recording it too would conflict
     # Once summarized, it is not summarized again.
     again = decide(before, TicketState(marks={CAUGHT_UP_MARK: old.marks[(2, CAUGHT_UP_MARK)]}), held, now=thursday_9,
                    default_project="SUP")
@@ -142,3 +144,39 @@ def test_a_long_summary_lists_the_first_ten_tickets(store: Store, rules: Rules) 
     text = store.actions.with_status("pending")[0].action.params["text"]
     assert [line.split(":")[0] for line in text.splitlines()[1:-1]] == [f"• #{n}" for n in range(1, 11)]
     assert text.splitlines()[-1] == "…and 2 more tickets: `bridge history TICKET` shows each one's."
+
+
+def test_what_was_summed_up_stays_summed_up_and_what_comes_up_later_is_summed_up_too(rules: Rules) -> None:
+    reviewed = question(1, MONDAY_9, tags=frozenset({"reviewed"}))  # the review clock stopped
+    first = decide(reviewed, TicketState(), rules, now=MONTH_LATER, default_project="SUP")
+    assert first.caught_up and not [a for a in first.actions if a.key.startswith("notify:")]
+    state = TicketState(marks={CAUGHT_UP_MARK: first.marks[(1, CAUGHT_UP_MARK)]})
+
+    # Untagged, the review breach (Tuesday 3 March) comes back: older than the others summed
+    # up, it is summed up now; nothing summed up before comes round again.
+    later = MONTH_LATER + timedelta(hours=1)
+    untagged = decide(replace(reviewed, tags=frozenset(), updated_at=later), state, rules, now=later,
+                      default_project="SUP")
+    assert untagged.caught_up == ((1, "sla_breach", "review due 2026-03-03 09:00 UTC"),)
+
+    # Every notice of its own from now on: what was summed up is not sent one by one after all.
+    every = with_notifications(rules, catch_up="none")
+    assert not decide(reviewed, state, every, now=later, default_project="SUP").actions
+
+
+def test_two_workers_finding_the_same_old_news_record_it_once(store: Store, rules: Rules) -> None:
+    old = question(1, MONDAY_9)
+    remember(store, rules, old, MONDAY_9)
+    state = store.ticket_state(1)
+    one, two = (decide(old, state, rules, now=MONTH_LATER, default_project="SUP") for _ in range(2))
+    store.commit_decision(None, one, ticket_ids=[1], now=MONTH_LATER)
+    with pytest.raises(Conflict):  # an event's decision: the event is looked at again
+        store.commit_decision(None, two, ticket_ids=[1], now=MONTH_LATER)
+    store.commit_timer_decisions([(1, two)], now=MONTH_LATER)  # a sweep's: dropped, the batch goes on
+    assert len([e for e in store.history.of(1) if e.what.startswith("caught up")]) == len(one.caught_up) == 5
+
+
+def test_with_no_old_news_the_summary_bookmark_still_moves_on(store: Store, rules: Rules) -> None:
+    store.history.add(1, "event ticket.changed", "nothing to do", now=MONDAY_9)
+    assert catch_up_summary(store=store, rules=rules, now=MONDAY_9) == 0
+    assert store.cursor(CURSOR) == "1"
