@@ -125,7 +125,7 @@ class Store:
                 ).all())
                 decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
             # A decision whose marks another worker changed meanwhile is dropped: that worker's holds.
-            decisions = [(t, d) for t, d in decisions if _conflict(conn, d) is None]
+            decisions = _unchallenged(conn, decisions)
             upsert_marks(conn, {key: value for _, decision in decisions for key, value in decision.marks.items()})
             apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
@@ -162,6 +162,23 @@ def _check_expected(conn: Connection, decision: Decision) -> None:
     conflict = _conflict(conn, decision)
     if conflict is not None:
         raise Conflict(conflict)
+
+
+def _unchallenged(conn: Connection, decisions: list[tuple[int, Decision]]) -> list[tuple[int, Decision]]:
+    """The decisions whose expected marks still hold, the marks read in one query for the batch."""
+    expected = {key for _, decision in decisions for key in decision.expect}
+    if not expected:
+        return decisions
+    current = {
+        (ticket_id, name): value
+        for ticket_id, name, value in conn.execute(
+            select(marks.c.ticket_id, marks.c.name, marks.c.value).where(
+                marks.c.ticket_id.in_({ticket_id for ticket_id, _ in expected}),
+                marks.c.name.in_({name for _, name in expected}),
+            )
+        )
+    }
+    return [(t, d) for t, d in decisions if all(current.get(key) == value for key, value in d.expect.items())]
 
 
 def _conflict(conn: Connection, decision: Decision) -> str | None:
