@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bridge.model import Action, Decision, Link, Ticket, TicketState
@@ -16,15 +15,12 @@ from bridge.store.db import make_engine, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
+from bridge.store.marks import Conflict, keep_batch_marks, keep_marks
 from bridge.store.tables import actions, events, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
 __all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
-
-
-class Conflict(Exception):
-    """Another worker changed what a decision was based on; nothing of it was applied."""
 
 
 class Store:
@@ -124,9 +120,7 @@ class Store:
                     select(ticket_rows.c.id, ticket_rows.c.updated_at).where(ticket_rows.c.id.in_(list(judged_at)))
                 ).all())
                 decisions = [(t, d) for t, d in decisions if utc(current.get(t)) == judged_at.get(t)]
-            # A decision whose marks another worker changed meanwhile is dropped: that worker's holds.
-            decisions = _unchallenged(conn, decisions)
-            upsert_marks(conn, {key: value for _, decision in decisions for key, value in decision.marks.items()})
+            decisions = keep_batch_marks(conn, decisions)  # less those whose marks changed meanwhile
             apply_pauses(conn, [change for _, decision in decisions for change in decision.pauses])
             new = plan(conn, [action for _, decision in decisions for action in decision.actions], now=now)
             record_many(
@@ -151,56 +145,9 @@ class Store:
 
 def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     """Plan a decision's actions and keep its marks and pause changes; returns how many actions were new."""
-    _check_expected(conn, decision)
-    upsert_marks(conn, decision.marks)
+    keep_marks(conn, decision)
     apply_pauses(conn, decision.pauses)
     return plan(conn, decision.actions, now=now)
-
-
-def _check_expected(conn: Connection, decision: Decision) -> None:
-    """The marks the decision was based on are still what it expected, or Conflict."""
-    conflict = _conflict(conn, decision)
-    if conflict is not None:
-        raise Conflict(conflict)
-
-
-def _unchallenged(conn: Connection, decisions: list[tuple[int, Decision]]) -> list[tuple[int, Decision]]:
-    """The decisions whose expected marks still hold, the marks read in one query for the batch."""
-    expected = {key for _, decision in decisions for key in decision.expect}
-    if not expected:
-        return decisions
-    current = {
-        (ticket_id, name): value
-        for ticket_id, name, value in conn.execute(
-            select(marks.c.ticket_id, marks.c.name, marks.c.value).where(
-                marks.c.ticket_id.in_({ticket_id for ticket_id, _ in expected}),
-                marks.c.name.in_({name for _, name in expected}),
-            )
-        )
-    }
-    return [(t, d) for t, d in decisions if all(current.get(key) == value for key, value in d.expect.items())]
-
-
-def _conflict(conn: Connection, decision: Decision) -> str | None:
-    """What differs from the marks the decision was based on, if anything."""
-    for (ticket_id, name), expected in decision.expect.items():
-        current = conn.execute(
-            select(marks.c.value).where(marks.c.ticket_id == ticket_id, marks.c.name == name)
-        ).scalar()
-        if current != expected:
-            return f"ticket {ticket_id}: {name} is {current!r}, the decision expected {expected!r}"
-    return None
-
-
-def upsert_marks(conn: Connection, values: Mapping[tuple[int, str], str]) -> None:
-    """Keep marks ((ticket id, name) -> value), replacing those there, in one statement."""
-    if values:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(marks)
-        conn.execute(
-            statement.on_conflict_do_update(index_elements=["ticket_id", "name"], set_={"value": statement.excluded.value}),
-            [{"ticket_id": ticket_id, "name": name, "value": value} for (ticket_id, name), value in values.items()],
-        )
 
 
 def open_store(url: str) -> Store:

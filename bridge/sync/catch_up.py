@@ -28,15 +28,15 @@ def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
 
     Held while quiet hours hold catch-up notices (the news waits with its bookmark); when
     they are switched off, the bookmark moves on without a notice."""
+    notifications = rules.notifications
+    if notifications.enabled(KIND) and not notifications.should_send(KIND, now=now):
+        return 0  # quiet hours: the first sweep after them reads what came meanwhile
     after = int(store.cursor(CURSOR) or 0)
     top, found = store.history.caught_up_after(after, first=FIRST)
     if found is None:
         if top > after:  # nothing to tell: the next summary need not read these lines again
             store.plan_moving_cursor([], cursor=(CURSOR, str(top)), now=now)
         return 0
-    notifications = rules.notifications
-    if notifications.enabled(KIND) and not notifications.should_send(KIND, now=now):
-        return 0  # quiet hours: the next sweep after them tries again
     batch = [summary_notice(found, rules)] if notifications.enabled(KIND) else []
     return store.plan_moving_cursor(batch, cursor=(CURSOR, str(found.last_id)), now=now)
 

@@ -104,7 +104,10 @@ def _old_staleness(ticket: Ticket, key: str, rules: Rules, gate: NoticeGate) -> 
     updated = to_us(ticket.updated_at)
     if updated >= gate.old_before:
         return False  # it became stale later still: no calendar needed to tell
-    began = stale_since(engine_of(rules), updated)
+    engine = engine_of(rules)
+    if engine.stale_after_us is None:
+        return False  # a routing rule's own idea of stale (stale_after: none): when it began is not known
+    began = stale_since(engine, updated)
     what = f"stale since {iso_us(began)[:16].replace('T', ' ')} UTC"
     return began < gate.old_before and gate.catch_up("stale", key, began, what)
 

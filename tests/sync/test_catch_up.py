@@ -11,7 +11,7 @@ import pytest
 
 from bridge.model import Ticket, TicketState
 from bridge.rules import Rules
-from bridge.rules.schema import QuietHours
+from bridge.rules.schema import QuietHours, RoutingRule
 from bridge.store import Conflict, Store
 from bridge.sync.catch_up import CURSOR, catch_up_summary
 from bridge.sync.decide import decide
@@ -180,3 +180,13 @@ def test_with_no_old_news_the_summary_bookmark_still_moves_on(store: Store, rule
     store.history.add(1, "event ticket.changed", "nothing to do", now=MONDAY_9)
     assert catch_up_summary(store=store, rules=rules, now=MONDAY_9) == 0
     assert store.cursor(CURSOR) == "1"
+
+
+def test_staleness_a_routing_rule_asks_for_without_stale_after_is_sent_however_old(rules: Rules) -> None:
+    # stale_after: none, and a rule of the admin's own: when the ticket went stale is not known.
+    idle = rules.model_copy(update={
+        "notifications": rules.notifications.model_copy(update={"stale_after": "none"}),
+        "routing": (RoutingRule.model_validate({"name": "idle", "when": {"idle_over": "3d"}, "then": {"notify": ["stale"]}}),),
+    })
+    decision = decide(question(1, MONDAY_9), TicketState(), idle, now=MONTH_LATER, default_project="SUP")
+    assert "notify:stale:1:2026-03-02T09:00:00+00:00" in [a.key for a in decision.actions]
