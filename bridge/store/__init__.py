@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from bridge.model import Action, Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
-from bridge.store.cursors import read_cursor, write_cursor
+from bridge.store.cursors import move_cursor, read_cursor
 from bridge.store.db import make_engine, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
@@ -132,12 +132,15 @@ class Store:
             set_next_checks(conn, next_checks)
         return new
 
-    def plan_moving_cursor(self, batch: list[Action], *, cursor: tuple[str, str], now: datetime) -> int:
-        """Plan actions and move a bookmark past what they cover, in one transaction."""
+    def plan_moving_cursor(self, batch: list[Action], *, cursor: tuple[str, str | None, str], now: datetime) -> int:
+        """Plan actions and move a bookmark past what they cover, in one transaction; `cursor` is
+        (name, the value read, the new value). Returns how many actions were new: none if the
+        bookmark moved meanwhile (another leader covered the same ground)."""
+        name, read, value = cursor
         with self.engine.begin() as conn:
-            new = plan(conn, batch, now=now)
-            write_cursor(conn, cursor[0], cursor[1], now=now)
-        return new
+            if not move_cursor(conn, name, read=read, value=value, now=now):
+                return 0
+            return plan(conn, batch, now=now)
 
     def close(self) -> None:
         self.engine.dispose()

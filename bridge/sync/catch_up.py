@@ -31,14 +31,15 @@ def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
     notifications = rules.notifications
     if notifications.enabled(KIND) and not notifications.should_send(KIND, now=now):
         return 0  # quiet hours: the first sweep after them reads what came meanwhile
-    after = int(store.cursor(CURSOR) or 0)
+    read = store.cursor(CURSOR)
+    after = int(read or 0)
     top, found = store.history.caught_up_after(after, first=FIRST)
     if found is None:
         if top > after:  # nothing to tell: the next summary need not read these lines again
-            store.plan_moving_cursor([], cursor=(CURSOR, str(top)), now=now)
+            store.plan_moving_cursor([], cursor=(CURSOR, read, str(top)), now=now)
         return 0
     batch = [summary_notice(found, rules)] if notifications.enabled(KIND) else []
-    return store.plan_moving_cursor(batch, cursor=(CURSOR, str(found.last_id)), now=now)
+    return store.plan_moving_cursor(batch, cursor=(CURSOR, read, str(found.last_id)), now=now)
 
 
 def summary_notice(found: CaughtUp, rules: Rules) -> Action:

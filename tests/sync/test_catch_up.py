@@ -13,6 +13,7 @@ from bridge.model import Ticket, TicketState
 from bridge.rules import Rules
 from bridge.rules.schema import QuietHours, RoutingRule
 from bridge.store import Conflict, Store
+from bridge.store.history import caught_up_lines, record_many
 from bridge.sync.catch_up import CURSOR, catch_up_summary
 from bridge.sync.decide import decide
 from bridge.sync.notify import CAUGHT_UP_MARK
@@ -190,3 +191,25 @@ def test_staleness_a_routing_rule_asks_for_without_stale_after_is_sent_however_o
     })
     decision = decide(question(1, MONDAY_9), TicketState(), idle, now=MONTH_LATER, default_project="SUP")
     assert "notify:stale:1:2026-03-02T09:00:00+00:00" in [a.key for a in decision.actions]
+
+
+def test_two_leaders_summing_up_at_once_send_one_summary(store: Store, rules: Rules) -> None:
+    remember(store, rules, question(1, MONDAY_9), MONDAY_9)
+    sweep(store=store, rules=rules, now=MONTH_LATER, default_project="SUP", clock=lambda: MONTH_LATER)
+    # The other leader reads the bookmark too, and moves it before this one does.
+    read_cursor, other = store.cursor, []
+
+    def read_then_lose_the_race(name: str) -> str | None:
+        value = read_cursor(name)
+        store.cursor = read_cursor  # type: ignore[method-assign]  # the other leader reads as usual
+        other.append(catch_up_summary(store=store, rules=rules, now=MONTH_LATER))
+        with store.engine.begin() as conn:  # and old news of another ticket comes in
+            record_many(conn, caught_up_lines([(2, "stale", "stale since 2026-03-04 09:00 UTC")]), now=MONTH_LATER)
+        return value
+
+    store.cursor = read_then_lose_the_race  # type: ignore[method-assign]
+    assert catch_up_summary(store=store, rules=rules, now=MONTH_LATER) == 0 and other == [1]
+    [first] = [a.action for a in store.actions.with_status("pending")]
+    assert "on 1 ticket," in first.params["text"]  # ticket 1 only, told once
+    assert catch_up_summary(store=store, rules=rules, now=MONTH_LATER) == 1  # ticket 2's, next time
+    assert "1 stale ticket on 1 ticket" in store.actions.with_status("pending")[-1].action.params["text"]
