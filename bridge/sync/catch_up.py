@@ -45,12 +45,7 @@ def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
 def summary_notice(found: CaughtUp, rules: Rules) -> Action:
     """The notice for `found`; keyed by the last history line it covers, so it is planned once."""
     window = rules.notifications.catch_up
-    counts = " and ".join(
-        # Breaches by the clock, staleness by the ticket (one may go stale again after an update).
-        f"{count:,} {_NAMES.get(kind, (kind, kind))[count != 1]}"
-        for kind, (lines, tickets) in sorted(found.by_kind.items())
-        for count in ((tickets if kind == "stale" else lines),)
-    )
+    counts = " and ".join(_count(kind, lines, tickets) for kind, (lines, tickets) in sorted(found.by_kind.items()))
     tickets = f"{found.tickets:,} ticket{'s' if found.tickets != 1 else ''}"
     lines = [
         f":inbox_tray: Catching up: {counts} on {tickets}, older than {window} when the bridge found them "
@@ -60,3 +55,9 @@ def summary_notice(found: CaughtUp, rules: Rules) -> Action:
     if found.tickets > len(found.first):
         lines.append(f"…and {found.tickets - len(found.first):,} more tickets: `bridge history TICKET` shows each one's.")
     return notice(rules, kind=KIND, key=f"notify:{KIND}:{found.last_id}", text="\n".join(lines), ticket_id=None)
+
+
+def _count(kind: str, lines: int, tickets: int) -> str:
+    """Breaches by the clock; staleness by the ticket (one may go stale again after an update)."""
+    count = tickets if kind == "stale" else lines
+    return f"{count:,} {_NAMES.get(kind, (kind, kind))[count != 1]}"

@@ -52,8 +52,9 @@ def sla_notices(
         kind = "sla_breach" if level == "breach" else "sla_warning"
         # Old news: a breach (it began at its due time) older than `catch_up`. A warning is
         # news until its breach: it always goes.
-        if level == "breach" and due_us < old_before and gate.catch_up(kind, key, due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
-            continue
+        if level == "breach" and due_us < old_before:
+            if gate.catch_up(kind, key, due_us, f"{alert.target} due {due[:10]} {due[11:16]} UTC"):
+                continue
         if not gate(kind):
             continue
         if not tail:
@@ -69,12 +70,7 @@ def sla_notices(
 
 
 def requested_notices(
-    ticket: Ticket,
-    evaluation: Evaluation,
-    rules: Rules,
-    *,
-    gate: NoticeGate,
-    planned: frozenset[str],
+    ticket: Ticket, evaluation: Evaluation, rules: Rules, *, gate: NoticeGate, planned: frozenset[str]
 ) -> list[Action]:
     """Notices the routing rules asked for (the product team is needed; the ticket went stale),
     once per kind — for staleness, once per quiet spell (keyed by the last update)."""
