@@ -61,18 +61,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def insert_ignoring_duplicates(
     conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]], *, on: list[str]
 ) -> int:
-    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new.
+    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns how many rows were new."""
+    return len(inserted(conn, table, rows, on=on))
+
+
+def inserted(conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]], *, on: list[str]) -> list[Any]:
+    """INSERT … ON CONFLICT DO NOTHING on both dialects; returns the `on` columns of the rows
+    that were new.
 
     All rows in one execution: SQLAlchemy sends them as multi-row statements ("insertmanyvalues")
     compiled once, since a sweep may plan hundreds of thousands of notices.
     """
     rows = list(rows)
     if not rows:
-        return 0
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        return []
     # RETURNING tells which rows were new; rowcount is not reliable across drivers here.
-    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=on).returning(table.c[on[0]])
-    return len(conn.execute(statement, rows).all())
+    statement = insert_for(conn, table).on_conflict_do_nothing(index_elements=on)
+    return conn.execute(statement.returning(*(table.c[name] for name in on)), rows).all()
+
+
+def insert_for(conn: Connection, table: Table):  # type: ignore[no-untyped-def]
+    """An INSERT with the dialect's ON CONFLICT clauses (PostgreSQL's or SQLite's)."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def claim_rows(

@@ -44,7 +44,6 @@ def caught_up_lines(found: Iterable[tuple[int, str, str]]) -> list[tuple[int, st
 class CaughtUp:
     """Old news recorded after a history line, for one summary."""
 
-    last_id: int  # the newest line it covers
     by_kind: dict[str, tuple[int, int]]  # notice kind -> (lines, tickets)
     tickets: int
     first: list[tuple[int, list[tuple[str, str]]]]  # the first few tickets, each with its (notice kind, what)
@@ -99,4 +98,4 @@ class History:
         lines: dict[int, list[tuple[str, str]]] = {t: [] for t in shown}
         for ticket_id, what, detail in rows:
             lines[ticket_id].append((what[len(CAUGHT_UP):], detail))
-        return top, CaughtUp(top, by_kind, tickets, list(lines.items()))
+        return top, CaughtUp(by_kind, tickets, list(lines.items()))

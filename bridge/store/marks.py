@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from bridge.model import Decision
+from bridge.store.db import insert_for, inserted
 from bridge.store.tables import marks
 
 Key = tuple[int, str]  # (ticket id, mark name)
@@ -60,7 +60,7 @@ def keep_batch_marks(conn: Connection, decisions: list[tuple[int, Decision]]) ->
 def upsert_marks(conn: Connection, values: Mapping[Key, str]) -> None:
     """Keep marks, replacing those there, in one statement."""
     if values:
-        statement = _dialect(conn).insert(marks)
+        statement = insert_for(conn, marks)
         conn.execute(
             statement.on_conflict_do_update(index_elements=["ticket_id", "name"], set_={"value": statement.excluded.value}),
             [{"ticket_id": ticket_id, "name": name, "value": value} for (ticket_id, name), value in values.items()],
@@ -83,16 +83,10 @@ def _compare_and_set(conn: Connection, key: Key, expected: str | None, value: st
 
 def _insert_absent(conn: Connection, values: Mapping[Key, str]) -> list[Key]:
     """Insert the marks not there yet; returns those inserted."""
-    if not values:
-        return []
-    statement = _dialect(conn).insert(marks).on_conflict_do_nothing(index_elements=["ticket_id", "name"])
     rows = [{"ticket_id": ticket_id, "name": name, "value": value} for (ticket_id, name), value in values.items()]
-    return [(t, n) for t, n in conn.execute(statement.returning(marks.c.ticket_id, marks.c.name), rows).all()]
+    return [(ticket_id, name) for ticket_id, name in inserted(conn, marks, rows, on=["ticket_id", "name"])]
 
 
 def _current(conn: Connection, key: Key) -> str | None:
     return conn.execute(select(marks.c.value).where(marks.c.ticket_id == key[0], marks.c.name == key[1])).scalar()
 
-
-def _dialect(conn: Connection):  # type: ignore[no-untyped-def]
-    return postgresql if conn.dialect.name == "postgresql" else sqlite

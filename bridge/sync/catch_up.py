@@ -38,12 +38,12 @@ def catch_up_summary(*, store: Store, rules: Rules, now: datetime) -> int:
         if top > after:  # nothing to tell: the next summary need not read these lines again
             store.plan_moving_cursor([], cursor=(CURSOR, read, str(top)), now=now)
         return 0
-    batch = [summary_notice(found, rules)] if notifications.enabled(KIND) else []
-    return store.plan_moving_cursor(batch, cursor=(CURSOR, read, str(found.last_id)), now=now)
+    batch = [summary_notice(found, rules, last_id=top)] if notifications.enabled(KIND) else []
+    return store.plan_moving_cursor(batch, cursor=(CURSOR, read, str(top)), now=now)
 
 
-def summary_notice(found: CaughtUp, rules: Rules) -> Action:
-    """The notice for `found`; keyed by the last history line it covers, so it is planned once."""
+def summary_notice(found: CaughtUp, rules: Rules, *, last_id: int) -> Action:
+    """The notice for `found`; keyed by `last_id`, the last history line it covers, so it is planned once."""
     window = rules.notifications.catch_up
     counts = " and ".join(_count(kind, lines, tickets) for kind, (lines, tickets) in sorted(found.by_kind.items()))
     tickets = f"{found.tickets:,} ticket{'s' if found.tickets != 1 else ''}"
@@ -54,7 +54,7 @@ def summary_notice(found: CaughtUp, rules: Rules) -> Action:
     lines += [f"• #{ticket_id}: {' · '.join(what for _, what in news)}" for ticket_id, news in found.first]
     if found.tickets > len(found.first):
         lines.append(f"…and {found.tickets - len(found.first):,} more tickets: `bridge history TICKET` shows each one's.")
-    return notice(rules, kind=KIND, key=f"notify:{KIND}:{found.last_id}", text="\n".join(lines), ticket_id=None)
+    return notice(rules, kind=KIND, key=f"notify:{KIND}:{last_id}", text="\n".join(lines), ticket_id=None)
 
 
 def _count(kind: str, lines: int, tickets: int) -> str:
