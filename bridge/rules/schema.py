@@ -164,8 +164,16 @@ def _one_or_list(item: dict[str, Any]) -> WithJsonSchema:
     return WithJsonSchema({"anyOf": [item, {"type": "array", "items": item}]})
 
 
-FieldId = Annotated[str, BeforeValidator(_field_id)]
-StrList = Annotated[tuple[str, ...], BeforeValidator(_texts), _one_or_list({"type": ["string", "integer"]})]
+def _not_blank(value: str) -> str:
+    # An empty name, tag or status is a slip: it matches nothing, or fails only when an API call is made.
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": r"\S"})]
+FieldId = Annotated[Text, BeforeValidator(_field_id)]
+StrList = Annotated[tuple[Text, ...], BeforeValidator(_texts), _one_or_list({"type": ["string", "integer"], "pattern": r"\S"})]
 IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,
@@ -188,7 +196,7 @@ Percent = Annotated[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -204,26 +212,26 @@ class Strict(BaseModel):
 class Tier(Strict):
     """One support tier; a ticket carrying one of `tags` or in `group` is at least at this tier."""
 
-    name: str
-    group: str | None = None
+    name: Text
+    group: Text | None = None
     tags: StrList = ()
-    jira_project: str | None = Field(None, description="Jira project key for the development tier")
+    jira_project: Text | None = Field(None, description="Jira project key for the development tier")
     response: Target | None = Field(
         None, description="response target of this tier: working time on `calendar` since the ticket entered it"
     )
-    calendar: str | None = Field(None, description="the calendar of the tier's response target")
+    calendar: Text | None = Field(None, description="the calendar of the tier's response target")
 
 
 class HolidaySource(Strict):
-    country: str | None = Field(None, description="ISO 3166 code known to the `holidays` package, e.g. GB, US")
-    subdivision: str | None = Field(None, description="e.g. ENG for England")
+    country: Text | None = Field(None, description="ISO 3166 code known to the `holidays` package, e.g. GB, US")
+    subdivision: Text | None = Field(None, description="e.g. ENG for England")
     dates: tuple[date, ...] = ()
 
 
 class Calendar(Strict):
     """Working hours in a time zone; SLA targets count only this time."""
 
-    timezone: str
+    timezone: Text
     hours: dict[
         DaysKey,
         Annotated[
@@ -237,10 +245,10 @@ class Calendar(Strict):
 
 
 class Priority(Strict):
-    label: str
+    label: Text
     description: str = ""
-    zendesk: str
-    jira: str
+    zendesk: Text
+    jira: Text
     words: StrList = ()
 
 
@@ -251,8 +259,8 @@ class TicketType(Strict):
 
 class Defaults(Strict):
     tier: int = 1
-    type: str
-    priority: str
+    type: Text
+    priority: Text
 
 
 class Fields(Strict):
@@ -278,7 +286,7 @@ class Condition(Strict):
     group: StrList = ()
     fields: dict[FieldId, StrList] = Field(default_factory=dict, description="custom field id -> any of values")
     text_contains: StrList = Field((), description="subject or description contains any (case-insensitive)")
-    text_regex: str | None = None
+    text_regex: Text | None = None
     age_over: Duration | None = Field(None, description="wall-clock time since the ticket was created")
     idle_over: Duration | None = Field(None, description="wall-clock time since the last update")
     linked_issue_status: StrList = ()
@@ -291,17 +299,17 @@ class Condition(Strict):
 
 class Outcome(Strict):
     tier: int | None = None
-    group: str | None = None
-    priority: str | None = None
-    type: str | None = None
+    group: Text | None = None
+    priority: Text | None = None
+    type: Text | None = None
     add_tags: StrList = ()
     escalate: bool = False
     notify: StrList = ()
-    reason: str | None = None
+    reason: Text | None = None
 
 
 class RoutingRule(Strict):
-    name: str
+    name: Text
     when: Condition = Condition()
     then: Outcome = Outcome()
     continue_: bool = Field(False, alias="continue")
@@ -322,9 +330,9 @@ class StopWhen(Strict):
 
 
 class SlaPolicy(Strict):
-    name: str
+    name: Text
     when: Condition = Condition()
-    calendar: str
+    calendar: Text
     targets: Targets
     warn_at: Percent | None = None
     pause_when: Condition | None = None
@@ -350,22 +358,22 @@ class EscalateWhen(Strict):
 class EscalationPolicy(Strict):
     to: Literal["jira"] = "jira"
     when: EscalateWhen = EscalateWhen()
-    issue_type: str = "Bug"
-    issue_types: dict[str, str] = Field(default_factory=dict, description="ticket type -> Jira issue type")
+    issue_type: Text = "Bug"
+    issue_types: dict[Text, Text] = Field(default_factory=dict, description="ticket type -> Jira issue type")
     labels: StrList = ()
     fields: dict[str, Any] = Field(default_factory=dict, description="extra Jira fields set on creation")
-    zendesk_status_after: str | None = "hold"
-    stage_after: str | None = None
+    zendesk_status_after: Text | None = "hold"
+    stage_after: Text | None = None
 
 
 class StatusMapEntry(Strict):
-    stage: str
-    zendesk_status: str | None = None
-    public_reply: str | None = None
+    stage: Text
+    zendesk_status: Text | None = None
+    public_reply: Text | None = None
 
 
 class Comments(Strict):
-    public_prefix: str = "[public]"
+    public_prefix: Text = "[public]"
 
 
 class NotifyEvents(Strict):
@@ -383,16 +391,16 @@ class QuietHours(Strict):
     """No notices in these hours (may cross midnight, e.g. 20:00-07:00), except the listed kinds."""
 
     hours: WrappingSpan
-    timezone: str = "UTC"
+    timezone: Text = "UTC"
     days: StrList = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
     except_: StrList = Field(("sla_breach", "system_wide"), alias="except")
 
 
 class Notifications(Strict):
-    channel: str | None = Field(None, description="Slack channel; default BRIDGE_SLACK_MANAGER_CHANNEL")
+    channel: Text | None = Field(None, description="Slack channel; default BRIDGE_SLACK_MANAGER_CHANNEL")
     events: NotifyEvents = NotifyEvents()
     stale_after: Target = "2d"
-    stale_calendar: str | None = None
+    stale_calendar: Text | None = None
     system_wide_threshold: int = Field(5, ge=2)
     quiet_hours: QuietHours | None = None
     catch_up: Target = Field(
@@ -421,20 +429,20 @@ class Notifications(Strict):
 class Rules(Strict):
     """The root of rules.yaml: load it with `load_rules`, use it with `evaluate`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, title="rules.yaml")
+    model_config = ConfigDict(extra="forbid", frozen=True, title="rules.yaml")
 
     version: Literal[1] = 1
     defaults: Defaults
     tiers: dict[int, Tier] = Field(json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]*$"}})
-    calendars: dict[str, Calendar]
-    priorities: dict[str, Priority]
-    types: dict[str, TicketType]
+    calendars: dict[Text, Calendar]
+    priorities: dict[Text, Priority]
+    types: dict[Text, TicketType]
     fields: Fields = Fields()
     stages: StrList = ()
     sla: Sla = Sla()
     routing: tuple[RoutingRule, ...] = ()
     escalation: EscalationPolicy = EscalationPolicy()
-    jira_status_map: dict[str, StatusMapEntry] = Field(default_factory=dict)
+    jira_status_map: dict[Text, StatusMapEntry] = Field(default_factory=dict)
     comments: Comments = Comments()
     notifications: Notifications = Notifications()
 

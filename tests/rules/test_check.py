@@ -133,6 +133,16 @@ CASES = [
      "key '2.5' in tiers: should be a valid integer, got a number with a fractional part"),
     (BASE + "---\nrouting: []\n", "---", "YAML syntax error: expected a single document in the stream, but found another document"),
     (BASE + "notifications:\n  ? [a, b]\n  : x\n", "[a, b]", "a key must be plain text, not a list or mapping"),
+    # the models' Python names are not keys of the file
+    (BASE + "routing:\n  - {name: a, continue_: true}\n", "continue_", "unknown key 'continue_'; did you mean 'continue'?"),
+    (BASE + "routing:\n  - {name: a, when: {not_: {tags_any: [x]}}}\n", "not_", "unknown key 'not_'; did you mean 'not'?"),
+    (BASE + "notifications: {quiet_hours: {hours: \"20:00-07:00\", except_: [stale]}}\n", "except_",
+     "unknown key 'except_'; did you mean 'except'?"),
+    # an empty name, tag or text matches nothing, or fails only when the bridge calls an API
+    (BASE + "comments: {public_prefix: ''}\n", "''", "comments.public_prefix: must not be empty"),
+    (BASE + "escalation: {issue_type: '  '}\n", "'  '", "escalation.issue_type: must not be empty"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: [x, '']}}\n", "''", "routing.0.when.tags_any.1: must not be empty"),
+    (BASE + "routing:\n  - {name: '', when: {tags_any: [x]}}\n", "''", "routing.0.name: must not be empty"),
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: NO}"), "NO}",
      "calendars.office.holidays.country: should be text: YAML read False here; quote the value, e.g. 'NO'"),
 ]
