@@ -130,9 +130,12 @@ class NoticeGate:
     that goes in `caught_up` — for the catch-up summary — instead of a notice of its own.
     """
 
-    __slots__ = ("_muted", "_quiet", "_quiet_except", "_quiet_until", "_now_us", "old_before", "held_until", "caught_up")
+    __slots__ = (
+        "engine", "_muted", "_quiet", "_quiet_except", "_quiet_until", "_now_us", "old_before", "held_until", "caught_up"
+    )
 
     def __init__(self, engine: Engine, now_us: int) -> None:
+        self.engine = engine
         self._muted, self._quiet_except = engine.muted, engine.quiet_except
         self._quiet = engine.quiet
         self._quiet_until: int | None = None  # None: quiet hours hold nothing back now

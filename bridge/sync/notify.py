@@ -8,7 +8,6 @@ from typing import Any
 from bridge.model import Action, ActionKind, Ticket
 from bridge.rules import Evaluation, Rules
 from bridge.rules.calendar import to_us
-from bridge.rules.engine import engine_of
 from bridge.rules.evaluate import stale_since
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
@@ -78,7 +77,7 @@ def requested_notices(
     for kind in evaluation.notify:
         if kind == "stale":
             key = f"notify:stale:{ticket.id}:{iso(ticket.updated_at)}"
-            if key not in planned and _old_staleness(ticket, key, rules, gate):
+            if key not in planned and _old_staleness(ticket, key, gate):
                 continue
         elif kind == "escalation":
             continue  # part of the escalation's own actions
@@ -95,12 +94,12 @@ def requested_notices(
     return notices
 
 
-def _old_staleness(ticket: Ticket, key: str, rules: Rules, gate: NoticeGate) -> bool:
+def _old_staleness(ticket: Ticket, key: str, gate: NoticeGate) -> bool:
     """Whether the ticket went stale so long ago that it is old news (see `NoticeGate.catch_up`)."""
     updated = to_us(ticket.updated_at)
     if updated >= gate.old_before:
         return False  # it became stale later still: no calendar needed to tell
-    engine = engine_of(rules)
+    engine = gate.engine
     if engine.stale_after_us is None:
         return False  # a routing rule's own idea of stale (stale_after: none): when it began is not known
     began = stale_since(engine, updated)
