@@ -7,13 +7,14 @@ from __future__ import annotations
 import difflib
 import re
 import zoneinfo
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import holidays as holidays_lib
 
-from bridge.rules.calendar import US
+from bridge.rules.calendar import US, BusinessCalendar
 from bridge.rules.engine import compile_calendar, expand_days, week_spans, working_us
 from bridge.rules.reach import shadowing
 from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules
@@ -59,6 +60,8 @@ class Names:
     tiers: list[int] | None
     calendars: list[str] | None
     stages: list[str] | None
+    # Each calendar compiled once per check, for the targets measured on it (None: it does not compile).
+    compiled: dict[str, BusinessCalendar | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, rules: Rules, broken: frozenset[str]) -> Names:
@@ -68,7 +71,7 @@ class Names:
         return cls(names("types"), names("priorities"), names("tiers"), names("calendars"), names("stages"))
 
 
-def _unknown(what: str, name: object, known: list[str], *, cutoff: float = 0.6) -> str:
+def _unknown(what: str, name: object, known: Sequence[str], *, cutoff: float = 0.6) -> str:
     """`unknown <what> <name>` and the closest known name (case aside first), or, for a short
     list, every known name: a list of hundreds (time zones, countries) helps nobody."""
     same_but_case = [k for k in known if k.casefold() == str(name).casefold()]
@@ -105,7 +108,7 @@ def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
         if number < 1:
             yield ("tiers", number), f"tier numbers start at 1, not {number}", True
         yield from _ref(("tiers", number, "calendar"), "calendar", tier.calendar, names.calendars)
-        yield from _reach(("tiers", number, "response"), tier.response, tier.calendar, rules)
+        yield from _reach(("tiers", number, "response"), tier.response, tier.calendar, rules, names)
         if tier.response not in (None, "none") and tier.calendar is None:
             message = f"tier {number}'s response target is working time: say on which calendar (calendar: ...)"
             yield ("tiers", number, "response"), message, False
@@ -116,15 +119,21 @@ def _tiers(rules: Rules, names: Names) -> Iterator[Found]:
 REACH_YEARS = 25
 
 
-def _reach(path: tuple[object, ...], amount: str | None, calendar_name: str | None, rules: Rules) -> Iterator[Found]:
+def _reach(
+    path: tuple[object, ...], amount: str | None, calendar_name: str | None, rules: Rules, names: Names
+) -> Iterator[Found]:
     # (a broken calendars section is absent here: its own problems are reported)
     calendar = (getattr(rules, "calendars", None) or {}).get(calendar_name or "")
-    if amount in (None, "none") or calendar is None:
+    if amount in (None, "none") or calendar is None or calendar_name is None:
         return
-    try:
-        compiled = compile_calendar(str(calendar_name), calendar)  # the engine's own measure of a day
-    except (ValueError, NotImplementedError, zoneinfo.ZoneInfoNotFoundError):
-        return  # no working hours, no such time zone or holiday country: reported as such
+    if calendar_name not in names.compiled:
+        try:
+            names.compiled[calendar_name] = compile_calendar(calendar_name, calendar)  # the engine's measure of a day
+        except (ValueError, NotImplementedError, zoneinfo.ZoneInfoNotFoundError):
+            names.compiled[calendar_name] = None  # no working hours, no such time zone or holiday country: reported
+    compiled = names.compiled[calendar_name]
+    if compiled is None:
+        return
     weekly_us = sum(end - start for day in compiled.week for start, end in day) * 60 * US
     if (working_us(amount, compiled) or 0) > REACH_YEARS * 52 * weekly_us:
         yield path, f"{amount!r} is more working time than calendar {calendar_name!r} has in {REACH_YEARS} years", False
@@ -155,12 +164,13 @@ def _calendars(rules: Rules, names: Names) -> Iterator[Found]:
             yield (*here, "hours"), f"calendar {name!r} has no working hours", False
 
 
-def _zones() -> list[str]:
+@lru_cache(maxsize=1)  # read from disk (about 13 ms): once a process, not twice a load
+def _zones() -> tuple[str, ...]:
     # `localtime` is whatever the host is set to: not a zone a calendar may name.
-    return sorted(zoneinfo.available_timezones() - {"localtime"})
+    return tuple(sorted(zoneinfo.available_timezones() - {"localtime"}))
 
 
-def _unknown_zone(name: str, zones: list[str]) -> str:
+def _unknown_zone(name: str, zones: tuple[str, ...]) -> str:
     if name == "localtime":
         return "time zone 'localtime' is whatever the host is set to: write an IANA name such as Europe/London"
     # Only near misses are suggested: `BST` is not `MST`, and an abbreviation is no zone.
@@ -305,7 +315,7 @@ def _sla(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _ref((*here, "calendar"), "calendar", policy.calendar, names.calendars)
         for target in ("response", "review", "resolution"):
             amount = getattr(policy.targets, target)
-            yield from _reach((*here, "targets", target), amount, policy.calendar, rules)
+            yield from _reach((*here, "targets", target), amount, policy.calendar, rules, names)
         yield from _condition((*here, "when"), policy.when, names, sla_ok=False)
         if policy.pause_when is not None:
             yield from _condition((*here, "pause_when"), policy.pause_when, names, sla_ok=False)
@@ -342,7 +352,7 @@ def _status_map(rules: Rules, names: Names) -> Iterator[Found]:
 def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
     notes = rules.notifications
     yield from _ref(("notifications", "stale_calendar"), "calendar", notes.stale_calendar, names.calendars)
-    yield from _reach(("notifications", "stale_after"), notes.stale_after, notes.stale_calendar, rules)
+    yield from _reach(("notifications", "stale_after"), notes.stale_after, notes.stale_calendar, rules, names)
     quiet = notes.quiet_hours
     if quiet is not None:
         zones = _zones()

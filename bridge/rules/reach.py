@@ -20,12 +20,21 @@ _ANY_OF = (
 
 def implies(later: Condition, earlier: Condition) -> bool:
     """Whether every ticket matching `later` also matches `earlier`."""
-    for key in Condition.model_fields:
-        wanted = getattr(earlier, key)
+    return _implies(later, _tests(earlier))
+
+
+def _tests(condition: Condition) -> tuple[tuple[str, object], ...]:
+    """The keys `condition` tests, with their values: an empty one tests nothing (False does)."""
+    return tuple(
+        (key, value) for key in Condition.model_fields
+        if (value := getattr(condition, key)) or value is False
+    )
+
+
+def _implies(later: Condition, earlier_tests: tuple[tuple[str, object], ...]) -> bool:
+    for key, wanted in earlier_tests:
         have = getattr(later, key)
-        if wanted == have or not wanted and wanted is not False:
-            continue  # same test, or no test in `earlier`
-        if not _covers(key, wanted, have, later):
+        if wanted != have and not _covers(key, wanted, have, later):
             return False
     return True
 
@@ -48,10 +57,16 @@ def _covers(key: str, wanted: object, have: object, later: Condition) -> bool:
 
 def shadowing(rules: Sequence[tuple[Condition, bool, bool]]) -> Iterator[tuple[int, int]]:
     """(later, earlier) index pairs; each rule is (condition, continues, changes the ticket)."""
+    # What each rule tests, once: a file of thousands of rules compares millions of pairs, and
+    # most pairs fail at once: an earlier rule testing a key the later one does not.
+    tests = [_tests(condition) for condition, _, _ in rules]
+    keys = [frozenset(key for key, _ in tested) for tested in tests]
     for later, (condition, _, _) in enumerate(rules):
+        # (an earlier `tags_any` may be met by the later rule's `tags_all`)
+        answerable = keys[later] | {"tags_any"} if condition.tags_all else keys[later]
         for earlier in range(later - 1, -1, -1):
-            earlier_condition, continues, _ = rules[earlier]
-            if not continues and implies(condition, earlier_condition):
+            _, continues, _ = rules[earlier]
+            if not continues and keys[earlier] <= answerable and _implies(condition, tests[earlier]):
                 yield later, earlier
                 break
             if continues and rules[earlier][2]:

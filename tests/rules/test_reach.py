@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bridge.rules.calendar import to_us
 from bridge.rules.conditions import Context, compile_condition
-from bridge.rules.reach import implies
+from bridge.rules.reach import implies, shadowing
 from bridge.rules.schema import Condition
 
 from .helpers import make_ticket, utc
@@ -66,3 +66,30 @@ def test_implies_finds_the_obvious_cases() -> None:
     assert implies(narrow, broad)
     assert not implies(broad, narrow)
     assert implies(narrow, Condition())
+
+
+def some(values: list[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(values), unique=True, min_size=1, max_size=len(values))
+
+
+# Conditions of a key or two, as real rules are: earlier ones often imply later ones.
+sparse_conditions = st.fixed_dictionaries({}, optional={
+    "tags_any": some(TAGS), "tags_all": some(TAGS), "tags_none": some(TAGS), "priority": some(PRIORITIES),
+    "status": some(STATUSES), "fields": st.fixed_dictionaries({"9": some(["x", "y"])}),
+}).map(Condition.model_validate)
+
+
+@settings(max_examples=500, deadline=None)
+@given(rules=st.lists(st.tuples(sparse_conditions, st.booleans(), st.booleans()), max_size=8))
+def test_shadowing_skips_only_pairs_that_cannot_imply(rules: list[tuple[Condition, bool, bool]]) -> None:
+    """The quick test of which keys each rule tests passes over no pair `implies` would report."""
+    expected = []
+    for later, (condition, _, _) in enumerate(rules):
+        for earlier in range(later - 1, -1, -1):
+            earlier_condition, continues, changes = rules[earlier]
+            if not continues and implies(condition, earlier_condition):
+                expected.append((later, earlier))
+                break
+            if continues and changes:
+                break
+    assert list(shadowing(rules)) == expected
