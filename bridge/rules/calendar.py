@@ -90,7 +90,7 @@ class BusinessCalendar:
         tz: ZoneInfo,
         week: WeekSpans,
         is_holiday: Callable[[date], bool],
-        day_length_s: int | None = None,
+        day_length_us: int | None = None,
     ) -> None:
         if not any(week):
             raise ValueError(f"calendar {name!r} has no working hours")
@@ -99,7 +99,7 @@ class BusinessCalendar:
         self.week = week
         self.is_holiday = is_holiday
         longest = max(sum(end - start for start, end in day) for day in week) * 60
-        self.day_length_us = (day_length_s or longest) * US
+        self.day_length_us = day_length_us or longest * US
         self._table: _Table | None = None
         # latest_start's answers about one `end` (a sweep asks about one moment for every
         # ticket): (end, a table covering it, working time in that table up to `end`,

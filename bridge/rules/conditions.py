@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bridge.model import Comment, Ticket
-from bridge.rules.calendar import US, to_us
-from bridge.rules.schema import Condition, duration_parts
+from bridge.rules.calendar import to_us
+from bridge.rules.schema import WALL_DAY_US, Condition, duration_us
 
 Predicate = Callable[["Context"], bool]
 NEVER = 1 << 62  # microseconds: later than any moment a ticket is judged at
@@ -113,8 +113,7 @@ def _fold(values: tuple[str, ...]) -> frozenset[str]:
 
 
 def wall_us(text: str) -> int:
-    days, seconds = duration_parts(text)
-    return int(days * 86400 * US) + seconds * US
+    return duration_us(text, WALL_DAY_US)
 
 
 def compile_condition(cond: Condition) -> Predicate:

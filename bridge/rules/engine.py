@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from bridge.rules.calendar import US, BusinessCalendar, WeekSpans
+from bridge.rules.calendar import BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition, wall_us
 from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
-from bridge.rules.schema import WEEKDAYS, Calendar, Condition, Rules, duration_parts
+from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,14 +147,13 @@ def holiday_checker(calendar: Calendar) -> Callable[[date], bool]:
 def compile_calendar(name: str, calendar: Calendar) -> BusinessCalendar:
     day_length = None
     if calendar.day_length and calendar.day_length != "none":
-        days, seconds = duration_parts(calendar.day_length)
-        day_length = int(days * 86400) + seconds
+        day_length = duration_us(calendar.day_length, WALL_DAY_US)
     return BusinessCalendar(
         name=name,
         tz=ZoneInfo(calendar.timezone),
         week=week_spans(calendar),
         is_holiday=holiday_checker(calendar),
-        day_length_s=day_length,
+        day_length_us=day_length,
     )
 
 
@@ -162,8 +161,7 @@ def working_us(text: str | None, calendar: BusinessCalendar) -> int | None:
     """A target like '2d' or '4h' in working microseconds; None for no target."""
     if text is None or text == "none":
         return None
-    days, seconds = duration_parts(text)
-    return int(days * calendar.day_length_us) + seconds * US
+    return duration_us(text, calendar.day_length_us)
 
 
 def tag_form(name: str) -> str:
@@ -267,7 +265,7 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         calendar=calendar,
         names=TARGETS,
         amounts=amounts,
-        warn_amounts=tuple(0 if a is None else int(a * warn_at) for a in amounts),
+        warn_amounts=tuple(0 if a is None else round(a * warn_at) for a in amounts),
         warn_at=warn_at,
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
@@ -283,7 +281,7 @@ def _tier_clocks(rules: Rules, calendars: Mapping[str, BusinessCalendar]) -> Tie
         calendar = calendars[tier.calendar]
         amount = working_us(tier.response, calendar)
         if amount is not None:
-            by_tier[number] = TierClock(f"tier{number}_response", calendar, amount, int(amount * rules.sla.warn_at))
+            by_tier[number] = TierClock(f"tier{number}_response", calendar, amount, round(amount * rules.sla.warn_at))
     if not by_tier:
         return None
     return TierClocks(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import typing
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import (
@@ -81,10 +82,10 @@ def _target(value: str) -> str:
     if value == "none":
         return value
     shown = value if len(value) <= 24 else value[:20] + "…"
-    days, seconds = duration_parts(value)
-    if days * 86400 + seconds <= 0:
+    wall_us = duration_us(value, WALL_DAY_US)  # (a working day counted as 24 hours: an upper bound)
+    if wall_us <= 0:
         raise ValueError(f"{shown!r} is no time at all: a target is more than 0 (write none for no target)")
-    if days + seconds / 86400 > MAX_TARGET_DAYS:
+    if wall_us > MAX_TARGET_DAYS * WALL_DAY_US:
         raise ValueError(f"{shown!r} is more than {MAX_TARGET_DAYS} days of working time: write none for no target")
     return value
 
@@ -142,16 +143,20 @@ def _percent(value: Any) -> float:
     return number
 
 
-def duration_parts(text: str) -> tuple[float, int]:
-    """'1.5d 4h' -> (1.5 working days, 14400 seconds)."""
-    days = 0.0
-    seconds = 0.0
+WALL_DAY_US = 86_400_000_000
+_UNIT_US = {"h": 3_600_000_000, "m": 60_000_000}
+
+
+def duration_us(text: str, day_us: int) -> int:
+    """'1.5d 4h' in microseconds, a day being `day_us` (a working day, or 24 hours).
+
+    Exact: decimals are read as fractions, so 2.3 days of 8 hours is 18h24m, not a
+    microsecond short of it (which a notice would show as the minute before).
+    """
+    total = Fraction(0)
     for amount, unit in _DURATION_PART.findall(text):
-        if unit == "d":
-            days += float(amount)
-        else:
-            seconds += float(amount) * (3600 if unit == "h" else 60)
-    return days, int(round(seconds))
+        total += Fraction(amount) * (day_us if unit == "d" else _UNIT_US[unit])
+    return round(total)
 
 
 def _field_id(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bridge.model import Comment
@@ -105,6 +107,25 @@ def test_warning_counts_working_time_only(base: Rules) -> None:
     ticket = make_ticket(created_at=utc(2026, 11, 23, 15, 50))
     assert evaluate(ticket, base, now=utc(2026, 11, 24, 7, 59)).sla_alerts == ()
     assert [a.level for a in evaluate(ticket, base, now=utc(2026, 11, 24, 8, 40)).sla_alerts] == ["warning"]
+
+
+def test_fractions_of_a_working_day_are_exact(write_rules) -> None:
+    # An 8-hour day: 2.3d is 18h24m and 4.1d is 32h48m of working time, to the microsecond
+    # (notices and the Jira issue show the minute: 11:24, not 11:23).
+    text = BASE.replace("targets: {response: 1h, review: 4h, resolution: 2d}",
+                        "targets: {response: 0.001h, review: 2.3d, resolution: 4.1d}\n      warn_at: 70%")
+    rules = load_rules(write_rules(text))
+    due = evaluate(make_ticket(created_at=MONDAY_9), rules, now=MONDAY_9).due
+    assert due["response"] == utc(2026, 11, 23, 9, 0, 3, 600_000)
+    assert due["review"] == utc(2026, 11, 25, 11, 24)
+    assert due["resolution"] == utc(2026, 11, 27, 9, 48)
+    # 70% of 18h24m is 12h52m48s: Tuesday 13:52:48 (Monday holds 7 hours)
+    warned = utc(2026, 11, 24, 13, 52, 48)
+    just_before = evaluate(make_ticket(created_at=MONDAY_9), rules, now=warned - timedelta(microseconds=1))
+    assert [a.target for a in just_before.sla_alerts] == ["response"]
+    assert [a.target for a in evaluate(make_ticket(created_at=MONDAY_9), rules, now=warned).sla_alerts] == [
+        "response", "review"
+    ]
 
 
 def test_agent_reply_stops_the_response_clock(base: Rules) -> None:
