@@ -100,6 +100,8 @@ class BusinessCalendar:
         self.is_holiday = is_holiday
         longest = max(sum(end - start for start, end in day) for day in week) * 60
         self.day_length_us = day_length_us or longest * US
+        # Working time in a week without holidays: how far the table must reach for an amount.
+        self._weekly_us = sum(end - start for day in week for start, end in day) * 60 * US
         self._table: _Table | None = None
         # latest_start's answers about one `end` (a sweep asks about one moment for every
         # ticket): (end, a table covering it, working time in that table up to `end`,
@@ -161,12 +163,18 @@ class BusinessCalendar:
         high_day = datetime.fromtimestamp(high / US + 86400 * 2, tz=timezone.utc).date().toordinal()
         first, last = low_day - _CHUNK_DAYS // 4, high_day + _CHUNK_DAYS + extra_days
         if table is not None:
-            first = min(first, table.first)
-            last = max(last, table.first + len(table.spans))
-            if table.first <= first and last <= table.first + len(table.spans):
+            held = table.first + len(table.spans)
+            if table.first <= first and last <= held:
                 return table
+            if max(last, held) - min(first, table.first) <= _MAX_DAYS:
+                first, last = min(first, table.first), max(last, held)
+            # else: decades from what the table holds (a ticket dated far away): a table of
+            # its own, so one odd date does not stop every other ticket being judged
         if last - first > _MAX_DAYS:
-            raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+            raise ValueError(
+                f"calendar {self.name!r}: working time is measured over {_MAX_DAYS // 366} years at most "
+                f"({_day_text(low)} to {_day_text(high)} is further)"
+            )
         # Built whole and swapped in one assignment: readers on other threads see old or new.
         self._table = table = self._build(first, last)
         return table
@@ -205,9 +213,9 @@ class BusinessCalendar:
             worked, answers = table.working_at(end), {}
         back = 0
         while worked < amount:  # not enough working time in the table before `end`
-            back = max(back * 2, _CHUNK_DAYS)
+            back += (amount - worked) * 7 // self._weekly_us + _CHUNK_DAYS  # the weeks it takes, and a margin
             if back > _MAX_DAYS:
-                raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+                raise ValueError(f"calendar {self.name!r}: less working time than that in {_MAX_DAYS // 366} years")
             table = self._cover(end - back * 86400 * US, end)
             worked = table.working_at(end)
         answers[amount] = answer = table.latest_with(worked - amount)
@@ -224,10 +232,9 @@ class BusinessCalendar:
             target = table.working_at(start) + amount
             if target <= table.cum[-1]:
                 return table.moment_of(target)
-            weekly = max(1, sum(end - start_ for day in self.week for start_, end in day) * 60 * US)
-            extra = max(extra * 2, (target - table.cum[-1]) * 7 // weekly + _CHUNK_DAYS)
+            extra = max(extra * 2, (target - table.cum[-1]) * 7 // self._weekly_us + _CHUNK_DAYS)
             if extra > _MAX_DAYS:
-                raise ValueError(f"calendar {self.name!r}: no working time within {_MAX_DAYS} days")
+                raise ValueError(f"calendar {self.name!r}: less working time than that in {_MAX_DAYS // 366} years")
 
     def add_each(self, start: int, amounts: Sequence[int | None]) -> list[int | None]:
         """`add` for several amounts from one start (None stays None): one lookup of `start`."""
@@ -331,3 +338,7 @@ def merge_pauses(pauses: Iterable[tuple[datetime, datetime | None]], *, now_us: 
         else:
             merged.append((start, end))
     return merged
+
+
+def _day_text(micros: int) -> str:
+    return datetime.fromtimestamp(micros / US, tz=timezone.utc).date().isoformat()

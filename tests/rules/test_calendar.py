@@ -168,6 +168,33 @@ def test_far_future_and_past_grow_the_table() -> None:
     assert GMT_OFFICE.working_between(early, GMT_OFFICE.add(early, HOUR)) == HOUR
 
 
+def test_a_moment_decades_away_does_not_stop_the_others_being_measured() -> None:
+    # A ticket dated 2095 (a bad date in the data) and then today's tickets: each is measured.
+    cal = calendar(timezone="GMT", hours={"mon-fri": "08:00-16:00"}, holidays={"country": "GB", "subdivision": "ENG"})
+    far = to_us(utc(2095, 1, 3, 9))
+    assert cal.working_between(far, cal.add(far, HOUR)) == HOUR
+    now = to_us(utc(2026, 11, 23, 9))
+    assert cal.add(now, 30 * MINUTE) == GMT_OFFICE.add(now, 30 * MINUTE)
+    assert cal.latest_start(now, 8 * HOUR) == GMT_OFFICE.latest_start(now, 8 * HOUR)
+
+
+def test_a_target_of_decades_on_a_sparse_calendar_is_measured_at_any_later_moment() -> None:
+    # An hour a week: 1,250 hours take 24 years (within what `rules check` allows). Judged two
+    # months on, the warning's test reaches back 18 years while the table reaches 2050.
+    cal = calendar(timezone="GMT", hours={"sat": "09:00-10:00"})
+    created = to_us(utc(2026, 11, 23, 9))
+    due = cal.add(created, 1250 * HOUR)
+    assert from_us(due) == utc(2050, 11, 5, 10)
+    later = to_us(utc(2027, 1, 22, 9))
+    assert cal.latest_start(later, 1250 * HOUR * 3 // 4) < created  # not yet 75% of it
+    assert cal.working_between(created, due) == 1250 * HOUR
+
+
+def test_moments_more_than_sixty_years_apart_are_refused_clearly() -> None:
+    with pytest.raises(ValueError, match=r"measured over 60 years at most \(1960-01-0\d to 2026-11-2\d is further\)"):
+        GMT_OFFICE.working_between(to_us(utc(1960, 1, 4, 9)), to_us(utc(2026, 11, 23, 9)))
+
+
 def test_calendar_without_working_hours_is_refused() -> None:
     with pytest.raises(ValueError, match="no working hours"):
         BusinessCalendar(name="x", tz=LA, week=((),) * 7, is_holiday=lambda day: False)
