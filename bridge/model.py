@@ -13,8 +13,10 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 EMPTY: Mapping[str, Any] = MappingProxyType({})
+# Zendesk's export reports a deleted ticket with this status (it may be restored within 30 days).
+DELETED_STATUS = "deleted"
 # A ticket in one of these is done with: its clocks stop, timers leave it alone.
-CLOSED_STATUSES = frozenset({"solved", "closed"})
+CLOSED_STATUSES = frozenset({"solved", "closed", DELETED_STATUS})
 
 
 @dataclass(frozen=True, slots=True)

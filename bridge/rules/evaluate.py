@@ -146,7 +146,7 @@ def _group_of_new_tier(rules: Rules, engine: Engine, ctx: Context) -> str | None
 def _stale(engine: Engine, ctx: Context) -> bool:
     """Open and not updated for `stale_after` (working time on `stale_calendar`, if set)."""
     after = engine.stale_after_us
-    if after is None or ctx.status in ("solved", "closed"):
+    if after is None or ctx.status in CLOSED_STATUSES:
         return False
     updated = to_us(ctx.ticket.updated_at)
     calendar = engine.stale_calendar

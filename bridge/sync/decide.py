@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bridge.model import CLOSED_STATUSES, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
+from bridge.model import CLOSED_STATUSES, DELETED_STATUS, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules
 from bridge.rules.calendar import from_us, to_us
 from bridge.rules.engine import Engine, engine_of
@@ -38,6 +38,8 @@ def decide(
     """Every action the ticket needs now that has not been planned before, and when to look again."""
     if now.tzinfo is None:
         raise ValueError("decide: `now` must be an aware datetime (e.g. in UTC)")
+    if ticket.status == DELETED_STATUS:
+        return Decision()  # nothing to do for it, nor to ask of Zendesk; restored, it is judged as it is
     engine = engine_of(rules)
     restarted, marks = reopen(ticket, state)  # SLA clocks restart when a solved ticket is reopened
     since = tier_since(state)

@@ -12,7 +12,7 @@ from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
-from bridge.model import Decision, Event, EventSource, Ticket
+from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent
 from bridge.sync.backsync import backsync
@@ -106,14 +106,13 @@ class Processor:
         # The executor's view of the bridge's own update is complete (see sync/own_update.py);
         # a webhook of it alone carries no view and is read like anyone's change.
         own_view = seen if event.kind == OWN_CHANGE else None
-        if own_view is not None:
-            ticket = own_view
-        elif seen is not None and (newest is None or seen.updated_at >= newest):
-            ticket = self._zendesk.with_comments(seen)
-        elif detail and self._detail_is_enough(detail, newest):
-            ticket = self._zendesk.completed(detail)
-        else:  # no view came with the event, or a newer one is known: read the ticket as it is now
-            ticket = self._zendesk.ticket(int(event.subject))
+        try:
+            ticket = self._read(event, seen, detail, own_view, newest)
+        except PermanentError as exc:
+            if exc.status != 404:
+                raise
+            self._gone(stored, int(event.subject), known)
+            return
         state = self._store.ticket_state(ticket.id)
         decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
         if own_view is not None and any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
@@ -130,6 +129,28 @@ class Processor:
             self._store.inbox.add([recheck], now=now, not_before=now + RECHECK_DELAY)
         if decision.actions:
             log.info("ticket %s: planned %s", ticket.id, ", ".join(a.key for a in decision.actions))
+
+    def _read(
+        self, event: Event, seen: Ticket | None, detail: dict | None, own_view: Ticket | None, newest: datetime | None
+    ) -> Ticket:
+        """The ticket to judge: the view that came with the event, completed, or a fresh read."""
+        if own_view is not None:
+            return own_view
+        if seen is not None and (newest is None or seen.updated_at >= newest):
+            # A deleted ticket's comments can no longer be read; nothing is done for it anyway.
+            return seen if seen.status == DELETED_STATUS else self._zendesk.with_comments(seen)
+        if detail and self._detail_is_enough(detail, newest):
+            return self._zendesk.completed(detail)
+        return self._zendesk.ticket(int(event.subject))  # no view, or a newer one is known: as it is now
+
+    def _gone(self, stored: StoredEvent, ticket_id: int, known: Ticket | None) -> None:
+        """Zendesk no longer has the ticket (deleted since the event): nothing to do for it, and
+        its stored copy says so, so that sweeps leave it alone."""
+        log.info("ticket %s: not found in Zendesk (deleted); nothing to do", ticket_id)
+        if known is None:
+            known = self._store.snapshots.get(ticket_id)
+        snapshot = replace(known, status=DELETED_STATUS) if known is not None else None
+        self._store.commit_decision(stored, Decision(), ticket_ids=[ticket_id], now=self._clock(), snapshot=snapshot)
 
     def _detail_is_enough(self, detail: dict, newest: datetime | None) -> bool:
         """A webhook's description serves (with the comments read) unless a newer view is

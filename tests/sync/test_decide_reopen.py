@@ -124,3 +124,13 @@ def test_a_ticket_back_at_the_default_tier_counts_from_its_return_not_its_creati
     late = decide(back, TicketState(marks=marks(decision)), rules, now=datetime(2026, 11, 26, 10, tzinfo=timezone.utc),
                   default_project="SUP")
     assert "notify:sla:7:tier1_response:breach:2026-11-26T10:00:00+00:00" in sla_notices(late)
+
+
+def test_a_deleted_ticket_gets_nothing_and_no_mark(rules: Rules) -> None:
+    # Overdue, at the top tier (it would escalate): deleted, nothing is planned or marked.
+    overdue = question(tags=frozenset({"tier4"}), comments=question().comments[:1], updated_at=SOLVED)
+    later = datetime(2026, 12, 3, 11, tzinfo=timezone.utc)
+    assert decide(overdue, TicketState(), rules, now=later, default_project="SUP").actions
+    deleted = replace(overdue, status="deleted", updated_at=REOPENED)
+    # (no stop mark either: restored as it was, it is no reopen, and its clocks ran on)
+    assert decide(deleted, TicketState(), rules, now=later, default_project="SUP") == Decision()
