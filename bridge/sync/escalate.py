@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
 ESCALATED_TAG = "jira_escalated"
 ESCALATION_LABEL = "escalation-bridge"  # on every issue with a ticket: what the Jira poller looks for
 ISSUE_TAG_PREFIX = "jira_"
+# What follows the prefix: a Jira issue key as a tag writes it (a project key that starts with a
+# letter, its number with no leading zero), e.g. `sup-12`; not `-1`, `a-b-00` or `abc-²`.
+_TAGGED_KEY = re.compile(r"[a-z][a-z0-9_]*-[1-9][0-9]*", re.ASCII)
 
 
 def issue_tag(issue_key: str) -> str:
@@ -34,8 +38,7 @@ def issue_key_from_tags(tags: frozenset[str]) -> str | None:
     found = None
     for tag in tags:
         if tag.startswith(ISSUE_TAG_PREFIX) and (found is None or tag < found):
-            rest = tag[len(ISSUE_TAG_PREFIX):]
-            if "-" in rest and rest.rsplit("-", 1)[1].isdigit():
+            if _TAGGED_KEY.fullmatch(tag, len(ISSUE_TAG_PREFIX)):
                 found = tag
     return found[len(ISSUE_TAG_PREFIX):].upper() if found is not None else None
 

@@ -105,6 +105,10 @@ def test_issue_tags_round_trip() -> None:
     assert issue_tag("SUP-12") == "jira_sup-12"
     assert issue_key_from_tags(frozenset({"vip", "jira_sup-12"})) == "SUP-12"
     assert issue_key_from_tags(frozenset({"jira_escalated", "jira_integration"})) is None
+    # Only what could be an issue key: a typo in a tag does not stop an escalation.
+    for typo in ("jira_-1", "jira_a-b-00", "jira_abc-²", "jira_abc-0", "jira_abc-012", "jira_1x-5", "jira_sup-١٢"):
+        assert issue_key_from_tags(frozenset({typo})) is None, typo
+    assert issue_key_from_tags(frozenset({"jira_my_proj2-7"})) == "MY_PROJ2-7"
     # Tagged with two issues: the same one every time, whatever the set's order.
     for order in (["jira_sup-9", "jira_abc-30", "jira_x-"], ["jira_x-", "jira_abc-30", "jira_sup-9"]):
         assert issue_key_from_tags(frozenset(order)) == "ABC-30"
