@@ -6,6 +6,7 @@ Shapes follow the recorded API responses in shared/reference/zendesk (ticket obj
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from types import MappingProxyType
@@ -105,6 +106,9 @@ class MalformedTicket(ValueError):
     """A ticket file that is JSON but not a Zendesk ticket the rules can judge."""
 
 
+_NUMBER = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)  # a Zendesk id: a positive 64-bit number
+
+
 _TEXT_KEYS = ("subject", "raw_subject", "description", "status", "priority", "type")
 
 
@@ -129,6 +133,11 @@ def ticket_from_document(document: Any) -> Ticket:
     comments = document.get("comments", [])
     if not isinstance(comments, list) or not all(isinstance(c, Mapping) for c in comments):
         raise MalformedTicket('"comments" must be a list of comment objects')
+    for number, comment in enumerate(comments, 1):
+        if not isinstance(comment.get("created_at"), str) or not comment["created_at"].strip():
+            raise MalformedTicket(f"comment {number}: created_at must be an ISO 8601 time, got {comment.get('created_at')!r}")
+        if not isinstance(comment.get("public", True), bool):
+            raise MalformedTicket(f"comment {number}: public must be true or false, got {comment['public']!r}")
     try:
         if comments:
             # Who wrote each comment tells agents' replies from the requester's: the authors'
@@ -151,13 +160,14 @@ def ticket_from_document(document: Any) -> Ticket:
 
 def _check_ticket(raw: Mapping[str, Any]) -> None:
     ticket_id = raw.get("id")
-    if isinstance(ticket_id, bool) or not (isinstance(ticket_id, int) or str(ticket_id).isdigit()):
-        raise MalformedTicket(f"ticket.id must be the ticket's number, got {ticket_id!r}")
+    if isinstance(ticket_id, bool) or not (isinstance(ticket_id, int) or _NUMBER.fullmatch(str(ticket_id))):
+        shown = ticket_id if len(str(ticket_id)) <= 40 else f"{str(ticket_id)[:40]}…"
+        raise MalformedTicket(f"ticket.id must be the ticket's number, got {shown!r}")
     for key in ("created_at", "updated_at"):
         value = raw.get(key)
         if value is None and key == "updated_at":
             continue
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not value.strip():
             raise MalformedTicket(f"ticket.{key} must be an ISO 8601 time like 2026-11-23T09:00:00Z, got {value!r}")
         try:
             parse_time(value)
@@ -177,8 +187,10 @@ def _check_ticket(raw: Mapping[str, Any]) -> None:
 def _by_id(document: Mapping[str, Any], key: str) -> dict[Any, Mapping[str, Any]]:
     """A side-loaded list (`users`, `organizations`, `groups`) keyed by id."""
     records = document.get(key, [])
-    if not isinstance(records, list) or not all(isinstance(r, Mapping) and "id" in r for r in records):
-        raise MalformedTicket(f'"{key}" must be a list of objects with an "id", as ?include={key} returns them')
+    if not isinstance(records, list) or not all(
+        isinstance(r, Mapping) and isinstance(r.get("id"), int) and not isinstance(r["id"], bool) for r in records
+    ):
+        raise MalformedTicket(f'"{key}" must be a list of objects with a numeric "id", as ?include={key} returns them')
     for record in records:
         for text in ("name", "email"):
             if record.get(text) is not None and not isinstance(record[text], str):

@@ -57,15 +57,19 @@ def explain_command(
 
     rules = _load(str(rules_path) if rules_path is not None else default_rules_path())
     try:
-        parsed = ticket_from_document(json.loads(ticket.read_text(encoding="utf-8")))
+        parsed = ticket_from_document(json.loads(ticket.read_text(encoding="utf-8-sig")))  # (a BOM is no error)
     except (OSError, ValueError, RecursionError) as error:
         _fail([f"{ticket}: cannot read a Zendesk ticket: {error}"])
         return
     moment = _parse_now(now)
+    if moment < parsed.updated_at:
+        # The file shows the ticket as it is later (replies, status): what it was then is not in it.
+        _fail([f"{ticket}: --now {iso_z(moment)} is before the ticket's last update ({iso_z(parsed.updated_at)}): "
+               "the file shows it as it is since; judge it as of that moment or later"])
     try:
         explanation = explain(parsed, rules, now=moment, attach_to=issue_key_from_tags(parsed.tags))
     except (ValueError, OverflowError) as error:  # e.g. a time in year 9999: no calendar reaches it
-        _fail([f"{ticket}: cannot judge the ticket as of {moment.isoformat()}: {error}"])
+        _fail([f"{ticket}: cannot judge the ticket as of {iso_z(moment)}: {error}"])
         return
     if as_json:
         typer.echo(json.dumps(to_json(explanation), indent=2))
@@ -94,7 +98,11 @@ def _parse_now(text: str | None) -> datetime:
     if moment.tzinfo is None:  # (a date alone, or a week date, is read as a naive midnight)
         # a time without an offset is hours off on a calendar far from UTC: never guessed
         _fail([f"--now: {text!r} needs a date, a time and a UTC offset, e.g. 2026-11-23T09:30:00Z"])
-    return moment
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is a moment before year 1
+        _fail([f"--now: {text!r} is out of range"])
+        raise
 
 
 def rules_json_schema() -> dict[str, Any]:
