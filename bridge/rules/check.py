@@ -185,11 +185,11 @@ def _overlaps(here: tuple[object, ...], hours: dict[str, tuple[str, ...]]) -> It
     for key, spans in hours.items():
         for index, span in enumerate(spans):
             start, end = (int(t[:2]) * 60 + int(t[3:]) for t in span.split("-"))
-            clashes: dict[str, list[str]] = {}  # the other span -> the days they overlap: said once
+            clashes: dict[str, dict[str, None]] = {}  # the other span -> the days they overlap: said once
             for day in expand_days(key):
                 for other_start, other_end, other in seen.get(day, []):
                     if start < other_end and other_start < end:
-                        clashes.setdefault(other, []).append(WEEKDAYS[day])
+                        clashes.setdefault(other, {})[WEEKDAYS[day]] = None
                 seen.setdefault(day, []).append((start, end, span))
             for other, days in clashes.items():
                 yield (*here, "hours", key, index), f"{', '.join(days)}: hours {span} overlap {other}", False
@@ -249,8 +249,10 @@ def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_o
     if cond.text_regex is not None:
         try:
             re.compile(cond.text_regex)
-        except re.error as error:
+        except (re.error, OverflowError) as error:  # (OverflowError: a repeat count like {4294967296})
             yield (*path, "text_regex"), f"not a valid regular expression: {error}", False
+        except RecursionError:
+            yield (*path, "text_regex"), "not a valid regular expression: nested too deeply", False
     if cond.sla is not None and not sla_ok:
         yield (*path, "sla"), "an SLA condition cannot decide the SLA itself (policy, pause or stop)", True
     if set(cond.tags_all) & set(cond.tags_none):

@@ -124,8 +124,16 @@ def compile_condition(cond: Condition) -> Predicate:
     return _conjunction(checks)
 
 
+# Longer lists are looped over: a chain of closures one deeper per item would, for a rule
+# with hundreds of `any:` options, overflow the stack when compiled or run.
+_CHAIN = 8
+
+
 def _conjunction(checks: list[Predicate]) -> Predicate:
     # Nested closures short-circuit without a generator per call: this is the hot path.
+    if len(checks) > _CHAIN:
+        all_of = tuple(checks)
+        return lambda ctx: all(check(ctx) for check in all_of)
     if len(checks) == 1:
         return checks[0]
     first, rest = checks[0], _conjunction(checks[1:])
@@ -133,6 +141,9 @@ def _conjunction(checks: list[Predicate]) -> Predicate:
 
 
 def _disjunction(options: list[Predicate]) -> Predicate:
+    if len(options) > _CHAIN:
+        any_of = tuple(options)
+        return lambda ctx: any(option(ctx) for option in any_of)
     if len(options) == 1:
         return options[0]
     first, rest = options[0], _disjunction(options[1:])

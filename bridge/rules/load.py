@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from bridge.rules.schema import Rules, Sla, SlaPolicy
+from bridge.rules.schema import Rules, Sla, SlaPolicy, empty_for
 
 Loc = tuple[Any, ...]
 Position = tuple[int, int]  # 1-based line and column
@@ -60,7 +60,8 @@ class Marks:
         """The position of `loc`, or of the nearest enclosing thing that exists."""
         loc = tuple(loc)
         while loc:
-            # (a key validated into another type, the quoted tier '2' as 2, keeps its marks as written)
+            # (a key validated into another form, the quoted tier '2' as 2 or Mon-Fri as mon-fri,
+            # keeps its marks as written)
             form = self._as_written(loc)
             found = (self.keys if key else self.values).get(form) or self.values.get(form)
             if found:
@@ -72,8 +73,13 @@ class Marks:
         if loc in self.values or loc in self.keys:
             return loc
         if self._by_text is None:
-            self._by_text = {tuple(map(str, known)): known for known in (*self.keys, *self.values)}
-        return self._by_text.get(tuple(map(str, loc)), loc)
+            self._by_text = {tuple(map(_folded, known)): known for known in (*self.keys, *self.values)}
+        return self._by_text.get(tuple(map(_folded, loc)), loc)
+
+
+def _folded(key: Any) -> str:
+    """A key as the rules read it: `Mon`, ` mon` and `mon` are one day, `2` and `'2'` one tier."""
+    return str(key).strip().casefold()
 
 
 def _position(node: yaml.Node) -> Position:
@@ -105,7 +111,7 @@ def _build(
     if isinstance(node, yaml.MappingNode):
         result = _merged(node, loader, loc, marks, problems, budget)  # keys written here override these
         marks.values[loc] = _position(node)
-        written: dict[str, Any] = {}  # casefolded key -> the key as first written here
+        written: dict[str, Any] = {}  # folded key -> the key as first written here
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 continue
@@ -114,7 +120,7 @@ def _build(
                 problems.append(((*loc, "?"), "a key must be plain text, not a list or mapping", True))
                 continue
             key = _scalar(key_node, loader, (*loc, key_node.value), problems, marks, on_key=True)
-            folded = str(key).casefold()
+            folded = _folded(key)
             if folded in written:
                 first = written[folded]
                 # `2` and `'2'`, `mon` and `Mon`: the same key to the rules, one would silently win
@@ -170,7 +176,9 @@ def _scalar(
     abc`) is a problem at its place, and its text stands in for it so the rest is still checked."""
     try:
         return loader.construct_object(node)
-    except (ValueError, TypeError, AttributeError, OverflowError, yaml.constructor.ConstructorError) as error:
+    # (IndexError, KeyError: PyYAML's own slips on `!!int ''` or `!!bool maybe`)
+    except (ValueError, TypeError, AttributeError, OverflowError, IndexError, KeyError,
+            yaml.constructor.ConstructorError) as error:
         kind = {"timestamp": "date", "int": "whole number", "float": "number"}.get(node.tag.rsplit(":", 1)[-1], "value")
         detail = getattr(error, "problem", None) or error
         if on_key:
@@ -288,7 +296,9 @@ def _valid_sections(data: dict[Any, Any], error: ValidationError) -> tuple[Rules
             if section.is_required():
                 broken.add(key)
             continue
-        good[field_name] = TypeAdapter(annotation).validate_python(data[key])
+        # (`routing:` with every rule commented out reads as null: as in Rules, an empty list)
+        value = empty_for(Rules, key) if data[key] is None else data[key]
+        good[field_name] = TypeAdapter(annotation).validate_python(value)
     return Rules.model_construct(**good), frozenset(broken), frozenset(itemwise)
 
 

@@ -50,16 +50,34 @@ def _texts(value: Any) -> Any:
     return value
 
 
+# No duration reaches beyond this (a day counted as 24 hours): tickets are not that old, and
+# times past year 9999 cannot be written.
+MAX_DURATION_DAYS = 36_500
+
+
 def _duration(value: str) -> str:
     text = value.strip().lower()
     if text == "none":
         return text
+    shown = value if len(value) <= 24 else value[:20] + "…"
     if not DURATION_RE.match(text):
-        raise ValueError(f"{value!r} is not a duration: write e.g. 30m, 4h, 2d, 1d 4h or none")
+        raise ValueError(f"{shown!r} is not a duration: write e.g. 30m, 4h, 2d, 1d 4h or none")
+    amounts = [amount.partition(".") for amount, _ in _DURATION_PART.findall(text)]
+    if any(len(decimals) > 6 for _, _, decimals in amounts):
+        raise ValueError(f"{shown!r}: write at most 6 decimals")
+    if any(len(whole) > 12 for whole, _, _ in amounts):  # (before any arithmetic on a thousand digits)
+        raise ValueError(f"{shown!r} is more than {MAX_DURATION_DAYS:,} days (100 years)")
     return text
 
 
-def _empty_for(model: type[BaseModel], key: Any) -> Any:
+def _within_a_century(value: str) -> str:
+    if value != "none" and duration_us(value, WALL_DAY_US) > MAX_DURATION_DAYS * WALL_DAY_US:
+        shown = value if len(value) <= 24 else value[:20] + "…"
+        raise ValueError(f"{shown!r} is more than {MAX_DURATION_DAYS:,} days (100 years)")
+    return value
+
+
+def empty_for(model: type[BaseModel], key: Any) -> Any:
     """What null stands for under `key`: () or {} for an optional list or mapping; else null."""
     for name, field in model.model_fields.items():
         if key in (name, field.alias):
@@ -136,8 +154,9 @@ def _percent(value: Any) -> float:
         if isinstance(value, str) and value.strip().endswith("%"):
             value = float(value.strip()[:-1]) / 100
         number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a percentage: write e.g. 75%") from None
+    except (TypeError, ValueError, OverflowError):
+        shown = repr(value) if len(repr(value)) <= 24 else repr(value)[:20] + "…"
+        raise ValueError(f"{shown} is not a percentage: write e.g. 75%") from None
     if not 0 < number < 1:
         raise ValueError("a warning threshold is between 0% and 100%, e.g. 75%")
     return number
@@ -187,6 +206,7 @@ Duration = Annotated[
     Field(json_schema_extra={"pattern": r"^\s*([Nn][Oo][Nn][Ee]|(\d+(\.\d+)?\s*[dhmDHM]\s*)+)$"}),
 ]
 Target = Annotated[Duration, AfterValidator(_target)]  # SLA targets, a working day, staleness
+Age = Annotated[Duration, AfterValidator(_within_a_century)]  # wall-clock time in conditions
 Span = Annotated[str, BeforeValidator(_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 WrappingSpan = Annotated[str, BeforeValidator(_wrapping_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 DaysKey = Annotated[str, AfterValidator(_days_key)]
@@ -211,7 +231,7 @@ class Strict(BaseModel):
         empty list is then reported by the checks: it would test nothing."""
         if not isinstance(data, dict) or None not in data.values():
             return data
-        return {key: _empty_for(cls, key) if value is None else value for key, value in data.items()}
+        return {key: empty_for(cls, key) if value is None else value for key, value in data.items()}
 
 
 class Tier(Strict):
@@ -292,8 +312,8 @@ class Condition(Strict):
     fields: dict[FieldId, StrList] = Field(default_factory=dict, description="custom field id -> any of values")
     text_contains: StrList = Field((), description="subject or description contains any (case-insensitive)")
     text_regex: Text | None = None
-    age_over: Duration | None = Field(None, description="wall-clock time since the ticket was created")
-    idle_over: Duration | None = Field(None, description="wall-clock time since the last update")
+    age_over: Age | None = Field(None, description="wall-clock time since the ticket was created")
+    idle_over: Age | None = Field(None, description="wall-clock time since the last update")
     linked_issue_status: StrList = ()
     replied: bool | None = Field(None, description="an agent has replied publicly")
     sla: Literal["warning", "breach"] | None = None

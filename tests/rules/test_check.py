@@ -133,6 +133,27 @@ CASES = [
      "key '2.5' in tiers: should be a valid integer, got a number with a fractional part"),
     (BASE + "---\nrouting: []\n", "---", "YAML syntax error: expected a single document in the stream, but found another document"),
     (BASE + "notifications:\n  ? [a, b]\n  : x\n", "[a, b]", "a key must be plain text, not a list or mapping"),
+    # every routing rule commented out (YAML null) hides nothing else
+    (BASE + "routing:\nbogus: 1\n", "bogus", "unknown key 'bogus'"),
+    # what PyYAML itself trips on, values beyond any sense, patterns Python cannot compile
+    (BASE + "version: !!int ''\n", "!!int", "'' is not a valid whole number"),
+    (BASE + "notifications: {events: {stale: !!bool maybe}}\n", "!!bool", "'maybe' is not a valid value"),
+    (replaced("sla:\n", "sla:\n  warn_at: 1" + "0" * 400 + "\n"), "1000", "sla.warn_at: 10000000000000000000… is not a percentage"),
+    (BASE + "routing:\n  - {name: a, when: {age_over: 3000000d}}\n", "3000000d",
+     "routing.0.when.age_over: '3000000d' is more than 36,500 days (100 years)"),
+    (BASE + "routing:\n  - {name: a, when: {idle_over: 1" + "0" * 5000 + "d}}\n", "1000",
+     "routing.0.when.idle_over: '10000000000000000000…' is more than 36,500 days"),
+    (BASE + "routing:\n  - {name: a, when: {age_over: 0.0000001h}}\n", "0.0000001h",
+     "routing.0.when.age_over: '0.0000001h': write at most 6 decimals"),
+    (BASE + "routing:\n  - {name: a, when: {text_regex: 'a{4294967296}'}}\n", "'a{4294967296}'",
+     "not a valid regular expression: the repetition number is too large"),
+    (BASE + "routing:\n  - {name: a, when: {text_regex: '" + "(" * 1200 + ")" * 1200 + "'}}\n", "'((",
+     "not a valid regular expression: nested too deeply"),
+    # keys the rules read alike: reported, and where they are written
+    (replaced('hours: {mon-fri: "08:00-16:00"}', 'hours:\n      mon-fri: ["08:00-16:00"]\n      " mon-fri": ["10:00-11:00"]'),
+     '" mon-fri"', "duplicate key ' mon-fri' (the same as 'mon-fri' on line 11)"),
+    (replaced('hours: {mon-fri: "08:00-16:00"}', 'hours:\n      fri: ["09:00-10:00"]\n      Mon-Fri: ["08:00-16:00"]'),
+     '"08:00-16:00"', "fri: hours 08:00-16:00 overlap 09:00-10:00"),
     # the models' Python names are not keys of the file
     (BASE + "routing:\n  - {name: a, continue_: true}\n", "continue_", "unknown key 'continue_'; did you mean 'continue'?"),
     (BASE + "routing:\n  - {name: a, when: {not_: {tags_any: [x]}}}\n", "not_", "unknown key 'not_'; did you mean 'not'?"),
@@ -307,3 +328,10 @@ def test_a_value_wrong_in_a_merged_block_is_reported_once(write_rules) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(write_rules(text))
     assert [(p.line, p.col) for p in caught.value.problems] == [position(text, '"8:00-16:00"')]
+
+
+def test_spans_alike_name_each_day_once(write_rules) -> None:
+    text = replaced('hours: {mon-fri: "08:00-16:00"}', 'hours: {sat: ["08:00-09:00", "08:00-09:00", "08:00-09:00"]}')
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    assert {p.message for p in caught.value.problems} == {"sat: hours 08:00-09:00 overlap 08:00-09:00"}

@@ -109,3 +109,11 @@ def test_a_type_drop_down_naming_a_type_wins_over_another_types_tag(write_rules)
     rules = load_rules(write_rules(text))
     assert evaluate(make_ticket(custom_fields={"777": "Enhancement"}), rules, now=NOW).type == "Enhancement"
     assert evaluate(make_ticket(custom_fields={"777": "enhancement"}), rules, now=NOW).type == "Enhancement"
+
+
+def test_a_rule_with_hundreds_of_options_loads_and_runs(write_rules) -> None:
+    # Customers listed one `any:` option each: no stack as deep as the list, to build or to run.
+    options = ", ".join(f"{{organization: [Client {n}]}}" for n in range(1000))
+    rules = load_rules(write_rules(BASE + f"routing:\n  - {{name: listed, when: {{any: [{options}]}}, then: {{tier: 2}}}}\n"))
+    assert evaluate(make_ticket(organization="Client 999"), rules, now=utc(2026, 11, 23, 10)).tier == 2
+    assert evaluate(make_ticket(organization="Client 1000"), rules, now=utc(2026, 11, 23, 10)).tier == 1
