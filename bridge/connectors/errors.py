@@ -26,6 +26,10 @@ class PermanentError(ApiError):
     """Retrying the same request will fail the same way (400, 404, 422 …)."""
 
 
+class NotFound(PermanentError):
+    """404 for a record the service says does not exist (a deleted ticket): not a wrong address."""
+
+
 class AuthError(PermanentError):
     """The credentials were refused (401/403): an operator must act."""
 

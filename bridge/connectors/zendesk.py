@@ -16,7 +16,7 @@ from zenpy.lib.api_objects import Comment as ZComment
 from zenpy.lib.api_objects import Ticket as ZTicket
 from zenpy.lib.exception import APIException, ZenpyException
 
-from bridge.connectors.errors import ApiError, PermanentError, RetriableError, from_status, retry_after_seconds
+from bridge.connectors.errors import ApiError, NotFound, PermanentError, RetriableError, from_status, retry_after_seconds
 from bridge.connectors.marker import sign, signed_for
 from bridge.connectors.zendesk_directory import Directory
 from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
@@ -290,6 +290,8 @@ class ZendeskConnector:
     def _get_json(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         response = self._session.get(self.base_url + path, params=params, timeout=self._timeout)
         if response.status_code >= 300:
+            if response.status_code == 404 and '"RecordNotFound"' in response.text:
+                raise NotFound(SERVICE, response.text[:300], status=404)  # Zendesk's own answer: it is gone
             raise from_status(SERVICE, response.status_code, response.text[:300], headers=response.headers)
         return response.json()
 

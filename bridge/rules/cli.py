@@ -64,8 +64,9 @@ def explain_command(
     moment = _parse_now(now)
     if moment < parsed.updated_at:
         # The file shows the ticket as it is later (replies, status): what it was then is not in it.
-        _fail([f"{ticket}: --now {iso_z(moment)} is before the ticket's last update ({iso_z(parsed.updated_at)}): "
-               "the file shows it as it is since; judge it as of that moment or later"])
+        when = f"--now {iso_z(moment)}" if now is not None else f"now ({iso_z(moment)})"
+        _fail([f"{ticket}: {when} is before the ticket's last update ({iso_z(parsed.updated_at)}): "
+               "the file shows it as it is since; judge it as of that moment or later (--now)"])
     try:
         explanation = explain(parsed, rules, now=moment, attach_to=issue_key_from_tags(parsed.tags))
     except (ValueError, OverflowError) as error:  # e.g. a time in year 9999: no calendar reaches it

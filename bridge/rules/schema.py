@@ -398,7 +398,9 @@ class StatusMapEntry(Strict):
 
 
 class Comments(Strict):
-    public_prefix: Text = "[public]"
+    public_prefix: Text | None = Field(
+        "[public]", description="a developer comment starting with this goes to the requester; null: none does"
+    )
 
 
 class NotifyEvents(Strict):

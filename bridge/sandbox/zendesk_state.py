@@ -194,16 +194,15 @@ class ZendeskState:
         return comment
 
     def delete_ticket(self, ticket_id: int) -> None:
-        record = self.ticket(ticket_id)
-        record["_deleted"] = True
-        record["_seq"] = self.change_seq()
-        record["_ts"] = int(self.clock())
+        self._deleted(self.ticket(ticket_id), True)
 
     def restore_ticket(self, ticket_id: int) -> None:
-        record = self.ticket(ticket_id, include_deleted=True)
-        record["_deleted"] = False
-        record["_seq"] = self.change_seq()
-        record["_ts"] = int(self.clock())
+        self._deleted(self.ticket(ticket_id, include_deleted=True), False)
+
+    def _deleted(self, record: dict[str, Any], deleted: bool) -> None:
+        # Deleting and restoring are updates (recorded: updated_at moves), so the export reports them.
+        now = self.clock()
+        record.update(_deleted=deleted, _seq=self.change_seq(), _ts=int(now), updated_at=iso_z(now))
 
     def import_ticket(self, raw: dict[str, Any], comments: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
         """Store a ticket exactly as Zendesk returned it (recorded payloads, demo seeds)."""

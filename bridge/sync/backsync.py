@@ -6,7 +6,7 @@ from datetime import timezone
 from types import MappingProxyType
 from typing import Mapping
 
-from bridge.model import Action, ActionKind, Decision, Issue, Link, TicketState
+from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import stage_tag
 from bridge.sync.mirror import comments_to_zendesk
@@ -32,6 +32,8 @@ def backsync(
     status an agent set since the bridge last set one, the decision says so in a note
     (`ticket_statuses`: the tickets' current Zendesk statuses, as last seen).
     """
+    # A ticket deleted in Zendesk can take no note or status, nor count towards a system-wide issue.
+    linked = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) != DELETED_STATUS]
     actions: list[Action] = []
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}

@@ -22,7 +22,7 @@ ESCALATION_LABEL = "escalation-bridge"  # on every issue with a ticket: what the
 ISSUE_TAG_PREFIX = "jira_"
 # What follows the prefix: a Jira issue key as a tag writes it (a project key that starts with a
 # letter, its number with no leading zero), e.g. `sup-12`; not `-1`, `a-b-00` or `abc-²`.
-_TAGGED_KEY = re.compile(r"[a-z][a-z0-9_]*-[1-9][0-9]*", re.ASCII)
+_TAGGED_KEY = re.compile(r"[a-z][a-z0-9_]*-[1-9][0-9]*", re.ASCII | re.IGNORECASE)
 
 
 def issue_tag(issue_key: str) -> str:

@@ -47,14 +47,15 @@ def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> 
     ]
 
 
-def comments_to_zendesk(issue: Issue, link: Link, *, public_prefix: str) -> list[Action]:
-    """Developers' comments become internal notes; one starting with `public_prefix` goes to the requester."""
+def comments_to_zendesk(issue: Issue, link: Link, *, public_prefix: str | None) -> list[Action]:
+    """Developers' comments become internal notes; one starting with `public_prefix` goes to the
+    requester (None: none does)."""
     actions = []
     for comment in issue.comments:
         if comment.by_bridge or comment.created_at <= link.created_at:
             continue
         body = comment.body.strip()
-        public = bool(public_prefix) and body.startswith(public_prefix)
+        public = public_prefix is not None and body.startswith(public_prefix)
         if public:
             body = body.removeprefix(public_prefix).strip()
             note = body  # the requester reads the developer's words, not our framing

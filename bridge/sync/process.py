@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from bridge.connectors.errors import AuthError, PermanentError, RetriableError
+from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
@@ -108,18 +108,16 @@ class Processor:
         own_view = seen if event.kind == OWN_CHANGE else None
         try:
             ticket = self._read(event, seen, detail, own_view, newest)
-        except PermanentError as exc:
-            if exc.status != 404:
-                raise
-            self._gone(stored, int(event.subject), known)
-            return
-        state = self._store.ticket_state(ticket.id)
-        decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
-        if own_view is not None and any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
-            # The view holds the stored copy's shortened texts: an issue or a mirrored comment
-            # is made from the ticket as Zendesk has it.
-            own_view, ticket = None, self._zendesk.ticket(ticket.id)
+            state = self._store.ticket_state(ticket.id)
             decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
+            if own_view is not None and any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
+                # The view holds the stored copy's shortened texts: an issue or a mirrored comment
+                # is made from the ticket as Zendesk has it.
+                own_view, ticket = None, self._zendesk.ticket(ticket.id)
+                decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
+        except NotFound:
+            self._gone(stored, event, known)
+            return
         now = self._clock()
         self._store.commit_decision(stored, decision, ticket_ids=[ticket.id], now=now, snapshot=ticket)
         if own_view is None and now - ticket.updated_at < SECOND_CLOSED:
@@ -143,13 +141,19 @@ class Processor:
             return self._zendesk.completed(detail)
         return self._zendesk.ticket(int(event.subject))  # no view, or a newer one is known: as it is now
 
-    def _gone(self, stored: StoredEvent, ticket_id: int, known: Ticket | None) -> None:
-        """Zendesk no longer has the ticket (deleted since the event): nothing to do for it, and
-        its stored copy says so, so that sweeps leave it alone."""
-        log.info("ticket %s: not found in Zendesk (deleted); nothing to do", ticket_id)
+    def _gone(self, stored: StoredEvent, event: Event, known: Ticket | None) -> None:
+        """Zendesk says the ticket does not exist (deleted since the event): nothing to do for
+        it, and its stored copy says so, so that sweeps leave it alone.
+
+        Only a copy no newer than the event is marked: a newer one may be of the ticket
+        restored meanwhile (the export reports a deletion anyway)."""
+        ticket_id = int(event.subject)
+        log.info("ticket %s: Zendesk has no such ticket (deleted); nothing to do", ticket_id)
         if known is None:
             known = self._store.snapshots.get(ticket_id)
-        snapshot = replace(known, status=DELETED_STATUS) if known is not None else None
+        snapshot = None
+        if known is not None and known.updated_at <= event.occurred_at:
+            snapshot = replace(known, status=DELETED_STATUS)
         self._store.commit_decision(stored, Decision(), ticket_ids=[ticket_id], now=self._clock(), snapshot=snapshot)
 
     def _detail_is_enough(self, detail: dict, newest: datetime | None) -> bool:

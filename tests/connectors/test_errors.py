@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from bridge.connectors.errors import AuthError, PermanentError, RetriableError
+from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
@@ -62,9 +62,18 @@ def test_zendesk_5xx_and_dropped_connections_are_retriable(sandbox: Sandbox) -> 
 def test_refused_credentials_are_an_auth_error_and_a_missing_ticket_permanent(sandbox: Sandbox) -> None:
     with pytest.raises(AuthError):
         zendesk(sandbox, token="wrong").changes(cursor=None, start_time=0)
-    with pytest.raises(PermanentError) as raised:
+    with pytest.raises(NotFound) as raised:  # Zendesk's own RecordNotFound: the ticket is gone
         zendesk(sandbox).ticket(987654)
     assert raised.value.status == 404 and not isinstance(raised.value, AuthError)
+
+
+def test_a_404_from_a_wrong_address_is_not_taken_for_a_deleted_ticket(sandbox: Sandbox) -> None:
+    z = sandbox.info()["zendesk"]
+    wrong = ZendeskConnector(url=z["url"] + "/not-zendesk", email=z["email"], token=z["token"],
+                             ca_bundle=Path(sandbox.info()["ca_bundle"]), timeout=5)
+    with pytest.raises(PermanentError) as raised:
+        wrong.ticket(1)
+    assert raised.value.status == 404 and not isinstance(raised.value, NotFound)
 
 
 def test_jira_429_401_and_the_token_never_in_the_message(sandbox: Sandbox) -> None:

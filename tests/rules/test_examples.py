@@ -4,6 +4,8 @@ West Coast team expects (DST, US federal holidays, its own day off)."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +22,24 @@ runner = CliRunner()
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
 def test_example_rules_check_clean(path) -> None:
     load_rules(path)
+
+
+def documented_commands() -> list[str]:
+    """The `bridge rules …` commands written in the examples' README and rules files."""
+    texts = [(EXAMPLES / "README.md").read_text(encoding="utf-8")]
+    texts += [path.read_text(encoding="utf-8") for path in sorted(EXAMPLES.glob("*.yaml"))]
+    return [m[1] for text in texts for m in re.finditer(r"^[#\s]*bridge (rules .+)$", text, re.MULTILINE)]
+
+
+@pytest.mark.parametrize("command", documented_commands())
+def test_the_documented_commands_work(command: str, monkeypatch) -> None:
+    monkeypatch.chdir(ROOT)  # they are written for the project's root
+    result = runner.invoke(rules_app, shlex.split(command)[1:])
+    assert result.exit_code == 0, result.output
+
+
+def test_the_commands_are_found() -> None:
+    assert len(documented_commands()) >= 4
 
 
 def explain(ticket: str, now: str) -> dict:

@@ -155,6 +155,12 @@ def test_a_moment_the_file_cannot_tell_about_is_refused(tmp_path: Path, now: str
         assert code == 1 and message in output
 
 
+def test_a_ticket_updated_in_the_future_is_refused_without_blaming_now(tmp_path: Path) -> None:
+    code, output = run(tmp_path, {"ticket": ticket(updated_at="2999-01-01T00:00:00Z")})
+    assert code == 1 and "now (" in output and "is before the ticket's last update (2999-01-01T00:00:00Z)" in output
+    assert "--now 2" not in output
+
+
 def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
     assert explained(tmp_path, "\ufeff" + json.dumps({"ticket": ticket()}), MONDAY)["tier"] == 1
 

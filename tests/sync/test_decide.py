@@ -106,6 +106,7 @@ def test_issue_tags_round_trip() -> None:
     assert issue_key_from_tags(frozenset({"vip", "jira_sup-12"})) == "SUP-12"
     assert issue_key_from_tags(frozenset({"jira_escalated", "jira_integration"})) is None
     # Only what could be an issue key: a typo in a tag does not stop an escalation.
+    assert issue_key_from_tags(frozenset({"jira_SUP-12"})) == "SUP-12"  # (a file for rules explain may keep the case)
     for typo in ("jira_-1", "jira_a-b-00", "jira_abc-²", "jira_abc-0", "jira_abc-012", "jira_1x-5", "jira_sup-١٢"):
         assert issue_key_from_tags(frozenset({typo})) is None, typo
     assert issue_key_from_tags(frozenset({"jira_my_proj2-7"})) == "MY_PROJ2-7"
@@ -142,6 +143,11 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     older_view = backsync(issue("In Progress"), [(links[0], TicketState(link=links[0], marks=late))], rules)
     assert older_view.actions == [] and older_view.marks == {}  # a late, older event never undoes a newer one
 
+    # A ticket deleted in Zendesk since: nothing is written to it (Zendesk would answer 404).
+    gone = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules,
+                    ticket_statuses={101: "deleted", 102: "open"})
+    assert [a.ticket_id for a in gone.actions] == [102] and {t for t, _ in gone.marks} == {102}
+
 
 def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules) -> None:
     link = Link(101, "SUP-7", NOW - timedelta(hours=1))
@@ -157,6 +163,10 @@ def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules
         (False, "Developer comment on SUP-7 by dev@corp.example:\n\nRoot cause: a null currency code."),
         (True, "A fix ships tonight."),
     ]
+    # public_prefix: null — developers never write to the requester
+    private = rules.model_copy(update={"comments": rules.comments.model_copy(update={"public_prefix": None})})
+    decision = backsync(issue("To Do", "new", comments), [(link, TicketState(link=link, marks={"jira_status": "To Do"}))], private)
+    assert [a.params["public"] for a in decision.actions] == [False, False]
 
 
 def test_a_ticket_tagged_with_an_existing_issue_is_attached_to_it_not_escalated_again(rules: Rules) -> None:
