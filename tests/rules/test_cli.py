@@ -142,7 +142,7 @@ def test_shipped_files_pass_the_schema_editors_use(path) -> None:
     calendar["hours"]["monday"] = "08:00-12:00"
     flagged = " ".join(error.message for error in validator.iter_errors(data))
     assert "'four' does not match" in flagged and "'monday' does not match" in flagged
-    data["comments"] = {"public_prefix": " "}
+    data["escalation"]["issue_type"] = " "
     data["routing"][0]["when"]["tags_any"] = ["x", ""]
     flagged = " ".join(error.message for error in validator.iter_errors(data))
     assert "' ' does not match" in flagged and "['x', ''] is not valid" in flagged
