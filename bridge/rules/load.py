@@ -78,8 +78,9 @@ class Marks:
 
 
 def _folded(key: Any) -> str:
-    """A key as the rules read it: `Mon`, ` mon` and `mon` are one day, `2` and `'2'` one tier."""
-    return str(key).strip().casefold()
+    """A key as the rules read it: `Mon`, ` mon` and `mon` are one day, `2`, `'2'` and `'02'` one tier."""
+    text = str(key).strip().casefold()
+    return str(int(text)) if text.isascii() and text.isdigit() else text
 
 
 def _position(node: yaml.Node) -> Position:

@@ -154,6 +154,9 @@ CASES = [
      '" mon-fri"', "duplicate key ' mon-fri' (the same as 'mon-fri' on line 11)"),
     (replaced('hours: {mon-fri: "08:00-16:00"}', 'hours:\n      fri: ["09:00-10:00"]\n      Mon-Fri: ["08:00-16:00"]'),
      '"08:00-16:00"', "fri: hours 08:00-16:00 overlap 09:00-10:00"),
+    (replaced("4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}",
+              "'04': {name: Shadow}\n  4: {name: Development, group: Dev, tags: [tier4], jira_project: DEV}"),
+     "4: {name: Development", "duplicate key 4 (the same as '04' on line 6)"),
     # the models' Python names are not keys of the file
     (BASE + "routing:\n  - {name: a, continue_: true}\n", "continue_", "unknown key 'continue_'; did you mean 'continue'?"),
     (BASE + "routing:\n  - {name: a, when: {not_: {tags_any: [x]}}}\n", "not_", "unknown key 'not_'; did you mean 'not'?"),
