@@ -116,6 +116,12 @@ def to_table(explanation: Explanation, *, title: str) -> Table:
     else:
         esc = ev.escalate
         row("escalate", f"to {esc.to}: {esc.reason} ({esc.issue_type}, {esc.jira_priority})")
+        row("Jira project", esc.project or "the daemon's BRIDGE_JIRA_PROJECT")
+        if esc.labels:
+            row("Jira labels", ", ".join(esc.labels))
+        after = [f"status {esc.zendesk_status_after}"] if esc.zendesk_status_after else []
+        after += [f"stage {esc.stage_after}"] if esc.stage_after else []
+        row("ticket after", ", ".join(after) or "unchanged")
     row("rules matched", ", ".join(ev.rules) or "none")
     if ev.add_tags:
         row("add tags", ", ".join(ev.add_tags))

@@ -100,6 +100,15 @@ def test_a_ticket_tagged_with_an_issue_is_linked_not_escalated(tmp_path: Path) -
     assert code == 0 and "linked to SUP-12" in table
 
 
+def test_the_table_tells_what_the_json_tells_of_an_escalation(tmp_path: Path) -> None:
+    out = explained(tmp_path, {"ticket": ticket(tags=["tier4"])}, "2026-11-23T09:05:00Z")["escalate"]
+    code, table = run(tmp_path, {"ticket": ticket(tags=["tier4"])}, "--now", "2026-11-23T09:05:00Z")
+    assert code == 0
+    for fact in (out["issue_type"], out["jira_priority"], *out["labels"], out["zendesk_status_after"], out["stage_after"]):
+        assert fact in table, fact
+    assert "BRIDGE_JIRA_PROJECT" in table and out["project"] is None
+
+
 @pytest.mark.parametrize(
     ("document", "message"),
     [
