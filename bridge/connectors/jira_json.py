@@ -16,6 +16,10 @@ from bridge.connectors.zendesk_json import parse_time
 from bridge.model import Comment, Event, EventSource, Issue
 
 
+class NotAboutIssues(Exception):
+    """A well-formed webhook about something the bridge does not follow (issue links, projects)."""
+
+
 class MalformedPayload(ValueError):
     """A webhook body that is JSON but not the shape the service sends."""
 
@@ -77,14 +81,18 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
     """An inbox event from a Jira webhook body (issue created/updated, comment created/updated)."""
     kind = body.get("webhookEvent")
     issue = body.get("issue")
+    if isinstance(kind, str) and not kind.startswith(("jira:issue_", "comment_")) and "issue" not in body:
+        raise NotAboutIssues(f"{kind} is not about an issue")  # a link, a project, a sprint …
     if not isinstance(kind, str) or not isinstance(issue, Mapping) or not issue.get("key"):
         raise MalformedPayload("a Jira webhook needs webhookEvent and issue.key")
     key = str(issue["key"])
     occurred = _occurred(body, received_at)
     comment = body.get("comment") if isinstance(body.get("comment"), Mapping) else None
-    if comment is not None and kind.startswith("comment_"):
-        # Same id however the comment arrives (webhook, retry, poll), so it is handled once.
-        event_id = f"comment:{key}:{comment.get('id')}:{comment.get('updated') or comment.get('created')}"
+    if comment is not None and kind.startswith("comment_") and comment.get("id") is not None:
+        # Same id however the comment arrives (webhook, retry, poll), so it is handled once; its
+        # deletion is another event (it carries the last update's time).
+        what = "comment-deleted" if kind == "comment_deleted" else "comment"
+        event_id = f"{what}:{key}:{comment['id']}:{comment.get('updated') or comment.get('created')}"
     else:
         updated = (issue.get("fields") or {}).get("updated")
         event_id = issue_event_id(key, parse_time(updated)) if updated else (delivery_id or _digest(body))

@@ -29,7 +29,7 @@ def parse_time(value: Any) -> datetime:
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def unwrap_ticket(document: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -106,7 +106,16 @@ class MalformedTicket(ValueError):
     """A ticket file that is JSON but not a Zendesk ticket the rules can judge."""
 
 
-_NUMBER = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)  # a Zendesk id: a positive 64-bit number
+_NUMBER = re.compile(r"[1-9][0-9]{0,18}", re.ASCII)
+
+
+def ticket_number(value: Any) -> int | None:
+    """A Zendesk id as JSON gives it (a number, or text from a trigger's placeholder): a positive
+    64-bit number; None for anything else (true, 1.9, -5, ١٢)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or not _NUMBER.fullmatch(str(value)):
+        return None
+    number = int(value)
+    return number if number < 2**63 else None
 
 
 _TEXT_KEYS = ("subject", "raw_subject", "description", "status", "priority", "type")
@@ -160,7 +169,7 @@ def ticket_from_document(document: Any) -> Ticket:
 
 def _check_ticket(raw: Mapping[str, Any]) -> None:
     ticket_id = raw.get("id")
-    if isinstance(ticket_id, bool) or not (isinstance(ticket_id, int) or _NUMBER.fullmatch(str(ticket_id))):
+    if ticket_number(ticket_id) is None:
         shown = ticket_id if len(str(ticket_id)) <= 40 else f"{str(ticket_id)[:40]}…"
         raise MalformedTicket(f"ticket.id must be the ticket's number, got {shown!r}")
     for key in ("created_at", "updated_at"):
@@ -206,6 +215,10 @@ class MalformedPayload(ValueError):
     """A webhook body that is JSON but not the shape Zendesk sends."""
 
 
+class NotAboutTickets(Exception):
+    """A well-formed webhook about something the bridge does not follow (a user, a project)."""
+
+
 def event_from_webhook(body: Mapping[str, Any], *, own_user_id: int | None = None) -> Event:
     """An inbox event from a Zendesk webhook body.
 
@@ -216,16 +229,31 @@ def event_from_webhook(body: Mapping[str, Any], *, own_user_id: int | None = Non
     (`own_user_id`): it gets an id of its own, so it cannot hide another person's change
     made in the same second, and the executor's record of that update covers it.
     """
+    kind_of_event = body.get("type")
+    if isinstance(kind_of_event, str) and kind_of_event.startswith("zen:event-type:") and not kind_of_event.startswith(
+        "zen:event-type:ticket."
+    ):
+        raise NotAboutTickets(f"{kind_of_event} is not about a ticket")  # a user or organisation event: its id is no ticket's
     detail = body.get("detail") if isinstance(body.get("detail"), Mapping) else unwrap_ticket(body)
-    ticket_id = detail.get("id")
-    try:
-        ticket_id = int(ticket_id)  # trigger placeholders arrive as strings
-    except (TypeError, ValueError):
-        raise MalformedPayload("a Zendesk webhook needs detail.id or ticket.id (the ticket id)") from None
+    ticket_id = ticket_number(detail.get("id"))
+    if ticket_id is None:
+        raise MalformedPayload("a Zendesk webhook needs detail.id or ticket.id (the ticket's number)")
     updated = detail.get("updated_at")
+    if not updated and not (isinstance(body.get("id"), str) and body["id"].strip()):
+        # Every such delivery would share one event id: all but the first would be dropped as seen.
+        raise MalformedPayload(
+            'a trigger\'s webhook body needs ticket.updated_at: {"ticket": {"id": "{{ticket.id}}", '
+            '"updated_at": "{{ticket.updated_at_with_timestamp}}", "actor_id": "{{current_user.id}}"}}'
+        )
     occurred = parse_time(updated) if updated else parse_time(body.get("time"))
+    if isinstance(body.get("detail"), Mapping):  # read later by the worker: what it cannot read is refused now
+        for key in ("created_at", "updated_at"):
+            if detail.get(key) is not None:
+                parse_time(detail[key])
+        if detail.get("tags") is not None and not isinstance(detail["tags"], list):
+            raise MalformedPayload("detail.tags must be a list")
     if not updated:
-        event_id, kind = f"zendesk-event:{body.get('id')}", "ticket.changed"
+        event_id, kind = f"zendesk-event:{body['id']}", "ticket.changed"
     elif own_user_id is not None and str(detail.get("actor_id")) == str(own_user_id):
         event_id, kind = own_change_id(ticket_id, occurred), OWN_CHANGE
     else:

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from bridge.connectors import jira_json, zendesk_json
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 # What a signed but odd body can raise in the parsers (a date that is no date, a list where
 # an object belongs, an absurd timestamp): the sender gets a 400 and nothing is stored.
 UNREADABLE = (ValueError, TypeError, AttributeError, KeyError, OverflowError, OSError)
+# The inbox's columns (PostgreSQL refuses longer text, and NUL anywhere).
+_STORED_LENGTHS = (("event_id", 255), ("kind", 64), ("subject", 64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +47,11 @@ class Rejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class Ignored(Exception):
+    """A signed, well-formed delivery about something the bridge does not follow: answered 200,
+    so the sender neither retries it nor reports a failing webhook, and nothing is stored."""
 
 
 def webhook_router(
@@ -62,17 +70,22 @@ def webhook_router(
     async def receive(source: str, request: Request, parse: Callable[[bytes, Request], Event]) -> JSONResponse:
         try:
             body = await _read_limited(request, config.max_bytes)
-            event = parse(body, request)
+            event = _storable(parse(body, request))
         except Rejected as exc:
             metrics.webhooks.labels(source=source, outcome=str(exc.status)).inc()
             log.warning("%s webhook refused (%s): %s", source, exc.status, exc.reason)
             return JSONResponse({"error": exc.reason}, status_code=exc.status)
+        except Ignored as exc:
+            metrics.webhooks.labels(source=source, outcome="ignored").inc()
+            log.info("%s webhook ignored: %s", source, exc)
+            return JSONResponse({"stored": False, "ignored": str(exc)})
         now = clock()
         # Zendesk stamps changes to the second: wait until that second is surely over, so one
         # read sees every change made in it (see sync/poll.py). A report of the bridge's own
-        # update waits longer, for the executor's record of it (see sync/own_update.py).
+        # update waits longer, for the executor's record of it (see sync/own_update.py). A
+        # time ahead of the bridge's clock waits no longer than one just made.
         wait = OWN_REPORT_WAIT if event.kind == OWN_CHANGE else SECOND_CLOSED
-        settle = event.occurred_at + wait if source == "zendesk" else None
+        settle = min(event.occurred_at, now) + wait if source == "zendesk" else None
         new = await run_in_threadpool(
             store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
         )
@@ -111,6 +124,8 @@ def _zendesk_event(config: WebhookConfig, now: datetime, own_user: int | None, b
         raise Rejected(401, str(exc)) from None
     try:
         return zendesk_json.event_from_webhook(_json_object(body), own_user_id=own_user)
+    except zendesk_json.NotAboutTickets as exc:
+        raise Ignored(str(exc)) from None
     except UNREADABLE as exc:
         raise Rejected(400, f"unreadable Zendesk payload: {exc}") from None
 
@@ -127,6 +142,8 @@ def _jira_event(config: WebhookConfig, now: datetime, body: bytes, request: Requ
         return jira_json.event_from_webhook(
             _json_object(body), received_at=now, delivery_id=request.headers.get("x-atlassian-webhook-identifier")
         )
+    except jira_json.NotAboutIssues as exc:
+        raise Ignored(str(exc)) from None
     except UNREADABLE as exc:
         raise Rejected(400, f"unreadable Jira payload: {exc}") from None
 
@@ -137,11 +154,14 @@ async def _read_limited(request: Request, limit: int) -> bytes:
         raise Rejected(413, f"body over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Rejected(413, f"body over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(413, f"body over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise Rejected(400, "the sender went away before the body was complete") from None
     return b"".join(chunks)
 
 
@@ -150,6 +170,25 @@ def _json_object(body: bytes) -> dict[str, Any]:
         value = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Rejected(400, f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise Rejected(400, "malformed JSON: nested too deeply") from None
     if not isinstance(value, dict):
         raise Rejected(400, "the body must be a JSON object")
     return value
+
+
+def _storable(event: Event) -> Event:
+    """The event, if the inbox can keep its id, kind and subject as they are (no length beyond
+    the columns', no NUL, no half of a UTF-16 pair); else Rejected: a truncated id would merge
+    two events into one."""
+    for name, limit in _STORED_LENGTHS:
+        value = getattr(event, name)
+        if len(value) > limit:
+            raise Rejected(400, f"{name} of {len(value)} characters: longer than any Zendesk or Jira sends")
+        if "\x00" in value:
+            raise Rejected(400, f"{name} {value[:40]!r} holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Rejected(400, f"{name} {value[:40]!r} is not text (a lone UTF-16 surrogate)") from None
+    return event

@@ -42,12 +42,12 @@ class Inbox:
                 "event_id": e.event_id,
                 "kind": e.kind,
                 "subject": e.subject,
-                "occurred_at": e.occurred_at,
-                "received_at": now,
+                "occurred_at": utc(e.occurred_at),  # (SQLite keeps no offset: every stored moment is UTC)
+                "received_at": utc(now),
                 "payload": dumps(dict(e.payload)),
                 "status": "pending",
                 "attempts": 0,
-                "not_before": not_before,
+                "not_before": utc(not_before),
             }
             for e in batch
         ]

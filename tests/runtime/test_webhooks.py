@@ -183,3 +183,102 @@ def test_signed_bodies_with_unreadable_details_get_a_400_not_a_500(client, store
     response = client.post(path, content=body, headers=headers)
     assert response.status_code == 400, response.text
     assert store.inbox.count("pending") == 0
+
+
+def post_signed(client, path: str, body: bytes):  # type: ignore[no-untyped-def]
+    headers = zendesk_headers(body) | {"X-Hub-Signature": jira_signature(JIRA_SECRET, body)}
+    return client.post(path, content=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/webhooks/zendesk", b"[" * 60_000),  # deeper than the JSON reader goes
+        ("/webhooks/jira", b'{"webhookEvent": "jira:issue_updated", "issue": {"key": "\\ud800"}}'),  # half a UTF-16 pair
+        ("/webhooks/jira", json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": "K" * 65}}).encode()),
+        ("/webhooks/jira", json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-1\u0000"}}).encode()),
+        ("/webhooks/zendesk", json.dumps({"ticket": {"id": True, "updated_at": "2026-03-02T08:00:00Z"}}).encode()),
+        ("/webhooks/zendesk", json.dumps({"ticket": {"id": "١٢", "updated_at": "2026-03-02T08:00:00Z"}}).encode()),
+        ("/webhooks/zendesk", json.dumps({"ticket": {"id": str(2**63), "updated_at": "2026-03-02T08:00:00Z"}}).encode()),
+        ("/webhooks/zendesk", json.dumps({"type": "zen:event-type:ticket.status_changed", "id": "01HX",
+                                          "detail": {"id": "5", "updated_at": "2026-03-02T08:00:00Z",
+                                                     "created_at": "garbage"}}).encode()),
+        ("/webhooks/zendesk", json.dumps({"type": "zen:event-type:ticket.tags_changed", "id": "01HX",
+                                          "detail": {"id": "5", "updated_at": "2026-03-02T08:00:00Z", "tags": "tier4"}}).encode()),
+    ],
+    ids=["nested", "surrogate", "long-key", "nul", "id-true", "id-not-ascii", "id-too-big",
+         "bad-created-at", "tags-not-a-list"],
+)
+def test_what_the_inbox_or_the_worker_could_not_take_is_refused_at_the_door(client, store, path, body) -> None:
+    response = post_signed(client, path, body)
+    assert response.status_code == 400, response.text
+    assert store.inbox.count("pending") == 0
+
+
+def test_a_time_ahead_of_the_clock_waits_no_longer_than_one_just_made(client, store) -> None:
+    for ticket_id, updated in ((1, "9999-12-31T23:59:59Z"), (2, (NOW + timedelta(days=1)).isoformat())):
+        body = json.dumps({"ticket": {"id": str(ticket_id), "updated_at": updated}}).encode()
+        assert post_signed(client, "/webhooks/zendesk", body).status_code == 200
+    ready = store.inbox.claim(now=NOW + timedelta(seconds=5), limit=5, lease=timedelta(seconds=5))
+    assert sorted(e.event.subject for e in ready) == ["1", "2"]
+
+
+def test_a_time_with_an_offset_is_the_same_moment_in_the_inbox(client, store) -> None:
+    body = json.dumps({"ticket": {"id": "3", "updated_at": "2026-03-02T13:59:30+05:00"}}).encode()  # 08:59:30Z
+    assert post_signed(client, "/webhooks/zendesk", body).json()["event_id"] == "ticket:3:2026-03-02T08:59:30Z"
+    [claimed] = store.inbox.claim(now=NOW + timedelta(seconds=5), limit=5, lease=timedelta(seconds=5))
+    assert claimed.event.occurred_at == datetime(2026, 3, 2, 8, 59, 30, tzinfo=timezone.utc)
+
+
+def test_a_trigger_body_without_updated_at_is_refused_saying_what_to_send(client, store) -> None:
+    # Every such delivery would share one event id: all but the first would be dropped unseen.
+    for ticket_id in ("91001", "91002"):
+        response = post_signed(client, "/webhooks/zendesk", json.dumps({"ticket": {"id": ticket_id}}).encode())
+        assert response.status_code == 400 and "{{ticket.updated_at_with_timestamp}}" in response.json()["error"]
+    assert store.inbox.count("pending") == 0
+
+
+@pytest.mark.parametrize(
+    "path, payload",
+    [
+        ("/webhooks/zendesk", {"type": "zen:event-type:user.created", "id": "01HY", "detail": {"id": "5"}}),
+        ("/webhooks/jira", {"webhookEvent": "issuelink_created", "issueLink": {"id": 1}}),
+        ("/webhooks/jira", {"webhookEvent": "project_created", "project": {"key": "NEW"}}),
+    ],
+    ids=["zendesk-user-event", "jira-issue-link", "jira-project"],
+)
+def test_deliveries_about_what_the_bridge_does_not_follow_are_answered_200_and_not_stored(client, store, path, payload) -> None:
+    response = post_signed(client, path, json.dumps(payload).encode())
+    assert response.status_code == 200 and response.json()["stored"] is False and "ignored" in response.json()
+    assert store.inbox.count("pending") == 0
+
+
+def test_a_deleted_comment_is_not_taken_for_its_last_update(client, store) -> None:
+    comment = {"id": "10757", "created": "2026-03-02T08:00:00.000+0000", "updated": "2026-03-02T08:10:00.000+0000"}
+    for kind in ("comment_updated", "comment_deleted"):
+        body = json.dumps({"webhookEvent": kind, "issue": {"key": "SUP-1"}, "comment": comment}).encode()
+        assert post_signed(client, "/webhooks/jira", body).json()["stored"] is True, kind
+
+
+def test_a_sender_gone_mid_body_is_one_warning_not_a_traceback(store, woken, caplog) -> None:
+    import socket
+    import time
+
+    from bridge.runtime.http import HttpServer
+
+    router = webhook_router(store=store, config=WebhookConfig(ZD_SECRET, JIRA_SECRET, LIMIT), metrics=Metrics(),
+                            clock=lambda: NOW, on_new=lambda: None)
+    server = HttpServer(create_app(store=store, metrics=Metrics(), ready=lambda: True, routers=(router,)),
+                        host="127.0.0.1", port=0)
+    server.start()
+    try:
+        with socket.create_connection((server.host, server.port)) as raw:
+            raw.sendall(b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"{" * 10)
+        deadline = time.monotonic() + 10
+        while not any("went away" in r.getMessage() for r in caplog.records) and time.monotonic() < deadline:
+            time.sleep(0.05)  # polling the log for the server thread's line, with a deadline
+    finally:
+        server.stop()
+    assert any("went away" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert store.inbox.count("pending") == 0
