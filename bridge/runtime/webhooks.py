@@ -6,6 +6,7 @@ of it is stored.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ class WebhookConfig:
     zendesk_secret: str
     jira_secret: str
     max_bytes: int
+    # A sender that stalls mid-body gets a 408 after this long rather than holding a connection.
+    body_seconds: float = 30.0
 
 
 class Rejected(Exception):
@@ -69,7 +72,7 @@ def webhook_router(
 
     async def receive(source: str, request: Request, parse: Callable[[bytes, Request], Event]) -> JSONResponse:
         try:
-            body = await _read_limited(request, config.max_bytes)
+            body = await _read_limited(request, config.max_bytes, within=config.body_seconds)
             event = _storable(parse(body, request))
         except Rejected as exc:
             metrics.webhooks.labels(source=source, outcome=str(exc.status)).inc()
@@ -148,20 +151,23 @@ def _jira_event(config: WebhookConfig, now: datetime, body: bytes, request: Requ
         raise Rejected(400, f"unreadable Jira payload: {exc}") from None
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
+async def _read_limited(request: Request, limit: int, *, within: float) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise Rejected(413, f"body over {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Rejected(413, f"body over {limit} bytes")
-            chunks.append(chunk)
+        async with asyncio.timeout(within):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Rejected(413, f"body over {limit} bytes")
+                chunks.append(chunk)
     except ClientDisconnect:
         raise Rejected(400, "the sender went away before the body was complete") from None
+    except TimeoutError:
+        raise Rejected(408, f"the body did not arrive within {within:g} s") from None
     return b"".join(chunks)
 
 

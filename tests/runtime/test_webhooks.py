@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +16,7 @@ from hypothesis import strategies as st
 
 from bridge.connectors.signatures import jira_signature, zendesk_signature
 from bridge.runtime.app import create_app
+from bridge.runtime.http import HttpServer
 from bridge.runtime.metrics import Metrics
 from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.store import Store, open_store
@@ -260,17 +264,18 @@ def test_a_deleted_comment_is_not_taken_for_its_last_update(client, store) -> No
         assert post_signed(client, "/webhooks/jira", body).json()["stored"] is True, kind
 
 
-def test_a_sender_gone_mid_body_is_one_warning_not_a_traceback(store, woken, caplog) -> None:
-    import socket
-    import time
-
-    from bridge.runtime.http import HttpServer
-
-    router = webhook_router(store=store, config=WebhookConfig(ZD_SECRET, JIRA_SECRET, LIMIT), metrics=Metrics(),
-                            clock=lambda: NOW, on_new=lambda: None)
+def serving(store: Store, **config: Any) -> HttpServer:
+    """The webhook endpoints on a real HTTP server (loopback): for what a test client cannot send."""
+    settings = WebhookConfig(ZD_SECRET, JIRA_SECRET, LIMIT, **config)
+    router = webhook_router(store=store, config=settings, metrics=Metrics(), clock=lambda: NOW, on_new=lambda: None)
     server = HttpServer(create_app(store=store, metrics=Metrics(), ready=lambda: True, routers=(router,)),
                         host="127.0.0.1", port=0)
     server.start()
+    return server
+
+
+def test_a_sender_gone_mid_body_is_one_warning_not_a_traceback(store, caplog) -> None:
+    server = serving(store)
     try:
         with socket.create_connection((server.host, server.port)) as raw:
             raw.sendall(b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"{" * 10)
@@ -281,4 +286,16 @@ def test_a_sender_gone_mid_body_is_one_warning_not_a_traceback(store, woken, cap
         server.stop()
     assert any("went away" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert store.inbox.count("pending") == 0
+
+
+def test_a_sender_stalled_mid_body_is_answered_408_and_let_go(store) -> None:
+    server = serving(store, body_seconds=0.5)
+    try:
+        with socket.create_connection((server.host, server.port), timeout=10) as raw:
+            raw.sendall(b"POST /webhooks/zendesk HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"{" * 10)
+            answer = raw.recv(4096)  # (blocks until the server answers: within the 10 s socket timeout)
+    finally:
+        server.stop()
+    assert answer.startswith(b"HTTP/1.1 408") and b"did not arrive within 0.5 s" in answer
     assert store.inbox.count("pending") == 0
