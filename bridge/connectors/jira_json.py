@@ -81,8 +81,10 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
     """An inbox event from a Jira webhook body (issue created/updated, comment created/updated)."""
     kind = body.get("webhookEvent")
     issue = body.get("issue")
-    if isinstance(kind, str) and not kind.startswith(("jira:issue_", "comment_")) and "issue" not in body:
-        raise NotAboutIssues(f"{kind} is not about an issue")  # a link, a project, a sprint …
+    if isinstance(kind, str) and not kind.startswith("jira:issue_") and "issue" not in body:
+        # A link, a project, a sprint …; or Jira Server's comment event, which names no issue
+        # (a jira:issue_updated with the comment comes beside it).
+        raise NotAboutIssues(f"{kind} names no issue")
     if not isinstance(kind, str) or not isinstance(issue, Mapping) or not issue.get("key"):
         raise MalformedPayload("a Jira webhook needs webhookEvent and issue.key")
     key = str(issue["key"])

@@ -29,7 +29,10 @@ def parse_time(value: Any) -> datetime:
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)
-    return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-01:00: past the last moment a datetime holds
+        raise ValueError(f"{value!r} is out of range") from None
 
 
 def unwrap_ticket(document: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -77,10 +77,13 @@ class Marks:
         return self._by_text.get(tuple(map(_folded, loc)), loc)
 
 
-def _folded(key: Any) -> str:
-    """A key as the rules read it: `Mon`, ` mon` and `mon` are one day, `2`, `'2'` and `'02'` one tier."""
+def _folded(key: Any, *, number: bool = False) -> str:
+    """A key as the rules read it: `Mon`, ` mon` and `mon` are one day; with `number` (tiers),
+    `2`, `'2'` and `'02'` are one tier."""
     text = str(key).strip().casefold()
-    return str(int(text)) if text.isascii() and text.isdigit() else text
+    if number and text.isascii() and text.isdigit() and len(text) < 19:
+        return str(int(text))
+    return text
 
 
 def _position(node: yaml.Node) -> Position:
@@ -121,7 +124,7 @@ def _build(
                 problems.append(((*loc, "?"), "a key must be plain text, not a list or mapping", True))
                 continue
             key = _scalar(key_node, loader, (*loc, key_node.value), problems, marks, on_key=True)
-            folded = _folded(key)
+            folded = _folded(key, number=loc == ("tiers",))
             if folded in written:
                 first = written[folded]
                 # `2` and `'2'`, `mon` and `Mon`: the same key to the rules, one would silently win

@@ -338,3 +338,12 @@ def test_spans_alike_name_each_day_once(write_rules) -> None:
     with pytest.raises(RulesError) as caught:
         load_rules(write_rules(text))
     assert {p.message for p in caught.value.problems} == {"sat: hours 08:00-09:00 overlap 08:00-09:00"}
+
+
+def test_priorities_named_alike_but_for_a_leading_zero_are_two(write_rules) -> None:
+    # Only tier keys are numbers: '1' and '01' are other names elsewhere.
+    text = replaced("  P1: {", "  '1': {label: One, zendesk: urgent, jira: Highest}\n"
+                                "  '01': {label: Zero one, zendesk: urgent, jira: Highest}\n  P1: {")
+    with pytest.raises(RulesError) as caught:  # (other problems: three priorities map Zendesk's urgent)
+        load_rules(write_rules(text))
+    assert not [p for p in caught.value.problems if "duplicate key" in p.message]

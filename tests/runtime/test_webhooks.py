@@ -219,6 +219,14 @@ def test_what_the_inbox_or_the_worker_could_not_take_is_refused_at_the_door(clie
     assert store.inbox.count("pending") == 0
 
 
+@pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_a_signature_timestamp_out_of_range_is_a_401(client, store, stamp) -> None:
+    body = zendesk_body()
+    headers = {"X-Zendesk-Webhook-Signature": zendesk_signature(ZD_SECRET, stamp, body),
+               "X-Zendesk-Webhook-Signature-Timestamp": stamp}
+    assert client.post("/webhooks/zendesk", content=body, headers=headers).status_code == 401
+
+
 def test_a_time_ahead_of_the_clock_waits_no_longer_than_one_just_made(client, store) -> None:
     for ticket_id, updated in ((1, "9999-12-31T23:59:59Z"), (2, (NOW + timedelta(days=1)).isoformat())):
         body = json.dumps({"ticket": {"id": str(ticket_id), "updated_at": updated}}).encode()
@@ -248,8 +256,9 @@ def test_a_trigger_body_without_updated_at_is_refused_saying_what_to_send(client
         ("/webhooks/zendesk", {"type": "zen:event-type:user.created", "id": "01HY", "detail": {"id": "5"}}),
         ("/webhooks/jira", {"webhookEvent": "issuelink_created", "issueLink": {"id": 1}}),
         ("/webhooks/jira", {"webhookEvent": "project_created", "project": {"key": "NEW"}}),
+        ("/webhooks/jira", json.loads((REFERENCE / "jira-to-matrix" / "webhooks" / "comment_created.json").read_text())),
     ],
-    ids=["zendesk-user-event", "jira-issue-link", "jira-project"],
+    ids=["zendesk-user-event", "jira-issue-link", "jira-project", "jira-server-comment"],
 )
 def test_deliveries_about_what_the_bridge_does_not_follow_are_answered_200_and_not_stored(client, store, path, payload) -> None:
     response = post_signed(client, path, json.dumps(payload).encode())
