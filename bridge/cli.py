@@ -13,13 +13,17 @@ from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from bridge.config import Settings, SettingsError, load_settings, require
+from bridge.config import Settings, SettingsError, load_settings, redact, require
 from bridge.rules import RulesError
 from bridge.rules.cli import rules_app, schema_command
 
-app = typer.Typer(help="Escalation bridge: Zendesk ⇄ Jira with tier routing, SLAs and Slack notices.", no_args_is_help=True)
+app = typer.Typer(
+    help="Escalation bridge: Zendesk ⇄ Jira with tier routing, SLAs and Slack notices.", no_args_is_help=True,
+    pretty_exceptions_enable=False,  # what escapes a command is one line (see main), never a traceback
+)
 sync_app = typer.Typer(help="One-off synchronisation.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules", help="Check and explain rules.yaml.")
 app.add_typer(sync_app, name="sync")
@@ -36,7 +40,20 @@ REMOTE_SETTINGS = (
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the edge: what escaped a command is one line, with no secret in it
+        first_line = (str(exc).splitlines() or [""])[0]
+        err.print(f"error: {type(exc).__name__}: {_without_secrets(first_line)}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(1)
+
+
+def _without_secrets(text: str) -> str:
+    try:
+        settings: Settings | None = load_settings()
+    except Exception:  # noqa: BLE001 - settings that do not load hold nothing to hide from this text
+        settings = None
+    return redact(text, settings)
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -52,7 +69,7 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -265,7 +282,7 @@ def status() -> None:
     if dead:
         table = Table("action", "ticket", "attempts", "last error", title="dead letters")
         for item in dead:
-            table.add_row(item.action.key, str(item.action.ticket_id or ""), str(item.attempts), item.last_error or "")
+            table.add_row(*map(escape, (item.action.key, str(item.action.ticket_id or ""), str(item.attempts), item.last_error or "")))
         out.print(table)
 
 
@@ -291,7 +308,7 @@ def history(ticket: int = typer.Argument(..., help="Zendesk ticket id.")) -> Non
         raise typer.Exit(1)
     table = Table("at (UTC)", "what", "detail", title=f"ticket {ticket}")
     for entry in entries:
-        table.add_row(entry.at.strftime("%Y-%m-%d %H:%M:%S"), entry.what, entry.detail)
+        table.add_row(entry.at.strftime("%Y-%m-%d %H:%M:%S"), escape(entry.what), escape(entry.detail))
     out.print(table)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,23 +40,37 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=0, le=65535)
     ca_bundle: Path | None = None
 
-    poll_interval_seconds: float = Field(default=30.0, gt=0)
-    sweep_interval_seconds: float = Field(default=60.0, gt=0)
+    # (bounded: a day at most, and never inf or nan, which no timer or date can hold)
+    poll_interval_seconds: float = Field(default=30.0, gt=0, le=86_400, allow_inf_nan=False)
+    sweep_interval_seconds: float = Field(default=60.0, gt=0, le=86_400, allow_inf_nan=False)
     workers: int = Field(default=4, ge=1, le=64)
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=8, ge=1, le=1000)
     # How long a worker owns a claimed event or action; after a crash, work waits this long.
-    lease_seconds: float = Field(default=60.0, ge=1)
+    lease_seconds: float = Field(default=60.0, ge=1, le=86_400, allow_inf_nan=False)
     # Per API call. An action makes at most three calls, and must end before its lease does,
     # or another worker would take it over while it is still running.
-    api_timeout_seconds: float = Field(default=15.0, gt=0)
-    retry_base_seconds: float = Field(default=2.0, gt=0)  # first retry after about this long, doubling
-    webhook_max_bytes: int = Field(default=1_048_576, ge=1024)
+    api_timeout_seconds: float = Field(default=15.0, gt=0, le=3600, allow_inf_nan=False)
+    # first retry after about this long, doubling
+    retry_base_seconds: float = Field(default=2.0, gt=0, le=86_400, allow_inf_nan=False)
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=1 << 30)
 
     @field_validator("zendesk_url", "jira_url", "slack_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
+        # The messages never repeat the URL: it may hold a password.
+        if not value:
+            return value
+        if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises for a port that is no port
+        except ValueError:
+            raise ValueError("is not a URL (its host or port cannot be read)") from None
+        if "@" in parts.netloc:
+            raise ValueError("must not hold a user or password: the credentials go in the *_EMAIL and *_TOKEN settings")
+        if not parts.hostname or any(ch.isspace() for ch in value):
+            raise ValueError("is not a URL (no host, or a space in it)")
         return value.rstrip("/") if not value.endswith("/api/") else value
 
     @field_validator("ca_bundle")
@@ -73,6 +88,26 @@ class Settings(BaseSettings):
                 f"lease_seconds ({self.lease_seconds:g}) must exceed 3 × api_timeout_seconds ({self.api_timeout_seconds:g})"
             )
         return self
+
+
+def redact(text: str, settings: Settings | None) -> str:
+    """`text` without any secret of `settings` in it (tokens, webhook secrets, the store's
+    password): for messages made of what a library said, which may quote a URL or a header."""
+    if settings is None:
+        return text
+    secrets = [
+        value.get_secret_value()
+        for value in (settings.zendesk_token, settings.jira_token, settings.slack_token,
+                      settings.zendesk_webhook_secret, settings.jira_webhook_secret)
+    ]
+    # The store's password as written (between "user:" and the last "@"), and its parts: an
+    # unescaped "@" in it leaves a driver quoting the rest as a host name.
+    credentials = settings.store_url.partition("://")[2].rpartition("@")[0]
+    password = credentials.partition(":")[2]
+    secrets += [password, *password.split("@")]
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 class SettingsError(Exception):

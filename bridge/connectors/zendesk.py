@@ -56,7 +56,8 @@ def split_host(url: str) -> tuple[str, str]:
     host = urlsplit(url).netloc
     subdomain, _, domain = host.partition(".")
     if not domain:
-        raise ValueError(f"BRIDGE_ZENDESK_URL must be https://<subdomain>.<domain>, got {url!r}")
+        # (the URL is not repeated: it may hold a password)
+        raise ValueError(f"BRIDGE_ZENDESK_URL must be https://<subdomain>.<domain>, got a host without a dot: {host.rpartition('@')[2]!r}")
     return subdomain, domain
 
 

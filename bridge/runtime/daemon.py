@@ -178,6 +178,12 @@ class Daemon:
             return 0
         return self._poll("zendesk", self.poller.poll_once) + self._poll("jira", self.jira_poller.poll_once)
 
+    def _preview_tick(self) -> None:
+        try:
+            self.preview_once()
+        except Exception as exc:  # noqa: BLE001 — as a failed poll: a line, and the next tick tries again
+            log.warning("dry run: preview failed: %s", exc)
+
     def _poll(self, source: str, poll_once: Callable[[], int]) -> int:
         try:
             new = poll_once()
@@ -231,7 +237,7 @@ class Daemon:
         interval = self.settings.poll_interval_seconds
         if self.dry_run:  # read-only: no webhook server (it would store events), no workers
             self.scheduler.add_job(
-                self.preview_once, "interval", seconds=interval, id="preview", max_instances=1, coalesce=True,
+                self._preview_tick, "interval", seconds=interval, id="preview", max_instances=1, coalesce=True,
                 next_run_time=datetime.now(timezone.utc),
             )
             self.scheduler.start()

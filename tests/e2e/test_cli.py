@@ -115,3 +115,47 @@ def test_the_daemon_in_dry_run_logs_what_it_would_do_and_changes_nothing(tmp_pat
         running.process.wait(15)
     store = open_store(running.env["BRIDGE_STORE_URL"])
     assert store.actions.counts() == {} and store.inbox.count("pending") == 0 and store.cursor("zendesk.incremental_tickets") is None
+
+
+SECRET = "TOPSECRET-4711"
+
+
+@pytest.mark.parametrize(
+    "changes, args, said",
+    [
+        # a store that cannot be opened: one line, and its password never shown
+        ({"BRIDGE_STORE_URL": "sqlite:///{tmp}/garbage.db"}, ("status",), "file is not a database"),
+        ({"BRIDGE_STORE_URL": f"postgresql://u:{SECRET}@x@127.0.0.1:9/test"}, ("status",), "error: OperationalError"),
+        ({"BRIDGE_STORE_URL": "sqlite:///{tmp}/no/such/dir/x.db"}, ("retry",), "unable to open database file"),
+        # settings that no timer holds, URLs with credentials in them: refused by name, not repeated
+        ({"BRIDGE_POLL_INTERVAL_SECONDS": "inf"}, ("status",), "BRIDGE_POLL_INTERVAL_SECONDS: Input should be a finite number"),
+        ({"BRIDGE_LEASE_SECONDS": "1e12"}, ("status",), "BRIDGE_LEASE_SECONDS: Input should be less than or equal to 86400"),
+        ({"BRIDGE_JIRA_URL": f"http://user:{SECRET}@127.0.0.1:99999"}, ("status",), "BRIDGE_JIRA_URL: Value error, is not a URL"),
+        ({"BRIDGE_ZENDESK_URL": f"https://user:{SECRET}@acme.zendesk.com"}, ("status",),
+         "BRIDGE_ZENDESK_URL: Value error, must not hold a user or password"),
+        ({"BRIDGE_ZENDESK_URL": "http://127.0.0.1:9", "BRIDGE_ZENDESK_EMAIL": "a@b.example", "BRIDGE_ZENDESK_TOKEN": SECRET,
+          "BRIDGE_JIRA_URL": "http://127.0.0.1:9", "BRIDGE_JIRA_EMAIL": "a@b.example", "BRIDGE_JIRA_TOKEN": SECRET,
+          "BRIDGE_SLACK_TOKEN": SECRET, "BRIDGE_SLACK_MANAGER_CHANNEL": "C1", "BRIDGE_API_TIMEOUT_SECONDS": "2"},
+         ("backfill", "--since", "2026-11-01", "--dry-run"), "error: RetriableError: zendesk: unreachable"),
+    ],
+    ids=["garbage-store", "postgres-password", "no-directory", "inf", "lease-too-long", "url-password",
+         "url-user", "zendesk-unreachable"],
+)
+def test_what_a_command_cannot_do_is_one_line_without_a_secret(tmp_path: Path, changes, args, said) -> None:
+    (tmp_path / "garbage.db").write_bytes(b"not a database at all")
+    env = base_env(tmp_path) | {key: value.format(tmp=tmp_path) for key, value in changes.items()}
+    result = bridge(env, *args)
+    assert result.returncode in (1, 2), result.stdout + result.stderr
+    assert said in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert SECRET not in result.stderr + result.stdout
+
+
+def test_stored_text_with_square_brackets_is_shown_as_written(setup) -> None:
+    running, env = setup
+    store = open_store(env["BRIDGE_STORE_URL"])
+    action = Action(ActionKind.NOTIFY, "notify:x:1", ticket_id=1, params={"kind": "x", "text": "t"})
+    store.commit_decision(None, Decision([action]), ticket_ids=[1], now=datetime.now(timezone.utc))
+    store.actions.failed("notify:x:1", error="slack: [/oops] at [bold]x", retry_at=None)
+    result = bridge(env, "status")
+    assert result.returncode == 0, result.stderr
+    assert "[/oops] at [bold]x" in result.stdout
