@@ -292,8 +292,11 @@ def retry(keys: list[str] = typer.Argument(None, help="Action keys; none: every 
     from bridge.store import open_store
 
     store = open_store(_settings().store_url)
-    revived = store.actions.revive(keys or None)
+    unknown = sorted(set(keys) - store.actions.dead_among(keys)) if keys else []
+    revived = store.actions.revive([key for key in keys if key not in unknown] if keys else None)
     out.print(f"{revived} actions queued again")
+    if unknown:  # a mistyped key, or one already retried: said, not passed over
+        _fail(f"not dead letters: {', '.join(unknown)}", code=1)
 
 
 @app.command()

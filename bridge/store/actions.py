@@ -104,6 +104,17 @@ class ActionLog:
                 update(actions).where(condition).values(status="pending", attempts=1, not_before=None)  # 1: the remote side may have changed
             ).rowcount
 
+    def dead_among(self, keys: Iterable[str]) -> set[str]:
+        """Which of `keys` are dead letters."""
+        wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        with self._engine.connect() as conn:
+            for start in range(0, len(wanted), 1000):  # (PostgreSQL takes at most 65,535 parameters)
+                chunk = wanted[start:start + 1000]
+                query = select(actions.c.key).where(actions.c.status == "dead", actions.c.key.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
     def result(self, key: str) -> dict[str, Any] | None:
         with self._engine.connect() as conn:
             return loads(conn.execute(select(actions.c.result).where(actions.c.key == key)).scalar())

@@ -93,6 +93,11 @@ def test_status_shows_dead_letters_retry_queues_them_and_history_tells_the_story
 
     status = bridge(env, "status")
     assert status.returncode == 0 and "dead 1" in status.stdout and "channel_not_found" in status.stdout
+    typo = bridge(env, "retry", "notify:stale:42:y", "notify:stale:42:x")  # one mistyped: named, the other queued
+    assert typo.returncode == 1 and "1 actions queued again" in typo.stdout
+    assert "not dead letters: notify:stale:42:y" in typo.stderr
+    assert store.actions.counts() == {"pending": 1}
+    store.actions.failed("notify:stale:42:x", error="slack: channel_not_found", retry_at=None)
     retried = bridge(env, "retry")
     assert retried.returncode == 0 and "1 actions queued again" in retried.stdout
     assert store.actions.counts() == {"pending": 1}
