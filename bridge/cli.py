@@ -225,6 +225,8 @@ def sync_once(
     finally:
         daemon.store.close()
     out.print(f"sync done: {done} events and actions processed")
+    if daemon.poll_errors:  # what it could read was processed; what it could not is an error for the caller (cron)
+        _fail("; ".join(f"{source} poll failed: {error}" for source, error in daemon.poll_errors.items()), code=1)
 
 
 @app.command()

@@ -112,6 +112,7 @@ class Daemon:
         ]
         self.dry_run = dry_run
         self._preview_cursor: str | None = None
+        self.poll_errors: dict[str, str] = {}  # the last poll's failures, by service: `sync once` reports them
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._started = False
         self.http = self._http_server()
@@ -176,6 +177,7 @@ class Daemon:
         """Both pollers (on the leader only); returns how many new events they stored."""
         if not self.leadership.is_leader():
             return 0
+        self.poll_errors = {}
         return self._poll("zendesk", self.poller.poll_once) + self._poll("jira", self.jira_poller.poll_once)
 
     def _preview_tick(self) -> None:
@@ -190,6 +192,7 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
             self.metrics.polls.labels(source=source, outcome="error").inc()
             log.warning("%s poll failed: %s", source, exc)
+            self.poll_errors[source] = str(exc)
             return 0
         self.metrics.polls.labels(source=source, outcome="ok").inc()
         if new:

@@ -164,3 +164,11 @@ def test_stored_text_with_square_brackets_is_shown_as_written(setup) -> None:
     result = bridge(env, "status")
     assert result.returncode == 0, result.stderr
     assert "[/oops] at [bold]x" in result.stdout
+
+
+def test_sync_once_exits_1_when_a_poll_fails(setup) -> None:
+    _, env = setup
+    result = bridge(env | {"BRIDGE_ZENDESK_TOKEN": "refused-token"}, "sync", "once")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "sync done" in result.stdout and "zendesk poll failed" in result.stderr and "jira poll failed" not in result.stderr
+    assert "refused-token" not in result.stdout + result.stderr
