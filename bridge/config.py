@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -116,14 +119,29 @@ class SettingsError(Exception):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line per bad `BRIDGE_*` variable."""
+    lines = _misspelt(os.environ)
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
         for error in exc.errors():
             name = "BRIDGE_" + "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else "settings"
             lines.append(f"{name}: {error['msg']}")
-        raise SettingsError("; ".join(lines)) from None
+    if lines:
+        raise SettingsError("; ".join(lines))
+    return settings
+
+
+def _misspelt(environment: Mapping[str, str]) -> list[str]:
+    """`BRIDGE_*` variables that are no setting but nearly one: a typo would leave the default in
+    force unnoticed. (One like no setting at all may belong to something else: left alone.)"""
+    known = ["BRIDGE_" + name.upper() for name in Settings.model_fields]
+    lines = []
+    for name in sorted(environment):
+        if name.startswith("BRIDGE_") and name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+            if close:
+                lines.append(f"{name}: no such setting; did you mean {close[0]}?")
+    return lines
 
 
 def require(settings: Settings, *names: str) -> None:

@@ -138,13 +138,16 @@ SECRET = "TOPSECRET-4711"
         ({"BRIDGE_JIRA_URL": f"http://user:{SECRET}@127.0.0.1:99999"}, ("status",), "BRIDGE_JIRA_URL: Value error, is not a URL"),
         ({"BRIDGE_ZENDESK_URL": f"https://user:{SECRET}@acme.zendesk.com"}, ("status",),
          "BRIDGE_ZENDESK_URL: Value error, must not hold a user or password"),
+        # a setting's name mistyped would leave its default in force unnoticed
+        ({"BRIDGE_POLL_INTERVL_SECONDS": "5"}, ("status",),
+         "BRIDGE_POLL_INTERVL_SECONDS: no such setting; did you mean BRIDGE_POLL_INTERVAL_SECONDS?"),
         ({"BRIDGE_ZENDESK_URL": "http://127.0.0.1:9", "BRIDGE_ZENDESK_EMAIL": "a@b.example", "BRIDGE_ZENDESK_TOKEN": SECRET,
           "BRIDGE_JIRA_URL": "http://127.0.0.1:9", "BRIDGE_JIRA_EMAIL": "a@b.example", "BRIDGE_JIRA_TOKEN": SECRET,
           "BRIDGE_SLACK_TOKEN": SECRET, "BRIDGE_SLACK_MANAGER_CHANNEL": "C1", "BRIDGE_API_TIMEOUT_SECONDS": "2"},
          ("backfill", "--since", "2026-11-01", "--dry-run"), "error: RetriableError: zendesk: unreachable"),
     ],
     ids=["garbage-store", "postgres-password", "no-directory", "inf", "lease-too-long", "url-password",
-         "url-user", "zendesk-unreachable"],
+         "url-user", "misspelt", "zendesk-unreachable"],
 )
 def test_what_a_command_cannot_do_is_one_line_without_a_secret(tmp_path: Path, changes, args, said) -> None:
     (tmp_path / "garbage.db").write_bytes(b"not a database at all")
@@ -172,3 +175,8 @@ def test_sync_once_exits_1_when_a_poll_fails(setup) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert "sync done" in result.stdout and "zendesk poll failed" in result.stderr and "jira poll failed" not in result.stderr
     assert "refused-token" not in result.stdout + result.stderr
+
+
+def test_a_bridge_variable_like_no_setting_is_left_alone(tmp_path: Path) -> None:
+    result = bridge(base_env(tmp_path) | {"BRIDGE_SOMETHING_ELSE": "1"}, "status")
+    assert result.returncode == 0, result.stderr
