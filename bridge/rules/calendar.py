@@ -168,12 +168,12 @@ class BusinessCalendar:
                 return table
             if max(last, held) - min(first, table.first) <= _MAX_DAYS:
                 first, last = min(first, table.first), max(last, held)
-            # else: decades from what the table holds (a ticket dated far away): a table of
-            # its own, so one odd date does not stop every other ticket being judged
+            # else: decades from what the table holds (a ticket dated far away): the table is
+            # rebuilt around it, so one odd date does not stop every other ticket being judged
         if last - first > _MAX_DAYS:
             raise ValueError(
                 f"calendar {self.name!r}: working time is measured over {_MAX_DAYS // 366} years at most "
-                f"({_day_text(low)} to {_day_text(high)} is further)"
+                f"({from_us(low).date()} to {from_us(high).date()} is further)"
             )
         # Built whole and swapped in one assignment: readers on other threads see old or new.
         self._table = table = self._build(first, last)
@@ -338,7 +338,3 @@ def merge_pauses(pauses: Iterable[tuple[datetime, datetime | None]], *, now_us: 
         else:
             merged.append((start, end))
     return merged
-
-
-def _day_text(micros: int) -> str:
-    return datetime.fromtimestamp(micros / US, tz=timezone.utc).date().isoformat()

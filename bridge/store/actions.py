@@ -96,21 +96,21 @@ class ActionLog:
 
     def revive(self, keys: Iterable[str] | None = None) -> int:
         """Put dead actions back in the queue (all of them when `keys` is None)."""
-        condition = actions.c.status == "dead"
-        if keys is not None:
-            condition = and_(condition, actions.c.key.in_(list(keys)))
+        dead = actions.c.status == "dead"
+        conditions = [dead] if keys is None else [and_(dead, actions.c.key.in_(chunk)) for chunk in _chunks(keys)]
         with self._engine.begin() as conn:
-            return conn.execute(
-                update(actions).where(condition).values(status="pending", attempts=1, not_before=None)  # 1: the remote side may have changed
-            ).rowcount
+            return sum(
+                conn.execute(
+                    update(actions).where(condition).values(status="pending", attempts=1, not_before=None)  # 1: the remote side may have changed
+                ).rowcount
+                for condition in conditions
+            )
 
     def dead_among(self, keys: Iterable[str]) -> set[str]:
         """Which of `keys` are dead letters."""
-        wanted = list(dict.fromkeys(keys))
         found: set[str] = set()
         with self._engine.connect() as conn:
-            for start in range(0, len(wanted), 1000):  # (PostgreSQL takes at most 65,535 parameters)
-                chunk = wanted[start:start + 1000]
+            for chunk in _chunks(keys):
                 query = select(actions.c.key).where(actions.c.status == "dead", actions.c.key.in_(chunk))
                 found.update(conn.execute(query).scalars())
         return found
@@ -151,3 +151,9 @@ def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-u
 
 def _summary(result: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(result.items()))
+
+
+def _chunks(keys: Iterable[str], size: int = 1000) -> list[list[str]]:
+    """The keys, once each, a thousand at a time (PostgreSQL takes at most 65,535 parameters)."""
+    wanted = list(dict.fromkeys(keys))
+    return [wanted[start:start + size] for start in range(0, len(wanted), size)]
