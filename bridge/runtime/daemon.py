@@ -19,10 +19,11 @@ from bridge.runtime.app import create_app
 from bridge.runtime.http import HttpServer
 from bridge.runtime.leader import Leadership
 from bridge.runtime.metrics import Metrics
+from bridge.runtime.outage import FailureLog
 from bridge.runtime.rules_watch import RulesHolder
 from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
-from bridge.store import Store, open_store
+from bridge.store import Store, open_store, store_problem, store_unavailable
 from bridge.sync.execute import Connectors, Executor
 from bridge.sync.poll import SECOND_CLOSED, ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
@@ -113,6 +114,9 @@ class Daemon:
         self.dry_run = dry_run
         self._preview_cursor: str | None = None
         self.poll_errors: dict[str, str] = {}  # the last poll's failures, by service: `sync once` reports them
+        self._sweep_failures = FailureLog(log, "sweep")
+        self._reload_failures = FailureLog(log, "judging open tickets by the reloaded rules")
+        self._judge_all_again = False  # new rules came, and open tickets are not yet due for them
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._started = False
         self.http = self._http_server()
@@ -191,8 +195,9 @@ class Daemon:
             new = poll_once()
         except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
             self.metrics.polls.labels(source=source, outcome="error").inc()
-            log.warning("%s poll failed: %s", source, exc)
-            self.poll_errors[source] = str(exc)
+            problem = f"store unavailable ({store_problem(exc)})" if store_unavailable(exc) else str(exc)
+            log.warning("%s poll failed: %s", source, problem)
+            self.poll_errors[source] = problem
             return 0
         self.metrics.polls.labels(source=source, outcome="ok").inc()
         if new:
@@ -210,9 +215,10 @@ class Daemon:
                 store=self.store, rules=rules, now=now, default_project=self.settings.jira_project, clock=self.clock,
             )
             planned += catch_up_summary(store=self.store, rules=rules, now=now)
-        except Exception:  # noqa: BLE001 — the next tick tries again
-            log.exception("sweep failed")
+        except Exception as error:  # noqa: BLE001 — the next tick tries again
+            self._sweep_failures.failed(error)
             return 0
+        self._sweep_failures.succeeded()
         if planned:
             self.wake()
         return planned
@@ -225,9 +231,17 @@ class Daemon:
 
     def reload_rules(self) -> bool:
         """Take up a changed rules.yaml; new rules may judge any open ticket otherwise, so all are due."""
-        if not self.rules.reload_if_changed():
+        if self.rules.reload_if_changed():
+            self._judge_all_again = True
+        if not self._judge_all_again:
             return False
-        self.store.snapshots.make_all_due(at=self.decision_clock())
+        try:
+            self.store.snapshots.make_all_due(at=self.decision_clock())
+        except Exception as error:  # noqa: BLE001 — the new rules are in force; the next tick tries again
+            self._reload_failures.failed(error)
+            return False
+        self._reload_failures.succeeded()
+        self._judge_all_again = False
         return True
 
     def wake(self) -> None:

@@ -23,11 +23,14 @@ from bridge.connectors.signatures import SignatureError, verify_jira, verify_zen
 from bridge.connectors.zendesk_json import OWN_CHANGE
 from bridge.model import Event
 from bridge.runtime.metrics import Metrics
-from bridge.store import Store
+from bridge.runtime.outage import FailureLog
+from bridge.store import Store, store_unavailable
 from bridge.sync.own_update import OWN_REPORT_WAIT
 from bridge.sync.poll import SECOND_CLOSED
 
 log = logging.getLogger(__name__)
+
+STORE_RETRY_AFTER = 10  # seconds a sender is asked to wait while the store is unavailable
 
 # What a signed but odd body can raise in the parsers (a date that is no date, a list where
 # an object belongs, an absurd timestamp): the sender gets a 400 and nothing is stored.
@@ -69,6 +72,7 @@ def webhook_router(
     """`own_zendesk_user` gives the bridge's own Zendesk user id once known (no I/O): its own
     changes are recognised on arrival (see zendesk_json.event_from_webhook)."""
     router = APIRouter()
+    outage = FailureLog(log, "webhooks")  # on the event loop only: no lock needed
 
     async def receive(source: str, request: Request, parse: Callable[[bytes, Request], Event]) -> JSONResponse:
         try:
@@ -89,9 +93,22 @@ def webhook_router(
         # time ahead of the bridge's clock waits no longer than one just made.
         wait = OWN_REPORT_WAIT if event.kind == OWN_CHANGE else SECOND_CLOSED
         settle = min(event.occurred_at, now) + wait if source == "zendesk" else None
-        new = await run_in_threadpool(
-            store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
-        )
+        try:
+            new = await run_in_threadpool(
+                store.inbox.add, [event], now=now, not_before=settle if settle and settle > now else None
+            )
+        except Exception as error:
+            if not store_unavailable(error):
+                raise
+            # A sender that retries waits Retry-After; the poll finds the change whether or not
+            # it does, so refusing it now loses nothing.
+            metrics.webhooks.labels(source=source, outcome="503").inc()
+            outage.failed(error)
+            return JSONResponse(
+                {"error": "the bridge's store is unavailable; send it again later"},
+                status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)},
+            )
+        outage.succeeded()
         metrics.webhooks.labels(source=source, outcome="200").inc()
         if new:
             metrics.events_new.labels(source=source).inc()

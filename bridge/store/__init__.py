@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from bridge.model import Action, Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import move_cursor, read_cursor
-from bridge.store.db import make_engine, utc
+from bridge.store.db import make_engine, store_problem, store_unavailable, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
@@ -20,7 +20,7 @@ from bridge.store.tables import actions, events, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
-__all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store"]
+__all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store", "store_problem", "store_unavailable"]
 
 
 class Store:

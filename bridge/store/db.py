@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Engine, Table, create_engine, event, inspect, select, text, update
+from sqlalchemy import exc as sql_errors
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -33,6 +34,21 @@ def make_engine(url: str) -> Engine:
     metadata.create_all(engine)
     _add_next_check(engine)
     return engine
+
+
+def store_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached or is not answering now (a restart, the network, every
+    pooled connection busy, SQLite's lock): waiting and trying again is the remedy, not a fix."""
+    if isinstance(error, sql_errors.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (sql_errors.OperationalError, sql_errors.InterfaceError, sql_errors.TimeoutError))
+
+
+def store_problem(error: BaseException) -> str:
+    """One line for the log: the driver's own first line, without the statement and its values."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0] if lines else ''}".rstrip(": ")
 
 
 def _add_next_check(engine: Engine) -> None:

@@ -18,7 +18,7 @@ from bridge.connectors.jira import JiraConnector, render_description, ticket_lab
 from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
-from bridge.store import Store, StoredAction
+from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
@@ -96,6 +96,8 @@ class Executor:
         except PermanentError as exc:
             self._fail(stored, str(exc), None, now)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
+            if store_unavailable(exc):
+                raise  # not the action's fault: its lease runs out and it is tried again, uncounted
             log.exception("action %s failed unexpectedly", action.key)
             self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
         else:

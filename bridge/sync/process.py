@@ -14,7 +14,7 @@ from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
-from bridge.store import Conflict, Store, StoredEvent
+from bridge.store import Conflict, Store, StoredEvent, store_unavailable
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
@@ -80,6 +80,8 @@ class Processor:
             log.warning("event %s dropped: %s", stored.event.event_id, exc)
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
+            if store_unavailable(exc):
+                raise  # not the event's fault: its lease runs out and it is taken again, uncounted
             if not isinstance(exc, RetriableError):
                 log.exception("event %s failed", stored.event.event_id)
             give_up = stored.attempts + 1 >= self._max_attempts

@@ -1,0 +1,60 @@
+"""Saying once that something keeps failing, and once that it recovered.
+
+A worker retries every few seconds, the scheduler every tick: through a database restart
+each retry would otherwise log the same failure again, and the one line that matters (when
+it began, when it ended) would drown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from bridge.store import store_problem, store_unavailable
+
+
+class FailureLog:
+    """The failures of one repeating task (a worker, the sweep …), told to `log`.
+
+    A store outage is one warning line when it begins and one when it ends. Any other failure
+    is logged with its traceback the first time; while the same failure repeats, a line after
+    2, 4, 8 … repeats says it still does."""
+
+    def __init__(self, log: logging.Logger, task: str) -> None:
+        self._log = log
+        self._task = task
+        self._last: str | None = None  # the failure being repeated, None while all goes well
+        self._outage = False  # that failure is the store's
+        self._repeats = 0
+        self._since = 0.0
+
+    @property
+    def failures(self) -> int:
+        """How many times in a row the task has failed."""
+        return self._repeats
+
+    def failed(self, error: BaseException) -> None:
+        outage = store_unavailable(error)
+        what = f"store unavailable ({store_problem(error)})" if outage else f"{type(error).__name__}: {error}"
+        if what != self._last and not (outage and self._outage):
+            if self._last is None:
+                self._since = time.monotonic()
+            if outage:
+                self._log.warning("%s: %s; trying again until it answers", self._task, what)
+            else:
+                self._log.error("%s failed", self._task, exc_info=error)
+            self._last, self._outage, self._repeats = what, outage, 1
+            return
+        self._repeats += 1
+        if not outage and self._repeats & (self._repeats - 1) == 0:  # 2, 4, 8 …
+            self._log.warning("%s still failing (%d times in a row): %s", self._task, self._repeats, what)
+
+    def succeeded(self) -> None:
+        if self._last is None:
+            return
+        took = time.monotonic() - self._since
+        if self._outage:
+            self._log.warning("%s: store available again after %.0f s", self._task, took)
+        else:
+            self._log.warning("%s works again after %d failures in %.0f s", self._task, self._repeats, took)
+        self._last, self._outage, self._repeats = None, False, 0
