@@ -100,6 +100,10 @@ class _TooBig(Exception):
         self.position = position
 
 
+class _SelfReference(_TooBig):
+    """An alias used inside its own anchor (`&a [x, *a]`): a value without end."""
+
+
 def _build(
     node: yaml.Node,
     loader: yaml.SafeLoader,
@@ -107,13 +111,20 @@ def _build(
     marks: Marks,
     problems: list[tuple[Loc, str, bool]],
     budget: list[int],
+    inside: frozenset[int] = frozenset(),
 ) -> Any:
+    """`inside`: the collections (by identity) this one is part of; an alias may repeat a node
+    anywhere but within itself."""
     marks.values[loc] = _position(node)
     budget[0] -= 1
     if budget[0] < 0:
         raise _TooBig(_position(node))
+    if id(node) in inside:
+        raise _SelfReference(_position(node))
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        inside |= {id(node)}
     if isinstance(node, yaml.MappingNode):
-        result = _merged(node, loader, loc, marks, problems, budget)  # keys written here override these
+        result = _merged(node, loader, loc, marks, problems, budget, inside)  # keys written here override these
         marks.values[loc] = _position(node)
         written: dict[str, Any] = {}  # folded key -> the key as first written here
         for key_node, value_node in node.value:
@@ -124,6 +135,8 @@ def _build(
                 problems.append(((*loc, "?"), "a key must be plain text, not a list or mapping", True))
                 continue
             key = _scalar(key_node, loader, (*loc, key_node.value), problems, marks, on_key=True)
+            if isinstance(key, bool):  # `on:`, `yes:`, `true:` name something: YAML 1.1 reads them as booleans
+                key = key_node.value
             folded = _folded(key, number=loc == ("tiers",))
             if folded in written:
                 first = written[folded]
@@ -134,10 +147,12 @@ def _build(
             else:
                 written[folded] = key
             marks.keys[(*loc, key)] = _position(key_node)
-            result[key] = _build(value_node, loader, (*loc, key), marks, problems, budget)
+            result[key] = _build(value_node, loader, (*loc, key), marks, problems, budget, inside)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(item, loader, (*loc, index), marks, problems, budget) for index, item in enumerate(node.value)]
+        return [
+            _build(item, loader, (*loc, index), marks, problems, budget, inside) for index, item in enumerate(node.value)
+        ]
     return _scalar(node, loader, loc, problems, marks)
 
 
@@ -151,6 +166,7 @@ def _merged(
     marks: Marks,
     problems: list[tuple[Loc, str, bool]],
     budget: list[int],
+    inside: frozenset[int],
 ) -> dict[Any, Any]:
     """What the mapping's `<<:` keys bring in: a mapping, or a list of them where the earlier
     wins (YAML's merge). Problems inside a merged mapping point at where it is written."""
@@ -163,7 +179,7 @@ def _merged(
         if not isinstance(source, yaml.MappingNode):
             problems.append((loc, "<< merges a mapping (e.g. *base) or a list of them", False))
             continue
-        result.update(_build(source, loader, loc, marks, problems, budget))
+        result.update(_build(source, loader, loc, marks, problems, budget, inside))
     return result
 
 
@@ -249,6 +265,9 @@ def _load(name: str) -> Rules:
         raise RulesError([Problem(name, line, col, message)]) from None
     except yaml.YAMLError as error:
         raise RulesError([Problem(name, 1, 1, f"YAML error: {error}")]) from None
+    except _SelfReference as error:
+        message = "this anchor's value uses an alias to itself (&name … *name inside it): it would never end"
+        raise RulesError([Problem(name, *error.position, message)]) from None
     except _TooBig as error:
         message = f"the file expands to more than {MAX_VALUES:,} values (YAML aliases inside aliases?)"
         raise RulesError([Problem(name, *error.position, message)]) from None

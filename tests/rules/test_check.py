@@ -247,6 +247,24 @@ def test_aliases_that_expand_without_end_are_refused_at_once(write_rules) -> Non
     assert message == "the file expands to more than 200,000 values (YAML aliases inside aliases?)"
 
 
+@pytest.mark.parametrize("alias", ["tags: &loop [tier1, *loop]", "base: &loop {<<: *loop}"])
+def test_an_alias_used_inside_its_own_anchor_is_pointed_at(write_rules, alias: str) -> None:
+    """It expands without end: a traceback-free 'nested too deeply' with no place was all it got."""
+    text = BASE + f"extra:\n  {alias}\n"
+    line, col, message = only_problem(write_rules, text)
+    assert message == "this anchor's value uses an alias to itself (&name … *name inside it): it would never end"
+    assert (line, col) == position(text, "&loop")
+
+
+@pytest.mark.parametrize("word", ["true", "yes", "on"])
+def test_a_key_yaml_reads_as_a_boolean_is_taken_as_written(write_rules, word: str) -> None:
+    """`true:` under tiers was read as tier 1 (True == 1) and `on:` as an unknown key 'True'."""
+    text = replaced("  1: {name: Help desk, group: Desk}", f"  {word}: {{name: Help desk, group: Desk}}")
+    line, col, message = only_problem(write_rules, text)
+    assert (line, col) == (position(text, f"  {word}:")[0], 3)
+    assert message == f"key '{word}' in tiers: should be a valid integer, unable to parse string as an integer"
+
+
 def test_keys_written_over_a_merged_mapping_are_not_duplicates(write_rules) -> None:
     """`<<: *t1` then `name: ...`: overriding what was merged is what merge keys are for."""
     text = replaced("  2: {name: Support, group: Support, tags: [tier2]}", "  2: {<<: *t1, name: Support, group: Support, tags: [tier2]}")
