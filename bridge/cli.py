@@ -172,16 +172,19 @@ def sandbox(
     slack_port: int = typer.Option(8703, help="Slack emulator port (0: any free port)."),
     state_file: Optional[Path] = typer.Option(None, help="Load state from this JSON file and save it on exit."),
 ) -> None:
-    """Only the emulators of Zendesk, Jira and Slack, on loopback."""
+    """Only the emulators of Zendesk, Jira and Slack, on loopback; Ctrl-C or SIGTERM stops them
+    (saving the state file first)."""
+    import signal
     import threading
 
     box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port, state_file=state_file)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a process manager stops with SIGTERM: save then too
+        signal.signal(sig, lambda *_: stop.set())
     print(json.dumps(box.info()), flush=True)
     err.print("sandbox running; Ctrl-C to stop", highlight=False)
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        stop.wait()
     finally:
         if state_file is not None:
             box.save()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import subprocess
 import sys
 import time
@@ -61,7 +63,7 @@ def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> No
                                 rules=daytime_rules(tmp_path), http_port=0)
     daemon = Daemon(settings, rules=RulesHolder(settings.rules))  # not started: `sync once` is all that runs
     try:
-        [ticket] = open_tickets(running, 1)
+        open_tickets(running, 1)
         daemon.sync_once()
         assert jira_labels(running) == [f"zendesk-{ticket}"]
     finally:
@@ -111,7 +113,7 @@ def test_the_daemon_in_dry_run_logs_what_it_would_do_and_changes_nothing(tmp_pat
 
     running = start_daemon(tmp_path, "--dry-run")
     try:
-        [ticket] = open_tickets(running, 1)
+        open_tickets(running, 1)
         eventually(lambda: f"would create_issue for ticket {ticket}" in running.log.read_text(), what="the dry-run log")
         assert jira_labels(running) == []
         assert running.slack().conversations_history(channel=running.info["slack"]["manager_channel"])["messages"] == []
@@ -180,3 +182,23 @@ def test_sync_once_exits_1_when_a_poll_fails(setup) -> None:
 def test_a_bridge_variable_like_no_setting_is_left_alone(tmp_path: Path) -> None:
     result = bridge(base_env(tmp_path) | {"BRIDGE_SOMETHING_ELSE": "1"}, "status")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_sandbox_stopped_with_sigterm_saves_its_state(tmp_path: Path) -> None:
+    """A process manager (docker stop, systemd) stops with SIGTERM; the state file was lost then."""
+    state = tmp_path / "state.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0",
+         "--state-file", str(state)],
+        cwd=ROOT, env=base_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert process.stdout is not None
+        running = Running(process=process, info=json.loads(process.stdout.readline()), env={}, log=tmp_path / "x")
+        open_tickets(running, 1)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    finally:
+        process.kill()
+    saved = json.loads(state.read_text())
+    assert "Outage report 0" in json.dumps(saved)
