@@ -69,7 +69,8 @@ def _configure_logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    for line in message.splitlines() or [""]:  # several problems: each on a line of its own
+        err.print(f"[red]error:[/red] {escape(line)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 

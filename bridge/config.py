@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     def _calls_fit_in_a_lease(self) -> "Settings":
         if self.api_timeout_seconds * 3 >= self.lease_seconds:
             raise ValueError(
-                f"lease_seconds ({self.lease_seconds:g}) must exceed 3 × api_timeout_seconds ({self.api_timeout_seconds:g})"
+                f"BRIDGE_LEASE_SECONDS ({self.lease_seconds:g}) must exceed 3 × BRIDGE_API_TIMEOUT_SECONDS "
+                f"({self.api_timeout_seconds:g}): an action makes up to three calls, all within its lease"
             )
         return self
 
@@ -124,10 +125,12 @@ def load_settings(**overrides: object) -> Settings:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         for error in exc.errors():
-            name = "BRIDGE_" + "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else "settings"
-            lines.append(f"{name}: {error['msg']}")
+            message = error["msg"].removeprefix("Value error, ")  # pydantic's wording for our own checks
+            if error["loc"]:
+                message = f"BRIDGE_{'_'.join(str(part) for part in error['loc']).upper()}: {message}"
+            lines.append(message)  # (a check of several settings names them itself)
     if lines:
-        raise SettingsError("; ".join(lines))
+        raise SettingsError("\n".join(lines))
     return settings
 
 
