@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from bridge.runtime.metrics import Metrics
-from bridge.store import Store
+from bridge.store import Store, store_unavailable
 
 
 def create_app(
@@ -40,8 +40,18 @@ def create_app(
 
     @app.get("/metrics")
     def metrics_endpoint() -> Response:
-        for status, count in store.actions.counts().items():
-            metrics.actions.labels(status=status).set(count)
+        """The daemon's own counters always; the store's counts while it answers (Prometheus
+        would otherwise lose every figure in an outage, which is when they matter)."""
+        try:
+            counts = store.actions.counts()
+        except Exception as error:  # noqa: BLE001 — only an outage is the store's to report here
+            if not store_unavailable(error):
+                raise
+            metrics.store_up.set(0)
+        else:
+            metrics.store_up.set(1)
+            for status, count in counts.items():
+                metrics.actions.labels(status=status).set(count)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -17,4 +17,7 @@ class Metrics:
         self.actions = Gauge(
             "bridge_actions", "Actions in the store by status", ["status"], registry=self.registry
         )
+        self.store_up = Gauge(
+            "bridge_store_up", "1 if the store answered when these metrics were read, else 0", registry=self.registry
+        )
         self.polls = Counter("bridge_polls_total", "Poll cycles by source and outcome", ["source", "outcome"], registry=self.registry)

@@ -27,6 +27,7 @@ def test_health_readiness_and_metrics(tmp_path: Path) -> None:
     metrics.webhooks.labels(source="zendesk", outcome="401").inc()
     text = client.get("/metrics").text
     assert 'bridge_webhooks_total{outcome="401",source="zendesk"} 1.0' in text
+    assert "bridge_store_up 1.0" in text
 
 
 def test_not_ready_when_the_store_does_not_answer() -> None:
@@ -35,3 +36,5 @@ def test_not_ready_when_the_store_does_not_answer() -> None:
     response = client.get("/readyz")
     assert response.status_code == 503 and response.json()["status"] == "store unavailable"
     assert client.get("/healthz").status_code == 200  # alive, just not ready
+    metrics = client.get("/metrics")  # still scraped: the outage is when its figures matter
+    assert metrics.status_code == 200 and "bridge_store_up 0.0" in metrics.text
