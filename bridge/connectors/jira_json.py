@@ -34,9 +34,9 @@ def comment_from_json(raw: Mapping[str, Any]) -> Comment:
     return Comment(
         id=str(raw.get("id")),
         body=body,
-        # Jira comments are visible to everyone with issue access unless restricted;
-        # "public" here means "meant for the requester", decided by the rules, not Jira.
-        public=raw.get("visibility") is None,
+        # False for a comment Jira restricts: to a role or group (`visibility`), or a Service
+        # Management internal comment (`jsdPublic: false`). Such a comment never leaves Jira.
+        public=raw.get("visibility") is None and raw.get("jsdPublic") is not False,
         author=_person(raw.get("author")),
         created_at=parse_time(raw.get("created")),
         by_bridge=is_signed(body),

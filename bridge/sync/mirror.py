@@ -49,10 +49,11 @@ def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> 
 
 def comments_to_zendesk(issue: Issue, link: Link, *, public_prefix: str | None) -> list[Action]:
     """Developers' comments become internal notes; one starting with `public_prefix` goes to the
-    requester (None: none does)."""
+    requester (None: none does). A comment Jira restricts (to a role or group, or internal in
+    Service Management) stays in Jira: whoever restricted it did not mean it for Zendesk."""
     actions = []
     for comment in issue.comments:
-        if comment.by_bridge or comment.created_at <= link.created_at:
+        if comment.by_bridge or not comment.public or comment.created_at <= link.created_at:
             continue
         body = comment.body.strip()
         public = public_prefix is not None and body.startswith(public_prefix)

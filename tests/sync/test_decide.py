@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.connectors.jira_json import comment_from_json
 from bridge.model import ActionKind, Comment, Issue, Link, Ticket, TicketState
 from bridge.rules import Rules, load_rules
 from bridge.sync.backsync import backsync
@@ -167,6 +168,23 @@ def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules
     private = rules.model_copy(update={"comments": rules.comments.model_copy(update={"public_prefix": None})})
     decision = backsync(issue("To Do", "new", comments), [(link, TicketState(link=link, marks={"jira_status": "To Do"}))], private)
     assert [a.params["public"] for a in decision.actions] == [False, False]
+
+
+def test_a_comment_jira_restricts_never_reaches_the_ticket(rules: Rules) -> None:
+    """Restricted to a role or group, or internal in Service Management: not for Zendesk, and
+    above all never a public reply, whatever its first word."""
+    link = Link(101, "SUP-7", NOW - timedelta(hours=1))
+    raw = [
+        {"id": "20", "body": "[public] Root cause is customer data.", "visibility": {"type": "role", "value": "Developers"}},
+        {"id": "21", "body": "[public] Internal: blame the vendor.", "jsdPublic": False},
+        {"id": "22", "body": "[public] The fix ships tonight.", "jsdPublic": True},
+    ]
+    comments = tuple(
+        comment_from_json(c | {"author": {"displayName": "Dev"}, "created": (NOW - timedelta(minutes=5)).isoformat()})
+        for c in raw
+    )
+    decision = backsync(issue("To Do", "new", comments), [(link, TicketState(link=link, marks={"jira_status": "To Do"}))], rules)
+    assert [(a.params["public"], a.params["note"]) for a in decision.actions] == [(True, "The fix ships tonight.")]
 
 
 def test_a_ticket_tagged_with_an_existing_issue_is_attached_to_it_not_escalated_again(rules: Rules) -> None:
