@@ -45,8 +45,13 @@ def backsync(
         actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix)
         previous = state.marks.get(STATUS_MARK)
         seen_at = state.marks.get(UPDATED_MARK)
-        if previous == issue.status or (seen_at and seen < seen_at):
-            continue  # nothing new, or an older view of the issue arriving late
+        if seen_at and seen < seen_at:
+            continue  # an older view of the issue arriving late
+        if previous == issue.status:
+            if seen_at != seen:  # no move, but a newer view: a late one from before it must not undo it
+                marks[(ticket_id, UPDATED_MARK)] = seen
+                expect[(ticket_id, UPDATED_MARK)] = seen_at
+            continue
         marks[(ticket_id, STATUS_MARK)] = issue.status
         marks[(ticket_id, UPDATED_MARK)] = seen
         expect[(ticket_id, STATUS_MARK)] = previous

@@ -137,12 +137,22 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     assert [a.params.get("public", False) for a in done.actions] == [False, True]  # note, then the reply asking to confirm
     assert done.actions[0].params["status"] == "pending"
 
-    unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks={"jira_status": "Done"}))], rules)
+    same = {"jira_status": "Done", "jira_updated": NOW.isoformat()}
+    unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks=same))], rules)
     assert unchanged.actions == [] and unchanged.marks == {}
 
     late = {"jira_status": "Done", "jira_updated": (NOW + timedelta(minutes=5)).isoformat()}
     older_view = backsync(issue("In Progress"), [(links[0], TicketState(link=links[0], marks=late))], rules)
     assert older_view.actions == [] and older_view.marks == {}  # a late, older event never undoes a newer one
+
+    # Done by mistake at 10:05, back In Progress at 10:10: the poll's view of 10:10 moves nothing,
+    # yet the webhook of 10:05, retried late, must not send the customer "a fix is in place".
+    at = {"jira_status": "In Progress", "jira_updated": (NOW - timedelta(minutes=10)).isoformat()}
+    newer = backsync(replace(issue("In Progress"), updated_at=NOW), [(links[0], TicketState(link=links[0], marks=at))], rules)
+    assert newer.actions == [] and newer.marks == {(101, "jira_updated"): NOW.isoformat()}
+    after = {"jira_status": "In Progress", "jira_updated": NOW.isoformat()}
+    mistake = replace(issue("Done", "done"), updated_at=NOW - timedelta(minutes=5))
+    assert backsync(mistake, [(links[0], TicketState(link=links[0], marks=after))], rules).actions == []
 
     # A ticket deleted in Zendesk since: nothing is written to it (Zendesk would answer 404).
     gone = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules,
