@@ -14,6 +14,7 @@ from bridge.sync.notify import notice
 
 STATUS_MARK = "jira_status"
 SET_MARK = "zendesk_status_set"  # the Zendesk status the bridge itself set last
+CLOSED = "closed"  # Zendesk's final status: the ticket can no longer be changed (a follow-up can)
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 
 
@@ -32,15 +33,17 @@ def backsync(
     status an agent set since the bridge last set one, the decision says so in a note
     (`ticket_statuses`: the tickets' current Zendesk statuses, as last seen).
     """
-    # A ticket deleted in Zendesk can take no note or status, nor count towards a system-wide issue.
+    # A ticket deleted in Zendesk can take no note or status, nor count towards a system-wide issue;
+    # a closed one counts, but Zendesk refuses any change to it.
     linked = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) != DELETED_STATUS]
+    writable = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) != CLOSED]
     actions: list[Action] = []
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
     expect: dict[tuple[int, str], str | None] = {}
     mapping = rules.status_for_jira(issue.status)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
-    for link, state in linked:
+    for link, state in writable:
         ticket_id = link.ticket_id
         actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix)
         previous = state.marks.get(STATUS_MARK)

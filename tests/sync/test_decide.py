@@ -158,6 +158,10 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     gone = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules,
                     ticket_statuses={101: "deleted", 102: "open"})
     assert [a.ticket_id for a in gone.actions] == [102] and {t for t, _ in gone.marks} == {102}
+    # A closed one neither: Zendesk refuses every change to it, and each would end a dead letter.
+    closed = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules,
+                      ticket_statuses={101: "closed", 102: "open"})
+    assert [a.ticket_id for a in closed.actions] == [102] and {t for t, _ in closed.marks} == {102}
 
 
 def test_developer_comments_come_back_internal_unless_marked_public(rules: Rules) -> None:
