@@ -222,12 +222,13 @@ class ZendeskConnector:
         note: str | None = None,
         public: bool = False,
         add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
         status: str | None = None,
         action_key: str = "",
         unchanged_since: datetime | None = None,
     ) -> Updated:
-        """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added
-        (never replaced), a status.
+        """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added and
+        removed (never replaced), a status.
 
         With `unchanged_since`, Zendesk's safe update refuses the write (ConflictError, 409)
         if the ticket changed after that moment, so the caller knows the result is the
@@ -236,6 +237,8 @@ class ZendeskConnector:
         tags = sorted(set(add_tags))
         if tags:
             fields["additional_tags"] = tags  # adds without clobbering tags an agent set meanwhile
+        if dropped := sorted(set(remove_tags) - set(tags)):
+            fields["remove_tags"] = dropped
         if status:
             fields["status"] = status
         if note:

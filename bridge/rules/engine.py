@@ -103,6 +103,7 @@ class Engine:
     quiet_except: frozenset[str]  # kinds that go out in quiet hours too
     catch_up_us: int | None  # notifications.catch_up; None: every alert gets its own notice
     escalation_fields: Mapping[str, Any]  # escalation.fields, read-only: every escalation shares it
+    other_stage_tags: Mapping[str, tuple[str, ...]]  # a stage's tag -> every other stage's tag
     new_evaluation: Callable[..., Evaluation]  # positional, in field order (see fast_constructor)
     new_alert: Callable[..., SlaAlert]
     new_escalation: Callable[..., Escalation]
@@ -230,6 +231,7 @@ def compile_rules(rules: Rules) -> Engine:
         quiet_except=frozenset(quiet.except_) if quiet is not None else frozenset(),
         catch_up_us=_wall_clock_us(rules.notifications.catch_up),
         escalation_fields=MappingProxyType(dict(rules.escalation.fields)),
+        other_stage_tags=_other_stage_tags(rules),
         new_evaluation=fast_constructor(Evaluation),
         new_alert=fast_constructor(SlaAlert),
         new_escalation=fast_constructor(Escalation),
@@ -327,6 +329,15 @@ class _Probe:
     type: str
     priority: str
     tier: int
+
+
+def _other_stage_tags(rules: Rules) -> Mapping[str, tuple[str, ...]]:
+    """For each stage the rules name (its tag, `stage_` + tag form), the tags of all the others."""
+    stages = {*rules.stages, *(entry.stage for entry in rules.jira_status_map.values())}
+    if rules.escalation.stage_after:
+        stages.add(rules.escalation.stage_after)
+    tags = {"stage_" + tag_form(stage) for stage in stages}
+    return MappingProxyType({tag: tuple(sorted(tags - {tag})) for tag in tags})
 
 
 def engine_of(rules: Rules) -> Engine:

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
-from bridge.sync.escalate import stage_tag
+from bridge.sync.escalate import other_stage_tags, stage_tag
 from bridge.sync.mirror import comments_to_zendesk
 from bridge.sync.notify import notice
 
@@ -66,7 +66,7 @@ def backsync(
             conflict = _conflict(issue, mapping, set_before=state.marks.get(SET_MARK), now=ticket_statuses.get(ticket_id))
             if conflict:
                 notes.append((ticket_id, conflict))
-        actions += _status_actions(issue, mapping, ticket_id, key_suffix=f"{ticket_id}:{issue.key}:{step}:{seen}")
+        actions += _status_actions(issue, mapping, rules, ticket_id, key_suffix=f"{ticket_id}:{issue.key}:{step}:{seen}")
     if len(linked) >= rules.notifications.system_wide_threshold and rules.notifications.should_send(
         "system_wide", now=issue.updated_at
     ):
@@ -86,7 +86,9 @@ def _conflict(issue: Issue, mapping: StatusMapping, *, set_before: str | None, n
     return None
 
 
-def _status_actions(issue: Issue, mapping: StatusMapping, ticket_id: int, *, key_suffix: str) -> list[Action]:
+def _status_actions(
+    issue: Issue, mapping: StatusMapping, rules: Rules, ticket_id: int, *, key_suffix: str
+) -> list[Action]:
     """The ticket told of the move (stage, status, tag), and the requester too where the rules say."""
     actions = [
         Action(
@@ -98,6 +100,7 @@ def _status_actions(issue: Issue, mapping: StatusMapping, ticket_id: int, *, key
                 "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
                 "status": mapping.zendesk_status,
                 "add_tags": [stage_tag(mapping.stage)],
+                "remove_tags": other_stage_tags(rules, mapping.stage),
             },
         )
     ]

@@ -125,8 +125,7 @@ def _escalation(
         escalation = rules.escalation
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         return attach_actions(
-            ticket, tagged_key, status_after=escalation.zendesk_status_after if open_ticket else None,
-            stage_after=escalation.stage_after,
+            ticket, tagged_key, rules, status_after=escalation.zendesk_status_after if open_ticket else None
         )
     if evaluation.escalate is not None and state.link is None and open_ticket and not issue_planned:
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bridge.model import Action, ActionKind, Ticket
-from bridge.rules.engine import tag_form
+from bridge.rules.engine import engine_of, tag_form
 from bridge.rules.result import TARGETS
 from bridge.sync.notify import new_action, notice
 from bridge.timetext import iso_minutes, iso_minutes_us
@@ -85,6 +85,19 @@ def stage_tag(stage: str) -> str:
     return "stage_" + tag_form(stage)
 
 
+def other_stage_tags(rules: Rules, stage: str) -> list[str]:
+    """The tags of every stage the rules name but `stage`: a ticket is at one stage at a time,
+    and views and rules that test a stage tag would misfire on two."""
+    return list(engine_of(rules).other_stage_tags[stage_tag(stage)])
+
+
+def _at_stage(tags: list[str], rules: Rules, stage: str | None) -> dict[str, list[str]]:
+    """Tag changes adding `tags`, and putting the ticket at `stage` (None: leaving its stage be)."""
+    if stage is None:
+        return {"add_tags": tags}
+    return {"add_tags": [*tags, stage_tag(stage)], "remove_tags": other_stage_tags(rules, stage)}
+
+
 def _thread(comments) -> str:  # type: ignore[no-untyped-def]
     return "\n\n".join(f"--- {c.author} at {_when(c.created_at)}\n{c.body.strip()}" for c in comments)
 
@@ -99,7 +112,6 @@ def escalation_actions(
 ) -> list[Action]:
     """Create the issue; then, once it exists, link back, tell the agents, tell the manager."""
     create_key = escalation_key(ticket.id)
-    after_tags = [ESCALATED_TAG, "{issue_tag}"] + ([stage_tag(escalation.stage_after)] if escalation.stage_after else [])
     return [
         _create_issue(ticket, evaluation, escalation, key=create_key, default_project=default_project),
         new_action(
@@ -117,7 +129,7 @@ def escalation_actions(
             issue_key=None,
             params={
                 "note": "Escalated to development as {issue_key}: {issue_url}\nReason: " + escalation.reason,
-                "add_tags": after_tags,
+                **_at_stage([ESCALATED_TAG, "{issue_tag}"], rules, escalation.stage_after),
                 "status": escalation.zendesk_status_after,
             },
             after=create_key,
@@ -170,7 +182,7 @@ def escalation_notice(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, r
     )
 
 
-def attach_actions(ticket: Ticket, issue_key: str, *, status_after: str | None, stage_after: str | None) -> list[Action]:
+def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after: str | None) -> list[Action]:
     """An agent pointed the ticket at an existing issue (tag `jira_<key>`): many tickets, one issue.
 
     The issue lists the ticket (label, remote link, a comment); the ticket gets the same
@@ -206,7 +218,7 @@ def attach_actions(ticket: Ticket, issue_key: str, *, status_after: str | None, 
             issue_key=issue_key,
             params={
                 "note": "Linked to development issue {issue_key}: {issue_url}. Updates on it will appear here.",
-                "add_tags": [ESCALATED_TAG] + ([stage_tag(stage_after)] if stage_after else []),
+                **_at_stage([ESCALATED_TAG], rules, rules.escalation.stage_after),
                 "status": status_after,
             },
             after=link_key,

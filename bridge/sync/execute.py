@@ -174,6 +174,7 @@ class Executor:
                 note=note,
                 public=bool(p.get("public", False)),
                 add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
+                remove_tags=p.get("remove_tags", ()),
                 status=p.get("status"),
                 action_key=action.key,
                 unchanged_since=unchanged_since,

@@ -56,6 +56,8 @@ def test_jira_status_changes_walk_the_ticket_through_its_lifecycle(bridge: Bridg
 
     status, tags = ticket_view(bridge, ticket_id)
     assert status == "pending" and "stage_client_sign_off" in tags
+    # at one stage at a time: Zendesk views and rules that test a stage tag see only this one
+    assert [tag for tag in tags if tag.startswith("stage_")] == ["stage_client_sign_off"]
     public = [body for is_public, body in zendesk_comments(bridge, ticket_id) if is_public]
     assert sum("confirm" in body.lower() for body in public) == 1  # asked once to confirm the fix
 

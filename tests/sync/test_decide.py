@@ -132,6 +132,10 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     moved = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
     assert [(a.ticket_id, a.params["status"]) for a in moved.actions] == [(101, "hold"), (102, "hold")]
     assert "Raised with Development" in moved.actions[0].params["note"]
+    assert moved.actions[0].params["remove_tags"] == [
+        "stage_awaiting_client_info", "stage_client_sign_off", "stage_closed_resolved", "stage_fix_in_place_awaiting_release",
+        "stage_in_progress", "stage_open_issue", "stage_under_investigation",
+    ]
 
     done = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules)
     assert [a.params.get("public", False) for a in done.actions] == [False, True]  # note, then the reply asking to confirm
@@ -226,6 +230,9 @@ def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rul
     assert "Resolution due: 2026-03-05 09:40 UTC" in facts
     assert [line.split(":")[0] for line in facts[-3:]] == ["Response due", "Review due", "Resolution due"]
     assert "stage_raised_with_development" in note.params["add_tags"]
+    # at one stage at a time: an agent's stage tag gives way to the escalation's
+    assert "stage_under_investigation" in note.params["remove_tags"]
+    assert "stage_raised_with_development" not in note.params["remove_tags"]
 
 
 def test_many_tickets_on_one_issue_tell_the_manager_of_a_possible_system_wide_issue_once(rules: Rules) -> None:
