@@ -343,12 +343,14 @@ def _escalation(rules: Rules, names: Names) -> Iterator[Found]:
 
 def _status_map(rules: Rules, names: Names) -> Iterator[Found]:
     for name, entry in rules.jira_status_map.items():
-        here = ("jira_status_map", name)
-        if names.stages:
-            yield from _ref((*here, "stage"), "stage", entry.stage, names.stages)
-        if entry.zendesk_status is not None:
-            statuses = list(ZENDESK_STATUSES)
-            yield from _ref((*here, "zendesk_status"), "Zendesk status", entry.zendesk_status, statuses)
+        here: tuple[object, ...] = ("jira_status_map", name)
+        steps = [(here, entry), *(((*here, "resolutions", r), step) for r, step in entry.resolutions.items())]
+        for where, step in steps:
+            if names.stages:
+                yield from _ref((*where, "stage"), "stage", step.stage, names.stages)
+            if step.zendesk_status is not None:
+                statuses = list(ZENDESK_STATUSES)
+                yield from _ref((*where, "zendesk_status"), "Zendesk status", step.zendesk_status, statuses)
 
 
 def _notifications(rules: Rules, names: Names) -> Iterator[Found]:

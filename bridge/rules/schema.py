@@ -11,7 +11,7 @@ import re
 import typing
 from datetime import date, datetime
 from fractions import Fraction
-from typing import Annotated, Any, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -391,10 +391,17 @@ class EscalationPolicy(Strict):
     stage_after: Text | None = None
 
 
-class StatusMapEntry(Strict):
+class ResolutionEntry(Strict):
     stage: Text
     zendesk_status: Text | None = None
     public_reply: Text | None = None
+
+
+class StatusMapEntry(ResolutionEntry):
+    resolutions: dict[Text, ResolutionEntry] = Field(
+        default_factory=dict,
+        description="by the issue's resolution (any case): where the ticket goes instead, e.g. Won't Do",
+    )
 
 
 class Comments(Strict):
@@ -482,10 +489,20 @@ class Rules(Strict):
         copy._engine = None
         return copy
 
-    def status_for_jira(self, status_name: str) -> StatusMapping | None:
-        """The ticket lifecycle step for a Jira status (names compared case-insensitively)."""
-        wanted = status_name.strip().casefold()
-        for name, entry in self.jira_status_map.items():
-            if name.strip().casefold() == wanted:
-                return StatusMapping(entry.stage, entry.zendesk_status, entry.public_reply)
-        return None
+    def status_for_jira(self, status_name: str, resolution: str | None = None) -> StatusMapping | None:
+        """The ticket lifecycle step for a Jira status, or for its `resolution` where the entry
+        names it (names compared case-insensitively): Done as Won't Do is no fix in place."""
+        entry = _named(self.jira_status_map, status_name)
+        if entry is None:
+            return None
+        chosen = _named(entry.resolutions, resolution) if resolution else None
+        step = chosen or entry
+        return StatusMapping(step.stage, step.zendesk_status, step.public_reply)
+
+
+T = TypeVar("T")
+
+
+def _named(entries: Mapping[str, T], name: str) -> T | None:
+    wanted = name.strip().casefold()
+    return next((entry for key, entry in entries.items() if key.strip().casefold() == wanted), None)

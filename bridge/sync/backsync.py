@@ -41,7 +41,7 @@ def backsync(
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
     expect: dict[tuple[int, str], str | None] = {}
-    mapping = rules.status_for_jira(issue.status)
+    mapping = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in writable:
         ticket_id = link.ticket_id
@@ -97,7 +97,8 @@ def _status_actions(
             ticket_id=ticket_id,
             issue_key=issue.key,
             params={
-                "note": f"{issue.key} moved to {issue.status}: the ticket is now at “{mapping.stage}”.",
+                "note": f"{issue.key} moved to {issue.status}{f' ({issue.resolution})' if issue.resolution else ''}: "
+                f"the ticket is now at “{mapping.stage}”.",
                 "status": mapping.zendesk_status,
                 "add_tags": [stage_tag(mapping.stage)],
                 "remove_tags": other_stage_tags(rules, mapping.stage),

@@ -82,6 +82,10 @@ CASES = [
     (BASE + "escalation: {issue_types: {Bugs: Bug}}\n", "Bug}", "unknown type 'Bugs'; known: Technical Support, Support Query, Service Task"),
     (BASE + "jira_status_map: {Done: {stage: Signed off, zendesk_status: solved}}\nstages: [Client Sign Off]\n", "Signed off",
      "unknown stage 'Signed off'; known: Client Sign Off"),
+    (BASE + "jira_status_map:\n  Done:\n    stage: Client Sign Off\n    resolutions: {Won't Do: {stage: Sign off, zendesk_status: open}}\n"
+     "stages: [Client Sign Off]\n", "Sign off,", "unknown stage 'Sign off'; did you mean 'Client Sign Off'?"),
+    (BASE + "jira_status_map:\n  Done:\n    stage: Client Sign Off\n    resolutions: {Won't Do: {stage: Client Sign Off, zendesk_status: opne}}\n",
+     "opne", "unknown Zendesk status 'opne'; did you mean 'open'?"),
     (BASE + "notifications: {stale_calendar: offise}\n", "offise", "unknown calendar 'offise'; did you mean 'office'?"),
     (BASE + "notifications: {quiet_hours: {hours: \"20:00-07:00\", except: [sla_breech]}}\n", "sla_breech",
      "unknown notice kind 'sla_breech'; did you mean 'sla_breach'?"),

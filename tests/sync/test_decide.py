@@ -141,6 +141,15 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     assert [a.params.get("public", False) for a in done.actions] == [False, True]  # note, then the reply asking to confirm
     assert done.actions[0].params["status"] == "pending"
 
+    # Done as Won't Do is no fix: back to the agents, and not a word to the customer.
+    declined = replace(issue("Done", "done"), resolution="won't do")
+    wont = backsync(declined, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules)
+    assert [(a.params.get("public", False), a.params.get("status")) for a in wont.actions] == [(False, "open")]
+    assert wont.actions[0].params["note"] == "SUP-7 moved to Done (won't do): the ticket is now at “Under Investigation”."
+    fixed = replace(issue("Done", "done"), resolution="Done")  # a resolution the entry does not name: the entry's own step
+    assert [a.params.get("public", False) for a in backsync(
+        fixed, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules).actions] == [False, True]
+
     same = {"jira_status": "Done", "jira_updated": NOW.isoformat()}
     unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks=same))], rules)
     assert unchanged.actions == [] and unchanged.marks == {}
