@@ -95,6 +95,9 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
         # deletion is another event (it carries the last update's time).
         what = "comment-deleted" if kind == "comment_deleted" else "comment"
         event_id = f"{what}:{key}:{comment['id']}:{comment.get('updated') or comment.get('created')}"
+    elif kind == "jira:issue_deleted":
+        # The body shows the issue as last updated: that update's id would make it a repeat.
+        event_id = f"issue-deleted:{key}"
     else:
         updated = (issue.get("fields") or {}).get("updated")
         event_id = issue_event_id(key, parse_time(updated)) if updated else (delivery_id or _digest(body))

@@ -75,6 +75,32 @@ def backsync(
     return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
 
 
+def issue_deleted(
+    issue_key: str, linked: list[tuple[Link, TicketState]], *, ticket_statuses: Mapping[int, str] = MappingProxyType({})
+) -> Decision:
+    """The agents of every ticket linked to `issue_key` told that it was deleted in Jira: nothing
+    more will come from it, and the ticket (on hold, most likely) waits for them to decide.
+    The link stays: removing it would have the rules escalate the ticket again at once."""
+    actions = [
+        Action(
+            ActionKind.NOTE_TICKET,
+            f"issue_deleted:{link.ticket_id}:{issue_key}",
+            ticket_id=link.ticket_id,
+            issue_key=issue_key,
+            params={
+                "note": (
+                    f"{issue_key} was deleted in Jira. Nothing more will come from development on it, and "
+                    "later replies here reach no one there: decide what this ticket needs now."
+                )
+            },
+        )
+        for link, _ in linked
+        if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)
+    ]
+    planned = {key for _, state in linked for key in state.planned}
+    return Decision([a for a in actions if a.key not in planned])
+
+
 def _conflict(issue: Issue, mapping: StatusMapping, *, set_before: str | None, now: str | None) -> str | None:
     """A note when the move overrides a status an agent set since the bridge last set one."""
     if set_before and now and now != set_before and now != mapping.zendesk_status:

@@ -15,7 +15,7 @@ from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent, store_unavailable
-from bridge.sync.backsync import backsync
+from bridge.sync.backsync import backsync, issue_deleted
 from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
@@ -213,14 +213,20 @@ class Processor:
         if not links or self._own_change(event):
             self._store.inbox.done(stored.row_id)
             return
-        seen = event.payload.get("issue")
-        issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
         statuses = {
             link.ticket_id: snapshot.status
             for link in links
             if (snapshot := self._store.snapshots.get(link.ticket_id)) is not None
         }
+        if event.kind == "issue_deleted":
+            decision = issue_deleted(event.subject, linked, ticket_statuses=statuses)
+            self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
+            log.warning("issue %s was deleted in Jira; linked tickets told: %s", event.subject,
+                        ", ".join(f"#{link.ticket_id}" for link in links))
+            return
+        seen = event.payload.get("issue")
+        issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses)
         for ticket_id, text in decision.notes:
             log.warning("ticket %s: %s", ticket_id, text)
