@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import time
 
+from sqlalchemy.exc import DBAPIError
+
 from bridge.store import store_problem, store_unavailable
 
 
@@ -25,20 +27,26 @@ class FailureLog:
         self._task = task
         self._last: str | None = None  # the failure being repeated, None while all goes well
         self._outage = False  # that failure is the store's
-        self._repeats = 0
+        self._repeats = 0  # of that failure
+        self._in_a_row = 0  # failures of any kind since the last success
         self._since = 0.0
 
     @property
     def failures(self) -> int:
-        """How many times in a row the task has failed."""
-        return self._repeats
+        """How many times in a row the task has failed, whatever the failures."""
+        return self._in_a_row
 
     def failed(self, error: BaseException) -> None:
         outage = store_unavailable(error)
-        what = f"store unavailable ({store_problem(error)})" if outage else f"{type(error).__name__}: {error}"
+        if self._in_a_row == 0:
+            self._since = time.monotonic()
+        self._in_a_row += 1
+        # A database error's text holds the statement's values (a time, say): compared in
+        # full, each repeat would look new and bring its traceback again.
+        what = store_problem(error) if isinstance(error, DBAPIError) else f"{type(error).__name__}: {error}"
+        if outage:
+            what = f"store unavailable ({what})"
         if what != self._last and not (outage and self._outage):
-            if self._last is None:
-                self._since = time.monotonic()
             if outage:
                 self._log.warning("%s: %s; trying again until it answers", self._task, what)
             else:
@@ -50,11 +58,11 @@ class FailureLog:
             self._log.warning("%s still failing (%d times in a row): %s", self._task, self._repeats, what)
 
     def succeeded(self) -> None:
-        if self._last is None:
+        if self._in_a_row == 0:
             return
         took = time.monotonic() - self._since
         if self._outage:
-            self._log.warning("%s: store available again after %.0f s", self._task, took)
+            self._log.warning("%s: store answers again (%.0f s after the first failure)", self._task, took)
         else:
-            self._log.warning("%s works again after %d failures in %.0f s", self._task, self._repeats, took)
-        self._last, self._outage, self._repeats = None, False, 0
+            self._log.warning("%s works again after %d failures in %.0f s", self._task, self._in_a_row, took)
+        self._last, self._outage, self._repeats, self._in_a_row = None, False, 0, 0

@@ -9,9 +9,23 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import Engine, Table, create_engine, event, inspect, select, text, update
 from sqlalchemy import exc as sql_errors
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 
 from bridge.store.tables import ALWAYS_DUE, metadata, tickets
+
+
+# libpq waits for a server that stopped answering for as long as the kernel does (hours):
+# a lost network would hang every worker, the leader and the webhooks without a word. With
+# these a connection attempt gives up after 10 s and a silent connection is dropped within
+# about a minute, and the bridge says the store is unavailable and waits for it.
+_POSTGRES_LIVENESS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,  # ms a write may go unacknowledged
+}
 
 
 def make_engine(url: str) -> Engine:
@@ -30,18 +44,41 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        given = make_url(url).query  # what the operator wrote in the URL stands
+        liveness = {name: value for name, value in _POSTGRES_LIVENESS.items() if name not in given}
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=liveness)
     metadata.create_all(engine)
     _add_next_check(engine)
     return engine
 
 
+# SQLSTATEs of a server that is going away, coming up or full: class 08 (connection
+# exceptions) is tested by its prefix. A deadlock or a statement timeout is not among them:
+# the event or action that met it takes its ordinary retry.
+_GOING_AWAY = frozenset({"57P01", "57P02", "57P03", "53300"})
+# What SQLite says when the file cannot be used now, rather than about a statement.
+_SQLITE_AWAY = ("database is locked", "unable to open database file", "disk i/o error", "database or disk is full")
+
+
 def store_unavailable(error: BaseException) -> bool:
     """The database cannot be reached or is not answering now (a restart, the network, every
-    pooled connection busy, SQLite's lock): waiting and trying again is the remedy, not a fix."""
-    if isinstance(error, sql_errors.DBAPIError) and error.connection_invalidated:
+    pooled connection busy, SQLite's lock): waiting and trying again is the remedy. A fault in
+    a statement (a missing table, a deadlock, a constraint) is not: it is that work's failure."""
+    if isinstance(error, sql_errors.TimeoutError):  # the pool had no connection to give
         return True
-    return isinstance(error, (sql_errors.OperationalError, sql_errors.InterfaceError, sql_errors.TimeoutError))
+    if not isinstance(error, sql_errors.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sql_errors.InterfaceError):
+        return True
+    if not isinstance(error, sql_errors.OperationalError):
+        return False
+    driver = error.orig
+    state = getattr(driver, "sqlstate", None)
+    if state is not None:
+        return state.startswith("08") or state in _GOING_AWAY
+    if type(driver).__module__.startswith("psycopg"):
+        return True  # no SQLSTATE: the client could not connect or lost the server
+    return str(driver).casefold().startswith(_SQLITE_AWAY)
 
 
 def store_problem(error: BaseException) -> str:

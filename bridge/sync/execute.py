@@ -97,7 +97,7 @@ class Executor:
             self._fail(stored, str(exc), None, now)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             if store_unavailable(exc):
-                raise  # not the action's fault: its lease runs out and it is tried again, uncounted
+                raise  # not the action's fault: the worker waits for the store; the action is tried again after its lease
             log.exception("action %s failed unexpectedly", action.key)
             self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
         else:

@@ -81,7 +81,7 @@ class Processor:
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             if store_unavailable(exc):
-                raise  # not the event's fault: its lease runs out and it is taken again, uncounted
+                raise  # not the event's fault: the worker waits for the store; the event is taken again after its lease
             if not isinstance(exc, RetriableError):
                 log.exception("event %s failed", stored.event.event_id)
             give_up = stored.attempts + 1 >= self._max_attempts

@@ -63,7 +63,7 @@ def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> No
                                 rules=daytime_rules(tmp_path), http_port=0)
     daemon = Daemon(settings, rules=RulesHolder(settings.rules))  # not started: `sync once` is all that runs
     try:
-        open_tickets(running, 1)
+        [ticket] = open_tickets(running, 1)
         daemon.sync_once()
         assert jira_labels(running) == [f"zendesk-{ticket}"]
     finally:
@@ -113,7 +113,7 @@ def test_the_daemon_in_dry_run_logs_what_it_would_do_and_changes_nothing(tmp_pat
 
     running = start_daemon(tmp_path, "--dry-run")
     try:
-        open_tickets(running, 1)
+        [ticket] = open_tickets(running, 1)
         eventually(lambda: f"would create_issue for ticket {ticket}" in running.log.read_text(), what="the dry-run log")
         assert jira_labels(running) == []
         assert running.slack().conversations_history(channel=running.info["slack"]["manager_channel"])["messages"] == []

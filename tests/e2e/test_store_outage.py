@@ -25,7 +25,8 @@ def test_a_store_outage_is_said_once_and_its_tickets_escalate_when_it_ends(
 ) -> None:
     caplog.set_level(logging.INFO)
     link, url = CuttableLink.to_database(postgres_url)
-    bridge = start_bridge(tmp_path, store_url=url, workers=2)
+    # What a worker held when the link went is taken again after its lease: keep that short.
+    bridge = start_bridge(tmp_path, store_url=url, workers=2, lease_seconds=6, api_timeout_seconds=1.5)
     try:
         [before] = open_tickets(bridge, 1)
         eventually(lambda: bridge.issue_key(before), what="an escalation before the outage")
@@ -41,14 +42,18 @@ def test_a_store_outage_is_said_once_and_its_tickets_escalate_when_it_ends(
 
         link.restore()
         eventually(lambda: bridge.issue_key(during), timeout=60, what="the ticket opened in the outage to escalate")
-        eventually(lambda: len(_said(caplog, "store available again")) >= 2, what="workers to say the store is back")
+        eventually(lambda: len(_said(caplog, "store answers again")) >= 2, what="workers to say the store is back")
+        eventually(bridge.quiet, timeout=60, what="everything held in the outage to be done")
         assert_each_ticket_escalated_exactly_once(bridge, [before, during])
 
-        told = _said(caplog, "store unavailable")
+        # Once per worker, leader election, webhooks; a poll or sweep that had begun as the link
+        # went may say so too, once.
+        told = [r for r in _said(caplog, "store unavailable") if not r.getMessage().startswith(("zendesk poll", "jira poll"))]
         per_task = {r.getMessage().split(":")[0] for r in told}
-        assert len(told) == len(per_task), [r.getMessage() for r in told]  # once per worker, leader, webhooks …
-        assert per_task == {"worker-0", "worker-1", "webhooks", "leader election"}
-        tracebacks = [r for r in caplog.records if r.name.startswith("bridge") and r.exc_info]
+        assert len(told) == len(per_task), [r.getMessage() for r in told]
+        assert {"worker-0", "worker-1", "webhooks", "leader election"} <= per_task <= {
+            "worker-0", "worker-1", "webhooks", "leader election", "sweep"}
+        tracebacks = [r for r in caplog.records if r.exc_info]  # any logger: the scheduler's, the web server's
         assert not tracebacks, [r.getMessage() for r in tracebacks]
     finally:
         stop_bridge(bridge)

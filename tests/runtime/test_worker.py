@@ -57,7 +57,7 @@ def test_a_store_outage_is_one_line_when_it_begins_and_one_when_it_ends(
     said = [r.getMessage() for r in _bridge_records(caplog)]
     assert len(said) == 2, said
     assert said[0].startswith("worker-0: store unavailable (OperationalError: unable to open database file)")
-    assert said[1].startswith("worker-0: store available again after")
+    assert said[1].startswith("worker-0: store answers again (")
     assert not any(r.exc_info for r in caplog.records)
 
 
