@@ -7,8 +7,10 @@ write can tell whether an earlier attempt already landed (its action's digest is
 from __future__ import annotations
 
 import hashlib
+import re
 
 PREFIX = "[escalation-bridge"
+_SIGNATURE = re.compile(re.escape(PREFIX) + r" [0-9a-f]{10}\]")
 
 
 def digest(action_key: str) -> str:
@@ -20,8 +22,14 @@ def sign(body: str, action_key: str) -> str:
 
 
 def is_signed(body: str) -> bool:
-    return PREFIX in body
+    """Written by the bridge: the signature is the body's last line. A reply that quotes one
+    of the bridge's comments carries the signature too, but not there (or after a `>`)."""
+    return _SIGNATURE.fullmatch(_last_line(body)) is not None
 
 
 def signed_for(body: str, action_key: str) -> bool:
-    return f"{PREFIX} {digest(action_key)}]" in body
+    return _last_line(body) == f"{PREFIX} {digest(action_key)}]"
+
+
+def _last_line(body: str) -> str:
+    return body.rstrip().rpartition("\n")[2].strip()
