@@ -11,7 +11,10 @@ from bridge.model import Action, ActionKind, Comment, Issue, Link, Ticket
 
 
 def _quote(comment: Comment, where: str) -> str:
-    return f"{where} by {comment.author or 'someone'}:\n\n{comment.body.strip()}"
+    text = f"{where} by {comment.author or 'someone'}:\n\n{comment.body.strip()}"
+    if comment.attachments:  # a screenshot-only reply would otherwise arrive as an empty quote
+        text += "\n\nAttachments (in Zendesk):\n" + "\n".join(f"{name}: {url}" for name, url in comment.attachments)
+    return text
 
 
 SEEN_MARK = "zendesk_comments_seen"

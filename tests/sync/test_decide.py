@@ -95,11 +95,16 @@ def test_a_linked_tickets_public_replies_go_to_jira_but_not_the_bridges_own(rule
         Comment("3", "We deployed a fix candidate, please retry.", True, "agent@help.example", NOW - timedelta(minutes=2)),
         Comment("4", "Escalated to development as SUP-7 [escalation-bridge]", False, "bridge", NOW - timedelta(minutes=4), by_bridge=True),
         Comment("5", "Mirrored developer reply [escalation-bridge]", True, "bridge", NOW - timedelta(minutes=1), by_bridge=True),
+        Comment("6", "", True, "dana@acme.example", NOW - timedelta(minutes=1),
+                attachments=(("after-retry.png", "https://acme.zendesk.com/attachments/token/y/?name=after-retry.png"),)),
     )
     decision = decide(ticket(comments=comments), TicketState(link=link), rules, now=NOW, default_project="SUP")
     mirrored = [a for a in decision.actions if a.kind is ActionKind.COMMENT_ISSUE]
-    assert [a.key for a in mirrored] == ["comment_to_jira:101:3"]
+    assert [a.key for a in mirrored] == ["comment_to_jira:101:3", "comment_to_jira:101:6"]
     assert "please retry" in mirrored[0].params["body"]
+    # a screenshot alone is a reply too: the developers get where to see it
+    assert mirrored[1].params["body"].endswith(
+        "Attachments (in Zendesk):\nafter-retry.png: https://acme.zendesk.com/attachments/token/y/?name=after-retry.png")
 
 
 def test_issue_tags_round_trip() -> None:
