@@ -41,7 +41,7 @@ def backsync(
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
     expect: dict[tuple[int, str], str | None] = {}
-    mapping = rules.status_for_jira(issue.status, issue.resolution)
+    mapping = rules.status_for_jira(issue.status, issue.resolution, issue.status_category)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in writable:
         ticket_id = link.ticket_id

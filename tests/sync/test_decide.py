@@ -155,6 +155,12 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     assert [a.params.get("public", False) for a in backsync(
         fixed, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules).actions] == [False, True]
 
+    # Reopened after Done (a status of the workflow, not in the map): the ticket leaves
+    # "please confirm the fix" and goes back on hold with development; the customer is not told.
+    reopened = backsync(issue("Reopened", "new"), [(links[0], TicketState(link=links[0], marks={"jira_status": "Done"}))], rules)
+    assert [(a.params.get("public", False), a.params.get("status")) for a in reopened.actions] == [(False, "hold")]
+    assert reopened.actions[0].params["note"] == "SUP-7 moved to Reopened: the ticket is now at “Raised with Development”."
+
     same = {"jira_status": "Done", "jira_updated": NOW.isoformat()}
     unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks=same))], rules)
     assert unchanged.actions == [] and unchanged.marks == {}
