@@ -65,6 +65,17 @@ def issue_event_id(key: str, updated_at: datetime) -> str:
     return f"issue:{key}:{updated_at.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
 
 
+def moved_from_key(changelog: Any, key: str) -> str | None:
+    """The key an issue had before a move to another project gave it `key`: the changelog's
+    `Key` item (from RN-83 to BBCOM-1233), or None."""
+    items = changelog.get("items") if isinstance(changelog, Mapping) else None
+    for item in items if isinstance(items, list) else ():
+        if isinstance(item, Mapping) and item.get("field") == "Key" and item.get("toString") == key:
+            old = item.get("fromString")
+            return old if isinstance(old, str) and old and old != key else None
+    return None
+
+
 def issue_event(issue: Issue) -> Event:
     """The event for an issue found changed by a poll; it carries the issue, so no read is needed."""
     return Event(

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
-from bridge.sync.escalate import other_stage_tags, stage_tag
+from bridge.sync.escalate import issue_tag, other_stage_tags, stage_tag
 from bridge.sync.mirror import comments_to_zendesk
 from bridge.sync.notify import notice
 
@@ -45,7 +45,7 @@ def backsync(
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in writable:
         ticket_id = link.ticket_id
-        actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix)
+        actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix, planned=state.planned)
         previous = state.marks.get(STATUS_MARK)
         seen_at = state.marks.get(UPDATED_MARK)
         if seen_at and seen < seen_at:
@@ -99,6 +99,30 @@ def issue_deleted(
     ]
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned])
+
+
+def issue_moved(
+    old_key: str, new_key: str, linked: list[tuple[Link, TicketState]], *,
+    ticket_statuses: Mapping[int, str] = MappingProxyType({}),
+) -> Decision:
+    """The agents of every ticket linked to `old_key` told it is `new_key` now (moved to another
+    project), and the ticket's issue tag changed with it."""
+    return Decision([
+        Action(
+            ActionKind.NOTE_TICKET,
+            f"issue_moved:{link.ticket_id}:{old_key}:{new_key}",
+            ticket_id=link.ticket_id,
+            issue_key=new_key,
+            params={
+                "note": f"{old_key} was moved in Jira and is now {new_key}: its updates keep coming here.",
+                "add_tags": [issue_tag(new_key)],
+                "remove_tags": [issue_tag(old_key)],
+            },
+        )
+        for link, state in linked
+        if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)
+        and f"issue_moved:{link.ticket_id}:{old_key}:{new_key}" not in state.planned
+    ])
 
 
 def _conflict(issue: Issue, mapping: StatusMapping, *, set_before: str | None, now: str | None) -> str | None:

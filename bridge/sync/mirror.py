@@ -7,6 +7,8 @@ does not replay its history.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from bridge.model import Action, ActionKind, Comment, Issue, Link, Ticket
 
 
@@ -50,13 +52,20 @@ def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> 
     ]
 
 
-def comments_to_zendesk(issue: Issue, link: Link, *, public_prefix: str | None) -> list[Action]:
+def comments_to_zendesk(
+    issue: Issue, link: Link, *, public_prefix: str | None, planned: Collection[str] = ()
+) -> list[Action]:
     """Developers' comments become internal notes; one starting with `public_prefix` goes to the
     requester (None: none does). A comment Jira restricts (to a role or group, or internal in
-    Service Management) stays in Jira: whoever restricted it did not mean it for Zendesk."""
+    Service Management) stays in Jira: whoever restricted it did not mean it for Zendesk.
+
+    `planned`: the ticket's planned action keys. A comment mirrored under the issue's earlier
+    key (before a move to another project) is not mirrored again: Jira keeps comment ids."""
+    prefix = f"comment_to_zendesk:{link.ticket_id}:"
+    mirrored = {key.rpartition(":")[2] for key in planned if key.startswith(prefix)}
     actions = []
     for comment in issue.comments:
-        if comment.by_bridge or not comment.public or comment.created_at <= link.created_at:
+        if comment.by_bridge or not comment.public or comment.created_at <= link.created_at or comment.id in mirrored:
             continue
         body = comment.body.strip()
         public = public_prefix is not None and body.startswith(public_prefix)

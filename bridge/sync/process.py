@@ -11,11 +11,12 @@ from bridge.connectors.errors import AuthError, NotFound, PermanentError, Retria
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.zendesk import ZendeskConnector
+from bridge.connectors.jira_json import moved_from_key
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent, store_unavailable
-from bridge.sync.backsync import backsync, issue_deleted
+from bridge.sync.backsync import backsync, issue_deleted, issue_moved
 from bridge.sync.decide import decide
 from bridge.sync.execute import LEASE, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
@@ -210,6 +211,12 @@ class Processor:
 
     def _process_issue(self, stored: StoredEvent, event: Event) -> None:
         links = self._store.links.for_issue(event.subject)
+        moved_from = moved_from_key(event.payload.get("changelog"), event.subject) if not links else None
+        if moved_from is not None:
+            links = self._store.links.rekey(moved_from, event.subject)
+            if links:
+                log.warning("issue %s is now %s (moved in Jira); its tickets follow it: %s", moved_from, event.subject,
+                            ", ".join(f"#{link.ticket_id}" for link in links))
         if not links or self._own_change(event):
             self._store.inbox.done(stored.row_id)
             return
@@ -228,6 +235,9 @@ class Processor:
         seen = event.payload.get("issue")
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses)
+        if moved_from is not None:
+            moved = issue_moved(moved_from, issue.key, linked, ticket_statuses=statuses)
+            decision = replace(decision, actions=[*moved.actions, *decision.actions])
         for ticket_id, text in decision.notes:
             log.warning("ticket %s: %s", ticket_id, text)
         self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
