@@ -158,9 +158,15 @@ class JiraConnector:
         return str(comment.id)
 
     def signed_comment(self, key: str, action_key: str) -> str | None:
-        """The id of a comment written for `action_key`, if an earlier attempt landed."""
-        comments = self._call(lambda: self.client.comments(key))
-        return next((str(c.id) for c in comments if signed_for(c.body or "", action_key)), None)
+        """The id of a comment written for `action_key`, if an earlier attempt landed: newest
+        first, page by page (a busy issue has more comments than one page holds)."""
+        start = 0
+        while True:
+            page = self._call(lambda: self.client.comments(key, start_at=start, order_by="-created"))
+            found = next((str(c.id) for c in page if signed_for(c.body or "", action_key)), None)
+            if found is not None or not page:
+                return found
+            start += len(page)
 
     def add_labels(self, key: str, labels: Iterable[str]) -> None:
         update = {"labels": [{"add": label} for label in sorted(set(labels))]}

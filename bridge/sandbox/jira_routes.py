@@ -114,8 +114,10 @@ async def comments(request: R, state: S) -> Response:
             comment = state.add_comment(issue["key"], data.get("body", ""), data.get("visibility"), actor=actor(state))
             return json_response(state.render_comment(issue, comment, base), 201)
         rows = [state.render_comment(issue, c, base) for c in issue["comments"]]
+        if request.query_params.get("orderBy") == "-created":
+            rows.reverse()  # kept in the order they were made
         start = int(request.query_params.get("startAt", 0))
-        size = int(request.query_params.get("maxResults", 5000))
+        size = min(int(request.query_params.get("maxResults", 50)), 5000)  # Cloud's default page is 50
         return json_response({"startAt": start, "maxResults": size, "total": len(rows), "comments": rows[start:start + size]})
 
 
