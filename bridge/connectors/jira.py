@@ -30,6 +30,23 @@ def ticket_label(ticket_id: int) -> str:
     return f"{TICKET_LABEL_PREFIX}{ticket_id}"
 
 
+# Jira refuses a description or comment longer than this (jira.text.field.character.limit):
+# a pasted log would make the escalation or the reply a dead letter.
+TEXT_LIMIT = 32_767
+_CUT = "\n\n(cut here: Jira takes at most 32,767 characters; the whole text is in Zendesk)"
+
+
+def fit(text: str, *, room: int = 0) -> str:
+    """`text` cut to Jira's limit less `room` (for a signature), saying so; a {noformat} block
+    left open by the cut is closed, so the note is not shown as part of the ticket's text."""
+    if len(text) + room <= TEXT_LIMIT:
+        return text
+    kept = text[: TEXT_LIMIT - room - len(_CUT) - len("\n{noformat}")]
+    if kept.count("{noformat}") % 2:
+        kept += "\n{noformat}"
+    return kept + _CUT
+
+
 def render_description(sections: Sequence[tuple[str, str]]) -> str:
     """Jira wiki markup (REST v2 takes descriptions as plain wiki strings).
 
@@ -133,7 +150,7 @@ class JiraConnector:
             **(extra_fields or {}),
             "project": {"key": project},
             "summary": summary[:250],  # Jira rejects summaries over 255 characters
-            "description": description,
+            "description": fit(description),
             "issuetype": {"name": issue_type},
             "labels": sorted(set(labels)),
         }
@@ -154,7 +171,8 @@ class JiraConnector:
         )
 
     def add_comment(self, key: str, body: str, *, action_key: str) -> str:
-        comment = self._call(lambda: self.client.add_comment(key, sign(body, action_key)))
+        signed = sign(fit(body, room=len(sign("", action_key))), action_key)
+        comment = self._call(lambda: self.client.add_comment(key, signed))
         return str(comment.id)
 
     def signed_comment(self, key: str, action_key: str) -> str | None:

@@ -1,4 +1,4 @@
-"""A retried Jira comment finds the one an earlier attempt wrote, however busy the issue."""
+"""Writes to Jira that must not fail or double: a retried comment, a text over Jira's limit."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Iterator
 
 import pytest
 
+from bridge.connectors.jira import TEXT_LIMIT, render_description
 from bridge.sandbox import Sandbox
 from tests.connectors.test_errors import jira
 
@@ -32,3 +33,22 @@ def test_an_earlier_attempts_comment_is_found_behind_a_full_page_of_others(sandb
     assert len(client.comments(key)) == 50  # a page, as on Jira Cloud: the comment is on none of the first, either way
     assert connector.signed_comment(key, "comment_to_jira:7:31") == written
     assert connector.signed_comment(key, "comment_to_jira:7:32") is None
+
+
+def test_a_text_over_jiras_limit_is_cut_and_says_so(sandbox: Sandbox) -> None:
+    """Jira refuses more than 32,767 characters: a pasted log made the escalation, or the
+    customer's reply, a dead letter."""
+    connector = jira(sandbox)
+    log = "\n".join(f"2026-11-30T10:{n % 60:02}:00Z ERROR export worker {n}: timeout after 30000 ms" for n in range(800))
+    description = render_description([("Ticket", "Export fails for big accounts"), ("Conversation", log)])
+    assert len(description) > TEXT_LIMIT
+    key = connector.create_issue(project=sandbox.info()["jira"]["project"], summary="Exports time out",
+                                 description=description, issue_type="Bug", priority=None, labels=["zendesk-9"])
+    stored = connector.client.issue(key).fields.description
+    assert len(stored) <= TEXT_LIMIT and stored.startswith(description[:1000])
+    assert stored.endswith("the whole text is in Zendesk)") and stored.count("{noformat}") % 2 == 0
+
+    written = connector.add_comment(key, f"Public reply on Zendesk #9 by dana@acme.example:\n\n{log}", action_key="c:9:1")
+    body = connector.client.comment(key, written).body
+    assert len(body) <= TEXT_LIMIT and "the whole text is in Zendesk)" in body
+    assert connector.signed_comment(key, "c:9:1") == written  # still signed: a retry still finds it
