@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from bridge.codec import issue_to_json
+from bridge.connectors.jira_text import wiki_to_text
 from bridge.connectors.marker import is_signed
 from bridge.connectors.zendesk_json import parse_time
 from bridge.model import Comment, Event, EventSource, Issue
@@ -33,7 +34,7 @@ def comment_from_json(raw: Mapping[str, Any]) -> Comment:
     body = str(raw.get("body") or "")
     return Comment(
         id=str(raw.get("id")),
-        body=body,
+        body=wiki_to_text(body),  # Zendesk shows text as written: no markup for agents or customers
         # False for a comment Jira restricts: to a role or group (`visibility`), or a Service
         # Management internal comment (`jsdPublic: false`). Such a comment never leaves Jira.
         public=raw.get("visibility") is None and raw.get("jsdPublic") is not False,
