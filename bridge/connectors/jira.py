@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import math
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
@@ -171,7 +172,10 @@ class JiraConnector:
         )
 
     def add_comment(self, key: str, body: str, *, action_key: str) -> str:
-        signed = sign(fit(body, room=len(sign("", action_key))), action_key)
+        # What a customer wrote is shown, not obeyed: `[~accountid:…]` would mention a developer,
+        # `[text|url]` dress a link up, `{color}`… restyle the comment. Escaped, they read as written.
+        literal = re.sub(r"([\[{])", r"\\\1", body)
+        signed = sign(fit(literal, room=len(sign("", action_key))), action_key)
         comment = self._call(lambda: self.client.add_comment(key, signed))
         return str(comment.id)
 

@@ -52,3 +52,16 @@ def test_a_text_over_jiras_limit_is_cut_and_says_so(sandbox: Sandbox) -> None:
     body = connector.client.comment(key, written).body
     assert len(body) <= TEXT_LIMIT and "the whole text is in Zendesk)" in body
     assert connector.signed_comment(key, "c:9:1") == written  # still signed: a retry still finds it
+
+
+def test_what_a_customer_wrote_is_shown_in_jira_not_obeyed(sandbox: Sandbox) -> None:
+    """`[~accountid:…]` in a reply mentioned (and notified) a developer; links and colours took effect."""
+    connector = jira(sandbox)
+    key = connector.create_issue(project=sandbox.info()["jira"]["project"], summary="Login loops", description="x",
+                                 issue_type="Bug", priority=None, labels=["zendesk-3"])
+    reply = "Ask [~accountid:5b10a2844c20165700ede21g] to look at [this|http://evil.example] {color:red}now{color}"
+    written = connector.add_comment(key, reply, action_key="c:3:1")
+    body = connector.client.comment(key, written).body
+    assert body.startswith(r"Ask \[~accountid:5b10a2844c20165700ede21g] to look at \[this|http://evil.example] "
+                           r"\{color:red}now\{color}")
+    assert connector.signed_comment(key, "c:3:1") == written  # the signature itself is not escaped
