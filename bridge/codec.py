@@ -16,15 +16,17 @@ from bridge.model import Comment, Issue, Ticket
 
 def _comments_to_list(comments: tuple[Comment, ...], limit: int | None) -> list[list[Any]]:
     return [
-        [c.id, c.body[:limit], c.public, c.author, c.created_at.isoformat(), c.by_bridge, [list(a) for a in c.attachments], c.by_staff]
+        [c.id, c.body[:limit], c.public, c.author, c.created_at.isoformat(), c.by_bridge, [list(a) for a in c.attachments], c.by_staff,
+         c.edited_at.isoformat() if c.edited_at else None]
         for c in comments
     ]
 
 
 def _comments_from_list(rows: list[list[Any]]) -> tuple[Comment, ...]:
     return tuple(
-        # (snapshots written before the role was kept have seven fields)
-        Comment(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], tuple(tuple(a) for a in r[6]), r[7] if len(r) > 7 else None)  # type: ignore[misc]
+        # (snapshots written before the role was kept have seven fields, before edits eight)
+        Comment(r[0], r[1], r[2], r[3], datetime.fromisoformat(r[4]), r[5], tuple(tuple(a) for a in r[6]),  # type: ignore[misc]
+                r[7] if len(r) > 7 else None, datetime.fromisoformat(r[8]) if len(r) > 8 and r[8] else None)
         for r in rows
     )
 

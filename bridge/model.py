@@ -35,6 +35,7 @@ class Comment:
     # The author is an agent or admin (their user record's role); None where the role is not
     # known, and then anyone but the requester counts as staff.
     by_staff: bool | None = None
+    edited_at: datetime | None = None  # Jira: when its author last changed it, if ever
 
 
 @dataclass(frozen=True, slots=True)

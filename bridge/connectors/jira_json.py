@@ -32,6 +32,8 @@ def _person(raw: Mapping[str, Any] | None) -> str:
 
 def comment_from_json(raw: Mapping[str, Any]) -> Comment:
     body = str(raw.get("body") or "")
+    created = parse_time(raw.get("created"))
+    updated = parse_time(raw["updated"]) if raw.get("updated") else created
     return Comment(
         id=str(raw.get("id")),
         body=wiki_to_text(body),  # Zendesk shows text as written: no markup for agents or customers
@@ -39,8 +41,10 @@ def comment_from_json(raw: Mapping[str, Any]) -> Comment:
         # Management internal comment (`jsdPublic: false`). Such a comment never leaves Jira.
         public=raw.get("visibility") is None and raw.get("jsdPublic") is not False,
         author=_person(raw.get("author")),
-        created_at=parse_time(raw.get("created")),
+        created_at=created,
         by_bridge=is_signed(body),
+        # A new comment's `updated` is its `created` to the millisecond (as recorded): later is an edit.
+        edited_at=updated if updated > created else None,
     )
 
 

@@ -126,6 +126,9 @@ async def comment(request: R, state: S) -> Response:
     with state.lock:
         issue = state.issue(request.path_params["ref"])
         cid = request.path_params["cid"]
+        if request.method == "DELETE":
+            state.delete_comment(issue["key"], cid)
+            return Response(status_code=204)
         if request.method == "PUT":
             data = await body_of(request)
             found = state.update_comment(issue["key"], cid, data.get("body", ""), data.get("visibility"))
@@ -220,7 +223,7 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
         (f"{p}/issueLinkType", link_types, ["GET"]), (f"{p}/issue", create_issue, ["POST"]),
         (issue, get_issue, ["GET"]), (issue, edit_issue, ["PUT"]),
         (f"{issue}/transitions", transitions, ["GET", "POST"]), (f"{issue}/comment", comments, ["GET", "POST"]),
-        (f"{issue}/comment/{{cid}}", comment, ["GET", "PUT"]), (f"{p}/issueLink", create_link, ["POST"]),
+        (f"{issue}/comment/{{cid}}", comment, ["GET", "PUT", "DELETE"]), (f"{p}/issueLink", create_link, ["POST"]),
         (f"{p}/issueLink/{{lid}}", issue_link, ["GET", "DELETE"]),
         (f"{issue}/remotelink", remote_links, ["GET", "POST"]), (f"{issue}/remotelink/{{lid}}", remote_links, ["GET"]),
         (f"{issue}/properties", properties, ["GET"]), (f"{issue}/properties/{{prop}}", properties, ["GET", "PUT", "DELETE"]),

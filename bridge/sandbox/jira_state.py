@@ -245,6 +245,15 @@ class JiraState:
         self._emit(lambda: [("comment_updated", comment_event("comment_updated", self, issue, comment))])
         return comment
 
+    def delete_comment(self, ref: str, comment_id: str) -> None:
+        issue = self.issue(ref)
+        comment = next((c for c in issue["comments"] if c["id"] == comment_id), None)
+        if comment is None:
+            raise not_found("Can not find a comment for the id: " + comment_id)
+        issue["comments"].remove(comment)
+        issue["fields"]["updated"] = self.clock()
+        self._emit(lambda: [("comment_deleted", comment_event("comment_deleted", self, issue, comment))])
+
     # ---- links -------------------------------------------------------------------------------------
     def link(self, type_ref: dict[str, Any], inward: str, outward: str, comment: dict[str, Any] | None, *,
              actor: str) -> dict[str, Any]:

@@ -24,8 +24,10 @@ def backsync(
     rules: Rules,
     *,
     ticket_statuses: Mapping[int, str] = MappingProxyType({}),
+    deleted_comment: str | None = None,
 ) -> Decision:
-    """What every ticket linked to `issue` needs after a change on the issue.
+    """What every ticket linked to `issue` needs after a change on the issue (`deleted_comment`:
+    the id of a comment whose deletion the change is).
 
     Conflicts: the bridge applies a Jira status to a ticket only when the issue *moves*
     to it (compared with the status last mirrored), so an agent's later change on the
@@ -45,7 +47,12 @@ def backsync(
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in writable:
         ticket_id = link.ticket_id
-        actions += comments_to_zendesk(issue, link, public_prefix=rules.comments.public_prefix, planned=state.planned)
+        mirrored = comments_to_zendesk(
+            issue, link, public_prefix=rules.comments.public_prefix, planned=state.planned, marks=state.marks,
+            deleted=deleted_comment,
+        )
+        actions += mirrored.actions
+        marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
         previous = state.marks.get(STATUS_MARK)
         seen_at = state.marks.get(UPDATED_MARK)
         if seen_at and seen < seen_at:

@@ -7,7 +7,10 @@ does not replay its history.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import timezone
+from types import MappingProxyType
 
 from bridge.model import Action, ActionKind, Comment, Issue, Link, Ticket
 
@@ -52,20 +55,51 @@ def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> 
     ]
 
 
+COPIED_MARK = "jira_comment:"  # + comment id: how a developer's comment was copied ("public|internal <version>")
+
+
+@dataclass(frozen=True)
+class Mirrored:
+    """What the ticket needs for an issue's comments: actions, and marks of what was copied."""
+
+    actions: list[Action]
+    marks: dict[str, str]
+
+
 def comments_to_zendesk(
-    issue: Issue, link: Link, *, public_prefix: str | None, planned: Collection[str] = ()
-) -> list[Action]:
+    issue: Issue,
+    link: Link,
+    *,
+    public_prefix: str | None,
+    planned: Collection[str] = (),
+    marks: Mapping[str, str] = MappingProxyType({}),
+    deleted: str | None = None,
+) -> Mirrored:
     """Developers' comments become internal notes; one starting with `public_prefix` goes to the
     requester (None: none does). A comment Jira restricts (to a role or group, or internal in
     Service Management) stays in Jira: whoever restricted it did not mean it for Zendesk.
 
-    `planned`: the ticket's planned action keys. A comment mirrored under the issue's earlier
-    key (before a move to another project) is not mirrored again: Jira keeps comment ids."""
+    A copied comment its author edits, or deletes (`deleted`: its id), is told to the agents in
+    a note: a reply Zendesk has shown cannot be changed, and the customer may have read it.
+
+    `planned`, `marks`: the ticket's planned action keys and marks. A comment copied under the
+    issue's earlier key (before a move to another project) is not copied again: Jira keeps
+    comment ids."""
     prefix = f"comment_to_zendesk:{link.ticket_id}:"
-    mirrored = {key.rpartition(":")[2] for key in planned if key.startswith(prefix)}
-    actions = []
+    copied = {key.rpartition(":")[2] for key in planned if key.startswith(prefix)}
+    actions: list[Action] = []
+    new_marks: dict[str, str] = {}
     for comment in issue.comments:
-        if comment.by_bridge or not comment.public or comment.created_at <= link.created_at or comment.id in mirrored:
+        if comment.by_bridge or not comment.public or comment.created_at <= link.created_at:
+            continue
+        version = (comment.edited_at or comment.created_at).astimezone(timezone.utc).isoformat()
+        mark = marks.get(COPIED_MARK + comment.id)
+        if comment.id in copied:
+            if mark is None:  # copied before copies were marked: this version is the one to compare with
+                new_marks[COPIED_MARK + comment.id] = f"internal {version}"
+            elif version > mark.partition(" ")[2]:
+                actions.append(_edited(issue, link, comment, went_public=mark.startswith("public"), version=version))
+                new_marks[COPIED_MARK + comment.id] = f"{mark.partition(' ')[0]} {version}"
             continue
         body = comment.body.strip()
         public = public_prefix is not None and body.startswith(public_prefix)
@@ -83,4 +117,33 @@ def comments_to_zendesk(
                 params={"note": note, "public": public},
             )
         )
-    return actions
+        new_marks[COPIED_MARK + comment.id] = f"{'public' if public else 'internal'} {version}"
+    if deleted is not None and (mark := marks.get(COPIED_MARK + deleted)) is not None:
+        actions.append(_deleted(issue, link, deleted, went_public=mark.startswith("public")))
+    return Mirrored(actions, new_marks)
+
+
+def _edited(issue: Issue, link: Link, comment: Comment, *, went_public: bool, version: str) -> Action:
+    told = (
+        " It went to the customer as a reply, which Zendesk cannot change: tell them if it matters."
+        if went_public else ""
+    )
+    return Action(
+        ActionKind.NOTE_TICKET,
+        f"comment_edited_to_zendesk:{link.ticket_id}:{comment.id}:{version}",
+        ticket_id=link.ticket_id,
+        issue_key=issue.key,
+        params={"note": f"{comment.author or 'A developer'} changed their comment on {issue.key}.{told} It now reads:"
+                        f"\n\n{comment.body.strip()}", "public": False},
+    )
+
+
+def _deleted(issue: Issue, link: Link, comment_id: str, *, went_public: bool) -> Action:
+    told = " It went to the customer as a reply: tell them if it matters." if went_public else ""
+    return Action(
+        ActionKind.NOTE_TICKET,
+        f"comment_deleted_to_zendesk:{link.ticket_id}:{comment_id}",
+        ticket_id=link.ticket_id,
+        issue_key=issue.key,
+        params={"note": f"A developer deleted a comment on {issue.key} that was copied here.{told}", "public": False},
+    )

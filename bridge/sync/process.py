@@ -234,7 +234,9 @@ class Processor:
             return
         seen = event.payload.get("issue")
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
-        decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses)
+        deleted = event.payload.get("comment_id") if event.kind == "comment_deleted" else None
+        decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses,
+                            deleted_comment=str(deleted) if deleted is not None else None)
         if moved_from is not None:
             moved = issue_moved(moved_from, issue.key, linked, ticket_statuses=statuses)
             decision = replace(decision, actions=[*moved.actions, *decision.actions])

@@ -202,3 +202,26 @@ def test_an_issue_moved_to_another_project_keeps_its_tickets(bridge: Bridge) -> 
     assert f"jira_{key.lower()}" not in ticket_view(bridge, ticket_id)[1]
     # the comment mirrored under the old key is not mirrored again under the new one
     assert sum("no index" in body for _, body in zendesk_comments(bridge, ticket_id)) == 1
+
+
+def test_a_developers_comment_changed_or_deleted_after_it_was_copied_is_told_to_the_agents(bridge: Bridge) -> None:
+    """The customer was told "Friday"; the developer changed it to "next month" and nobody knew."""
+    ticket_id = bridge.open_ticket(subject="Invoices PDF is blank", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    jira = bridge.jira()
+    promise = jira.add_comment(key, "[public] The fix ships on Friday.")
+    aside = jira.add_comment(key, "Looks like the renderer's font cache.")
+    eventually(lambda: len([b for _, b in zendesk_comments(bridge, ticket_id) if "Friday" in b or "font cache" in b]) == 2,
+               what="both comments copied")
+
+    promise.update(body="[public] The fix ships next month, sorry.")
+    aside.delete()
+    changed = eventually(lambda: [b for public, b in zendesk_comments(bridge, ticket_id)
+                                  if not public and "changed their comment" in b], what="the agents told of the change")
+    assert "went to the customer as a reply" in changed[0] and "It now reads:\n\n[public] The fix ships next month, sorry." in changed[0]
+    eventually(lambda: any(not public and f"A developer deleted a comment on {key} that was copied here." in b
+                           for public, b in zendesk_comments(bridge, ticket_id)), what="the agents told of the deletion")
+    settle(bridge)
+    said = [b for _, b in zendesk_comments(bridge, ticket_id)]
+    assert sum("changed their comment" in b for b in said) == 1 and sum("deleted a comment" in b for b in said) == 1
+    assert sum("Friday" in b for b in said) == 1  # the reply the customer got is not sent again

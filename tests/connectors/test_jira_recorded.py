@@ -1,0 +1,37 @@
+"""Recorded Jira webhooks: a moved issue names its old key, an edited comment its edit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.codec import issue_from_json, issue_to_json
+from bridge.connectors.jira_json import comment_from_json, moved_from_key
+from bridge.model import Issue
+from tests.sandbox.reference import load
+
+
+@pytest.mark.parametrize(
+    ("recording", "old", "new"),
+    [("issue_updated_generic.json", "RN-83", "BBCOM-1233"), ("issue_updated_move-issue.json", "TCP-2", "INDEV-130")],
+)
+def test_the_old_key_of_a_moved_issue_is_read_from_its_changelog(recording: str, old: str, new: str) -> None:
+    body = load(f"jira/jira-to-matrix/webhooks/{recording}")
+    assert body["issue"]["key"] == new
+    assert moved_from_key(body["changelog"], new) == old
+    assert moved_from_key(body["changelog"], "OTHER-1") is None  # a Key item about another key
+
+
+def test_a_changelog_without_a_key_item_names_no_old_key() -> None:
+    assert moved_from_key({"items": [{"field": "status", "fromString": "To Do", "toString": "Done"}]}, "SUP-1") is None
+    assert moved_from_key(None, "SUP-1") is None
+    assert moved_from_key({"items": "not a list"}, "SUP-1") is None
+
+
+def test_an_edited_comment_is_known_by_its_updated_time() -> None:
+    """As recorded: a new comment's `updated` equals its `created`; an edited one's is later."""
+    edited = comment_from_json(load("jira/jira-to-matrix/webhooks/comment_updated.json")["comment"])
+    new = comment_from_json(load("jira/jira-to-matrix/webhooks/comment_created.json")["comment"])
+    assert edited.edited_at is not None and edited.edited_at > edited.created_at
+    assert new.edited_at is None
+    assert issue_from_json(issue_to_json(Issue("A-1", "s", "Done", "done", frozenset(), new.created_at,
+                                               comments=(edited,)))).comments[0].edited_at == edited.edited_at
