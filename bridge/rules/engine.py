@@ -333,7 +333,9 @@ class _Probe:
 
 def _other_stage_tags(rules: Rules) -> Mapping[str, tuple[str, ...]]:
     """For each stage the rules name (its tag, `stage_` + tag form), the tags of all the others."""
-    stages = {*rules.stages, *(entry.stage for entry in rules.jira_status_map.values())}
+    stages = {*rules.stages}
+    for entry in rules.jira_status_map.values():
+        stages |= {entry.stage, *(step.stage for step in entry.resolutions.values())}
     if rules.escalation.stage_after:
         stages.add(rules.escalation.stage_after)
     tags = {"stage_" + tag_form(stage) for stage in stages}

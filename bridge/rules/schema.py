@@ -489,18 +489,10 @@ class Rules(Strict):
         copy._engine = None
         return copy
 
-    def status_for_jira(
-        self, status_name: str, resolution: str | None = None, category: str | None = None
-    ) -> StatusMapping | None:
+    def status_for_jira(self, status_name: str, resolution: str | None = None) -> StatusMapping | None:
         """The ticket lifecycle step for a Jira status, or for its `resolution` where the entry
-        names it (names compared case-insensitively): Done as Won't Do is no fix in place.
-
-        A status the map does not name that Jira counts as to do or done (its `category`:
-        `new`, `done`) takes the entry named `To Do` or `Done`: a workflow's Reopened, Backlog,
-        Closed or Resolved. Statuses in between are the developers' own steps: only those named count."""
+        names it (names compared case-insensitively): Done as Won't Do is no fix in place."""
         entry = _named(self.jira_status_map, status_name)
-        if entry is None and category in _CATEGORY_ENTRIES:
-            entry = _named(self.jira_status_map, _CATEGORY_ENTRIES[category])
         if entry is None:
             return None
         chosen = _named(entry.resolutions, resolution) if resolution else None
@@ -509,7 +501,6 @@ class Rules(Strict):
 
 
 T = TypeVar("T")
-_CATEGORY_ENTRIES = {"new": "To Do", "done": "Done"}  # Jira's status category keys, and their names
 
 
 def _named(entries: Mapping[str, T], name: str) -> T | None:

@@ -15,6 +15,9 @@ from bridge.sync.notify import notice
 STATUS_MARK = "jira_status"
 SET_MARK = "zendesk_status_set"  # the Zendesk status the bridge itself set last
 CLOSED = "closed"  # Zendesk's final status: the ticket can no longer be changed (a follow-up can)
+CATEGORY_MARK = "jira_category"  # the status category last mirrored: new, indeterminate or done
+# The jira_status_map entry an issue reopened after done takes when its status is not named.
+REOPENED_ENTRY = "To Do"
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 
 
@@ -43,7 +46,7 @@ def backsync(
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
     expect: dict[tuple[int, str], str | None] = {}
-    mapping = rules.status_for_jira(issue.status, issue.resolution, issue.status_category)
+    named = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     for link, state in writable:
         ticket_id = link.ticket_id
@@ -53,6 +56,7 @@ def backsync(
         )
         actions += mirrored.actions
         marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
+        mapping = named
         previous = state.marks.get(STATUS_MARK)
         seen_at = state.marks.get(UPDATED_MARK)
         if seen_at and seen < seen_at:
@@ -63,8 +67,12 @@ def backsync(
                 expect[(ticket_id, UPDATED_MARK)] = seen_at
             continue
         marks[(ticket_id, STATUS_MARK)] = issue.status
+        marks[(ticket_id, CATEGORY_MARK)] = issue.status_category
         marks[(ticket_id, UPDATED_MARK)] = seen
         expect[(ticket_id, STATUS_MARK)] = previous
+        expect[(ticket_id, UPDATED_MARK)] = seen_at  # two views judged at once: the older must lose
+        if mapping is None and issue.status_category == "new" and state.marks.get(CATEGORY_MARK) == "done":
+            mapping = rules.status_for_jira(REOPENED_ENTRY)  # reopened, under whatever name the workflow has
         if mapping is None or previous is None and issue.status_category == "new":
             continue  # an unmapped status, or the issue's first status: nothing for the agents yet
         step = f"{previous or 'new'}->{issue.status}"

@@ -137,6 +137,8 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     moved = backsync(issue("In Progress"), [(l, TicketState(link=l, marks=seen)) for l in links], rules)
     assert [(a.ticket_id, a.params["status"]) for a in moved.actions] == [(101, "hold"), (102, "hold")]
     assert "Raised with Development" in moved.actions[0].params["note"]
+    # compared and set with the move: a late older view judged at the same moment loses
+    assert moved.expect[(101, "jira_updated")] is None and moved.marks[(101, "jira_updated")] == NOW.isoformat()
     assert moved.actions[0].params["remove_tags"] == [
         "stage_awaiting_client_info", "stage_client_sign_off", "stage_closed_resolved", "stage_fix_in_place_awaiting_release",
         "stage_in_progress", "stage_open_issue", "stage_under_investigation",
@@ -151,15 +153,27 @@ def test_jira_status_moves_reach_every_linked_ticket_once(rules: Rules) -> None:
     wont = backsync(declined, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules)
     assert [(a.params.get("public", False), a.params.get("status")) for a in wont.actions] == [(False, "open")]
     assert wont.actions[0].params["note"] == "SUP-7 moved to Done (won't do): the ticket is now at “Under Investigation”."
+    # rules without a `stages` list: the resolution's stage is still a stage whose tag gives way
+    unlisted = rules.model_copy(update={"stages": ()})
+    wont = backsync(declined, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], unlisted)
+    assert "stage_client_sign_off" in wont.actions[0].params["remove_tags"]
     fixed = replace(issue("Done", "done"), resolution="Done")  # a resolution the entry does not name: the entry's own step
     assert [a.params.get("public", False) for a in backsync(
         fixed, [(links[0], TicketState(link=links[0], marks={"jira_status": "In Progress"}))], rules).actions] == [False, True]
 
     # Reopened after Done (a status of the workflow, not in the map): the ticket leaves
     # "please confirm the fix" and goes back on hold with development; the customer is not told.
-    reopened = backsync(issue("Reopened", "new"), [(links[0], TicketState(link=links[0], marks={"jira_status": "Done"}))], rules)
+    was_done = {"jira_status": "Done", "jira_category": "done"}
+    reopened = backsync(issue("Reopened", "new"), [(links[0], TicketState(link=links[0], marks=was_done))], rules)
     assert [(a.params.get("public", False), a.params.get("status")) for a in reopened.actions] == [(False, "hold")]
     assert reopened.actions[0].params["note"] == "SUP-7 moved to Reopened: the ticket is now at “Raised with Development”."
+    # only a reopen: moves among the developers' to-do statuses leave the ticket alone
+    queued = {"jira_status": "Backlog", "jira_category": "new"}
+    assert backsync(issue("Selected for Development", "new"), [(links[0], TicketState(link=links[0], marks=queued))],
+                    rules).actions == []
+    # and an unnamed done status (Cancelled) never tells the customer a fix is in place
+    working = {"jira_status": "In Progress", "jira_category": "indeterminate"}
+    assert backsync(issue("Cancelled", "done"), [(links[0], TicketState(link=links[0], marks=working))], rules).actions == []
 
     same = {"jira_status": "Done", "jira_updated": NOW.isoformat()}
     unchanged = backsync(issue("Done", "done"), [(links[0], TicketState(link=links[0], marks=same))], rules)
