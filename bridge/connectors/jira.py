@@ -31,6 +31,14 @@ def ticket_label(ticket_id: int) -> str:
     return f"{TICKET_LABEL_PREFIX}{ticket_id}"
 
 
+def tickets_from_labels(labels: Iterable[str]) -> list[int]:
+    """The tickets an issue's labels name (`zendesk-1234`), in order."""
+    return sorted(
+        int(number) for label in labels
+        if label.startswith(TICKET_LABEL_PREFIX) and (number := label.removeprefix(TICKET_LABEL_PREFIX)).isdigit()
+    )
+
+
 # Jira refuses a description or comment longer than this (jira.text.field.character.limit):
 # a pasted log would make the escalation or the reply a dead letter.
 TEXT_LIMIT = 32_767

@@ -64,7 +64,9 @@ class JiraState:
 
     # ---- lookups ---------------------------------------------------------------------------
     def issue(self, ref: str) -> dict[str, Any]:
-        found = self.issues.get(ref.upper()) or next((i for i in self.issues.values() if i["id"] == ref), None)
+        found = self.issues.get(ref.upper()) or next(
+            (i for i in self.issues.values() if i["id"] == ref or ref.upper() in i.get("former_keys", ())), None
+        )  # as in Jira, a moved issue's former key still finds it
         if found is None:
             raise not_found()
         return found
@@ -188,6 +190,25 @@ class JiraState:
         history = issue["changelog"][-1]
         self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", kind, self, issue, actor, changelog={
             "id": history["id"], "items": history["items"]}))])
+
+    def move_issue(self, ref: str, new_key: str, *, actor: str) -> dict[str, Any]:
+        """What moving an issue to another project does to it here: a new key (the old one
+        still finds it), a `Key` item in its history, an issue_updated webhook."""
+        issue = self.issue(ref)
+        old_key = issue["key"]
+        del self.issues[old_key]
+        issue["key"] = new_key.upper()
+        issue.setdefault("former_keys", []).append(old_key)
+        self.issues[issue["key"]] = issue
+        now = self.clock()
+        items = [{"field": "Key", "fieldtype": "jira", "from": None, "fromString": old_key, "to": None,
+                  "toString": issue["key"]}]
+        history = {"id": str(self.ids()), "author": actor, "created": now, "items": items}
+        issue["changelog"].append(history)
+        issue["fields"]["updated"] = now
+        self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", "issue_moved", self, issue, actor,
+                                                               changelog={"id": history["id"], "items": items}))])
+        return issue
 
     def transitions(self, ref: str) -> list[tuple[str, str, str]]:
         issue = self.issue(ref)

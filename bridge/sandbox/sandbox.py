@@ -122,6 +122,12 @@ class Sandbox:
         self.zendesk.hub.close()
         self.jira.hub.close()
 
+    def move_jira_issue(self, key: str, new_key: str) -> None:
+        """An issue moved to another project, as an admin would in Jira's own screens."""
+        jira = self.jira
+        with jira.state.lock:
+            jira.state.move_issue(key, new_key, actor=jira.state.me)
+
     def deliveries(self, service: str) -> list[dict[str, Any]]:
         """Every webhook delivery attempt: `{"url", "event_id", "attempt", "status", "error", "at"}`
         (`status` None when the target could not be reached)."""

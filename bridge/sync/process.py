@@ -9,7 +9,7 @@ from typing import Callable
 
 from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
-from bridge.connectors.jira import JiraConnector
+from bridge.connectors.jira import JiraConnector, tickets_from_labels
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.jira_json import moved_from_key
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
@@ -196,8 +196,8 @@ class Processor:
         return not any(same_view(other, known) and _comment_ids(other) == _comment_ids(known) for other in others)
 
     def _own_change(self, event: Event) -> bool:
-        """An issue created or edited by the bridge's account without a status change: the
-        bridge never moves an issue's status, so there is nothing to mirror and nothing to read.
+        """An issue created or edited by the bridge's account without a status change or a move:
+        the bridge makes neither, so there is nothing to mirror and nothing to read.
         (A comment event is always read: a person may share the account; signed comments are
         skipped later anyway.)"""
         actor = event.payload.get("actor")
@@ -205,18 +205,15 @@ class Processor:
             return False
         changelog = event.payload.get("changelog") or {}
         items = (changelog.get("items") if isinstance(changelog, dict) else None) or []
-        if not isinstance(items, list) or any(not isinstance(i, dict) or i.get("field") == "status" for i in items):
-            return False
+        if not isinstance(items, list) or any(not isinstance(i, dict) or i.get("field") in ("status", "Key") for i in items):
+            return False  # the bridge never moves an issue, to another status or another project
         return actor == self._jira.account_id()
 
     def _process_issue(self, stored: StoredEvent, event: Event) -> None:
         links = self._store.links.for_issue(event.subject)
-        moved_from = moved_from_key(event.payload.get("changelog"), event.subject) if not links else None
+        moved_from = self._moved_from(event) if not links else None
         if moved_from is not None:
-            links = self._store.links.rekey(moved_from, event.subject)
-            if links:
-                log.warning("issue %s is now %s (moved in Jira); its tickets follow it: %s", moved_from, event.subject,
-                            ", ".join(f"#{link.ticket_id}" for link in links))
+            links = self._store.links.for_issue(moved_from)
         if not links or self._own_change(event):
             self._store.inbox.done(stored.row_id)
             return
@@ -243,8 +240,33 @@ class Processor:
         for ticket_id, text in decision.notes:
             log.warning("ticket %s: %s", ticket_id, text)
         self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
+        if moved_from is not None:
+            # After the decision: should this fail, the next event of the issue finds the move again
+            # (its note is planned once, whichever event plans it).
+            self._store.links.rekey(moved_from, issue.key)
+            log.warning("issue %s is now %s (moved in Jira); its tickets follow it: %s", moved_from, issue.key,
+                        ", ".join(f"#{link.ticket_id}" for link in links))
         if decision.actions:
             log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))
+
+    def _moved_from(self, event: Event) -> str | None:
+        """The key a linked issue had before it was moved to another project and became
+        `event.subject`: from the move's changelog, or (a poll's view, which has none) from the
+        issue's `zendesk-<ticket>` label, confirmed by reading that ticket's issue: Jira answers
+        a former key with the moved issue, and a clone, which copies labels, is not taken for it."""
+        old = moved_from_key(event.payload.get("changelog"), event.subject)
+        if old is not None or not event.payload.get("issue"):
+            return old
+        for ticket_id in tickets_from_labels(issue_from_json(event.payload["issue"]).labels):
+            link = self._store.links.for_ticket(ticket_id)
+            if link is None or link.issue_key == event.subject:
+                continue
+            try:
+                if self._jira.issue(link.issue_key).key == event.subject:
+                    return link.issue_key
+            except PermanentError:
+                continue  # deleted, or not ours to read: not this issue's former key
+        return None
 
 
 def _comment_ids(ticket: Ticket) -> set[str]:

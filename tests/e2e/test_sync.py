@@ -177,31 +177,36 @@ def test_an_issue_deleted_in_jira_is_told_to_the_agents_of_its_tickets(bridge: B
     assert len(bridge.jira().search_issues(f"labels = zendesk-{ticket_id}")) == 1
 
 
-def test_an_issue_moved_to_another_project_keeps_its_tickets(bridge: Bridge) -> None:
-    """A move gives the issue a new key: its tickets were cut off from it, without a word."""
-    ticket_id = bridge.open_ticket(subject="Exports time out for large accounts", tags=["tier4"])
-    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
-    bridge.jira().add_comment(key, "Root cause: the export query has no index.")
-    eventually(lambda: any("no index" in body for _, body in zendesk_comments(bridge, ticket_id)), what="the comment mirrored")
-    settle(bridge)
+@pytest.mark.parametrize("webhooks", [True, False], ids=["by-webhook", "by-poll-alone"])
+def test_an_issue_moved_to_another_project_keeps_its_tickets(tmp_path: Path, webhooks: bool) -> None:
+    """A move gives the issue a new key: its tickets were cut off from it, without a word. The
+    poll's view of the moved issue says nothing of the move; the issue's label and Jira's
+    answer for the former key tell it."""
+    bridge = start_bridge(tmp_path, webhooks=webhooks)
+    try:
+        ticket_id = bridge.open_ticket(subject="Exports time out for large accounts", tags=["tier4"])
+        key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+        bridge.jira().add_comment(key, "Root cause: the export query has no index.")
+        eventually(lambda: any("no index" in body for _, body in zendesk_comments(bridge, ticket_id)),
+                   what="the comment mirrored")
+        settle(bridge)
 
-    issue = bridge.jira().issue(key).raw | {"key": "PLAT-77"}
-    moved = {"webhookEvent": "jira:issue_updated", "timestamp": 3, "issue": issue,
-             "changelog": {"id": "1", "items": [{"field": "Key", "fieldtype": "jira", "from": None, "fromString": key,
-                                                 "to": None, "toString": "PLAT-77"}]}}
-    body = json.dumps(moved).encode()
-    secret = bridge.daemon.settings.jira_webhook_secret.get_secret_value()
-    answer = httpx.post(f"{bridge.daemon.http.url}/webhooks/jira", content=body,
-                        headers={"X-Hub-Signature": jira_signature(secret, body)})
-    assert answer.status_code == 200, answer.text
+        bridge.sandbox.move_jira_issue(key, "PLAT-77")
+        eventually(lambda: bridge.issue_key(ticket_id) == "PLAT-77", what="the link to follow the issue")
+        eventually(lambda: any(f"{key} was moved in Jira and is now PLAT-77" in body
+                               for _, body in zendesk_comments(bridge, ticket_id)), what="the agents told")
+        eventually(lambda: "jira_plat-77" in ticket_view(bridge, ticket_id)[1], what="the ticket's issue tag")
+        assert f"jira_{key.lower()}" not in ticket_view(bridge, ticket_id)[1]
 
-    eventually(lambda: bridge.issue_key(ticket_id) == "PLAT-77", what="the link to follow the issue")
-    eventually(lambda: any(f"{key} was moved in Jira and is now PLAT-77" in body
-                           for _, body in zendesk_comments(bridge, ticket_id)), what="the agents told")
-    eventually(lambda: "jira_plat-77" in ticket_view(bridge, ticket_id)[1], what="the ticket's issue tag")
-    assert f"jira_{key.lower()}" not in ticket_view(bridge, ticket_id)[1]
-    # the comment mirrored under the old key is not mirrored again under the new one
-    assert sum("no index" in body for _, body in zendesk_comments(bridge, ticket_id)) == 1
+        bridge.jira().add_comment("PLAT-77", "Index added; deploying tonight.")  # later changes still arrive
+        eventually(lambda: any("deploying tonight" in body for _, body in zendesk_comments(bridge, ticket_id)),
+                   what="a comment made after the move")
+        settle(bridge)
+        said = [body for _, body in zendesk_comments(bridge, ticket_id)]
+        assert sum("no index" in body for body in said) == 1  # not copied again under the new key
+        assert sum("was moved in Jira" in body for body in said) == 1
+    finally:
+        stop_bridge(bridge)
 
 
 def test_a_developers_comment_changed_or_deleted_after_it_was_copied_is_told_to_the_agents(bridge: Bridge) -> None:
