@@ -10,7 +10,7 @@ import hashlib
 import re
 
 PREFIX = "[escalation-bridge"
-_SIGNATURE = re.compile(re.escape(PREFIX) + r" [0-9a-f]{10}\]")
+_SIGNATURE = re.compile(r"\\?\[escalation-bridge [0-9a-f]{10}\\?\]")
 
 
 def digest(action_key: str) -> str:
@@ -22,14 +22,17 @@ def sign(body: str, action_key: str) -> str:
 
 
 def is_signed(body: str) -> bool:
-    """Written by the bridge: the signature is the body's last line. A reply that quotes one
-    of the bridge's comments carries the signature too, but not there (or after a `>`)."""
-    return _SIGNATURE.fullmatch(_last_line(body)) is not None
+    """Written by the bridge: a line of the body is the signature, on its own. A reply quoting
+    one of the bridge's comments carries it too, but after a `>` or inside other text; a
+    comment of the bridge's that someone edited keeps it. (Backslashes before the brackets are
+    allowed: Jira's editor may escape them.)"""
+    return any(_SIGNATURE.fullmatch(line) for line in _lines(body))
 
 
 def signed_for(body: str, action_key: str) -> bool:
-    return _last_line(body) == f"{PREFIX} {digest(action_key)}]"
+    signature = f"{PREFIX} {digest(action_key)}]"
+    return any(line.replace("\\", "") == signature for line in _lines(body))
 
 
-def _last_line(body: str) -> str:
-    return body.rstrip().rpartition("\n")[2].strip()
+def _lines(body: str) -> list[str]:
+    return [line.strip() for line in body.splitlines()]

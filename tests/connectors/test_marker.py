@@ -20,3 +20,11 @@ def test_a_reply_quoting_the_bridges_comment_is_the_customers() -> None:
                  f"Still broken. You wrote: {sign(REPLY, 'k')} and it is not fixed."):
         assert not is_signed(body), body
         assert not signed_for(body, "status_reply:101:SUP-7")
+
+
+def test_a_comment_of_the_bridges_that_someone_edited_is_still_the_bridges() -> None:
+    """Else its text (a customer's reply) would be copied back to the ticket as a developer's."""
+    body = sign("Public reply on Zendesk #7 by dana@acme.example:\n\nStill broken.", "comment_to_jira:7:31")
+    for edited in (body + "\n\n(edit: removed a phone number)", body.replace("[escalation", "\\[escalation").replace("]", "\\]")):
+        assert is_signed(edited), edited
+        assert signed_for(edited, "comment_to_jira:7:31")
