@@ -42,18 +42,28 @@ def tickets_from_labels(labels: Iterable[str]) -> list[int]:
 # Jira refuses a description or comment longer than this (jira.text.field.character.limit):
 # a pasted log would make the escalation or the reply a dead letter.
 TEXT_LIMIT = 32_767
+# Pages of newest comments a retry reads for its earlier attempt's (50 each on Cloud): an
+# attempt more than that many comments ago is older than any lease.
+SIGNED_PAGES = 4
 _CUT = "\n\n(cut here: Jira takes at most 32,767 characters; the whole text is in Zendesk)"
 
 
 def fit(text: str, *, room: int = 0) -> str:
     """`text` cut to Jira's limit less `room` (for a signature), saying so; a {noformat} block
-    left open by the cut is closed, so the note is not shown as part of the ticket's text."""
-    if len(text) + room <= TEXT_LIMIT:
+    left open by the cut is closed, so the note is not shown as part of the ticket's text.
+    Jira counts UTF-16 units (Java strings): an emoji is two."""
+    if _units(text) + room <= TEXT_LIMIT:
         return text
-    kept = text[: TEXT_LIMIT - room - len(_CUT) - len("\n{noformat}")]
+    budget = TEXT_LIMIT - room - _units(_CUT) - _units("\n{noformat}")
+    # Cut on a unit boundary; a surrogate pair split in two is dropped whole.
+    kept = text.encode("utf-16-le")[: 2 * budget].decode("utf-16-le", errors="ignore")
     if kept.count("{noformat}") % 2:
         kept += "\n{noformat}"
     return kept + _CUT
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
 
 
 def render_description(sections: Sequence[tuple[str, str]]) -> str:
@@ -191,12 +201,13 @@ class JiraConnector:
         """The id of a comment written for `action_key`, if an earlier attempt landed: newest
         first, page by page (a busy issue has more comments than one page holds)."""
         start = 0
-        while True:
+        for _ in range(SIGNED_PAGES):  # the lease allows a few calls, not a whole busy issue's history
             page = self._call(lambda: self.client.comments(key, start_at=start, order_by="-created"))
             found = next((str(c.id) for c in page if signed_for(c.body or "", action_key)), None)
             if found is not None or not page:
                 return found
             start += len(page)
+        return None
 
     def add_labels(self, key: str, labels: Iterable[str]) -> None:
         update = {"labels": [{"add": label} for label in sorted(set(labels))]}

@@ -18,6 +18,11 @@ from bridge.sandbox.jira_webhooks import changelog_items, comment_event, issue_e
 Publisher = Callable[[list[tuple[str, dict[str, Any]]]], None]
 TEXT_LIMIT = 32_767  # Jira's limit for a text field (jira.text.field.character.limit)
 TOO_LONG = f"The entered text is too long. It exceeds the allowed limit of {TEXT_LIMIT:,} characters."
+def _units(text: str) -> int:
+    """A text's length as Jira counts it: UTF-16 units (Java strings)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 SETTABLE = {"summary", "description", "issuetype", "project", "priority", "labels", "assignee", "reporter",
             "duedate", "environment", "components", "fixVersions", *CUSTOM_FIELDS}
 
@@ -137,7 +142,7 @@ class JiraState:
             raise JiraApiError(400, errors(issuetype="Specify an issue type"))
         if not str(fields.get("summary") or "").strip():
             raise JiraApiError(400, errors(summary="You must specify a summary of the issue."))
-        if len(str(fields.get("description") or "")) > TEXT_LIMIT:
+        if _units(str(fields.get("description") or "")) > TEXT_LIMIT:
             raise JiraApiError(400, errors(description=TOO_LONG))
         now = self.clock()
         key = f"{self.project['key']}-{self.project['next_number']}"
@@ -242,7 +247,7 @@ class JiraState:
         issue = self.issue(ref)
         if not str(body).strip():
             raise JiraApiError(400, errors(comment="Comment body can not be empty!"))
-        if len(str(body)) > TEXT_LIMIT:
+        if _units(str(body)) > TEXT_LIMIT:
             raise JiraApiError(400, errors(comment=TOO_LONG))
         now = self.clock()
         comment = {"id": str(self.ids()), "author": actor, "body": body, "created": now, "updated": now,

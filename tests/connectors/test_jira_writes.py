@@ -65,3 +65,13 @@ def test_what_a_customer_wrote_is_shown_in_jira_not_obeyed(sandbox: Sandbox) -> 
     assert body.startswith(r"Ask \[~accountid:5b10a2844c20165700ede21g] to look at \[this|http://evil.example] "
                            r"\{color:red}now\{color}")
     assert connector.signed_comment(key, "c:3:1") == written  # the signature itself is not escaped
+
+
+def test_the_limit_counts_as_jira_does_an_emoji_is_two(sandbox: Sandbox) -> None:
+    connector = jira(sandbox)
+    key = connector.create_issue(project=sandbox.info()["jira"]["project"], summary="Emoji storm", description="x",
+                                 issue_type="Bug", priority=None, labels=["zendesk-4"])
+    written = connector.add_comment(key, "Customer says: " + "🔥" * 20_000, action_key="c:4:1")  # 40,000 units
+    body = connector.client.comment(key, written).body
+    assert len(body.encode("utf-16-le")) // 2 <= TEXT_LIMIT and "the whole text is in Zendesk)" in body
+    assert "\ufffd" not in body  # no half of an emoji left at the cut
