@@ -208,6 +208,12 @@ async def user_search(request: R, state: S) -> Response:
     return json_response(hits)
 
 
+async def delete_issue(request: R, state: S) -> Response:
+    with state.lock:
+        state.delete_issue(request.path_params["ref"], actor=actor(state))
+    return empty_response(204)
+
+
 async def applinks(request: R, state: S) -> Response:
     return json_response([])
 
@@ -221,7 +227,7 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
         (f"{p}/issuetype", catalogue, ["GET"]), (f"{p}/priority", catalogue, ["GET"]),
         (f"{p}/status", catalogue, ["GET"]), (f"{p}/resolution", catalogue, ["GET"]),
         (f"{p}/issueLinkType", link_types, ["GET"]), (f"{p}/issue", create_issue, ["POST"]),
-        (issue, get_issue, ["GET"]), (issue, edit_issue, ["PUT"]),
+        (issue, get_issue, ["GET"]), (issue, edit_issue, ["PUT"]), (issue, delete_issue, ["DELETE"]),
         (f"{issue}/transitions", transitions, ["GET", "POST"]), (f"{issue}/comment", comments, ["GET", "POST"]),
         (f"{issue}/comment/{{cid}}", comment, ["GET", "PUT", "DELETE"]), (f"{p}/issueLink", create_link, ["POST"]),
         (f"{p}/issueLink/{{lid}}", issue_link, ["GET", "DELETE"]),

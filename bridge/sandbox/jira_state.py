@@ -196,6 +196,13 @@ class JiraState:
         self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", kind, self, issue, actor, changelog={
             "id": history["id"], "items": history["items"]}))])
 
+    def delete_issue(self, ref: str, *, actor: str) -> None:
+        """Gone for good, as in Jira; its webhook shows the issue as it was."""
+        issue = self.issue(ref)
+        rendered = issue_event("jira:issue_deleted", "issue_deleted", self, issue, actor)
+        del self.issues[issue["key"]]
+        self._emit(lambda: [("jira:issue_deleted", rendered)])
+
     def move_issue(self, ref: str, new_key: str, *, actor: str) -> dict[str, Any]:
         """What moving an issue to another project does to it here: a new key (the old one
         still finds it), a `Key` item in its history, an issue_updated webhook."""

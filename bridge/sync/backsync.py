@@ -9,7 +9,7 @@ from typing import Mapping
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import issue_tag, other_stage_tags, stage_tag
-from bridge.sync.mirror import comments_to_zendesk
+from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
 from bridge.sync.notify import notice
 
 STATUS_MARK = "jira_status"
@@ -96,6 +96,7 @@ def issue_deleted(
     """The agents of every ticket linked to `issue_key` told that it was deleted in Jira: nothing
     more will come from it, and the ticket (on hold, most likely) waits for them to decide.
     The link stays: removing it would have the rules escalate the ticket again at once."""
+    told = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)]
     actions = [
         Action(
             ActionKind.NOTE_TICKET,
@@ -109,11 +110,12 @@ def issue_deleted(
                 )
             },
         )
-        for link, _ in linked
-        if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)
+        for link, _ in told
     ]
     planned = {key for _, state in linked for key in state.planned}
-    return Decision([a for a in actions if a.key not in planned])
+    # Later public replies are not sent to an issue that is gone (each would end a dead letter).
+    marks = {(link.ticket_id, ISSUE_DELETED_MARK): issue_key for link, _ in linked}
+    return Decision([a for a in actions if a.key not in planned], marks)
 
 
 def issue_moved(

@@ -23,7 +23,7 @@ from bridge.sync.escalate import (
     issue_key_from_tags,
 )
 from bridge.sync.notify import CAUGHT_UP_MARK, requested_notices, sla_notices
-from bridge.sync.mirror import SEEN_MARK, comments_to_jira, last_comment_id
+from bridge.sync.mirror import ISSUE_DELETED_MARK, SEEN_MARK, comments_to_jira, last_comment_id
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
 
@@ -55,7 +55,7 @@ def decide(
     known = state.planned | frozenset(summed_up.split()) if summed_up else state.planned
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, issue_planned, default_project)
-    if state.link is not None:
+    if state.link is not None and state.marks.get(ISSUE_DELETED_MARK) != state.link.issue_key:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
         if evaluation.sla_alerts:

@@ -23,6 +23,7 @@ def _quote(comment: Comment, where: str) -> str:
 
 
 SEEN_MARK = "zendesk_comments_seen"
+ISSUE_DELETED_MARK = "jira_issue_deleted"  # the linked issue's key, once Jira deleted it: replies go nowhere
 
 
 def last_comment_id(ticket: Ticket) -> str:
