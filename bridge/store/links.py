@@ -42,12 +42,11 @@ class Links:
             rows = conn.execute(select(links).where(links.c.issue_key == issue_key).order_by(links.c.ticket_id)).all()
         return [Link(r.ticket_id, r.issue_key, utc(r.created_at)) for r in rows]  # type: ignore[arg-type]
 
-    def rekey(self, old_key: str, new_key: str) -> list[Link]:
+    def rekey(self, old_key: str, new_key: str) -> None:
         """The issue `old_key` was moved (another project gives it another key): its tickets'
-        links follow it. Returns the links as they are now."""
+        links follow it."""
         with self._engine.begin() as conn:
             conn.execute(update(links).where(links.c.issue_key == old_key).values(issue_key=new_key))
-        return self.for_issue(new_key)
 
     def thread(self, ticket_id: int) -> tuple[str, str] | None:
         with self._engine.connect() as conn:

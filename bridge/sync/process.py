@@ -10,8 +10,8 @@ from typing import Callable
 from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector, tickets_from_labels
-from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.jira_json import moved_from_key
+from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
 from bridge.rules import Rules

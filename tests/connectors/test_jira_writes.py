@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
-import pytest
-
 from bridge.connectors.jira import TEXT_LIMIT, render_description
 from bridge.sandbox import Sandbox
-from tests.connectors.test_errors import jira
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
-    box.start()
-    yield box
-    box.stop()
+from tests.connectors.conftest import jira
 
 
 def test_an_earlier_attempts_comment_is_found_behind_a_full_page_of_others(sandbox: Sandbox) -> None:
