@@ -70,13 +70,20 @@ def render_description(sections: Sequence[tuple[str, str]]) -> str:
     """Jira wiki markup (REST v2 takes descriptions as plain wiki strings).
 
     Ticket text goes in {noformat} blocks: error messages and stack traces keep their
-    shape, and nothing an end user typed is interpreted as markup.
-    """
-    parts = []
-    for title, text in sections:
-        body = text.replace("{noformat}", "{ noformat}").strip() or "—"
-        parts.append(f"h3. {title}\n{{noformat}}\n{body}\n{{noformat}}")
-    return "\n\n".join(parts)
+    shape, and nothing an end user typed is interpreted as markup. Over Jira's limit, the
+    longest section (a pasted log, a long thread) is cut, not the end: the ticket's facts and
+    its attachments stay."""
+    texts = [text.replace("{noformat}", "{ noformat}").strip() or "—" for _, text in sections]
+    over = _units(_rendered(sections, texts)) - TEXT_LIMIT
+    if over > 0 and texts:
+        longest = max(range(len(texts)), key=lambda n: _units(texts[n]))
+        keep = max(0, _units(texts[longest]) - over - _units(_CUT))
+        texts[longest] = texts[longest].encode("utf-16-le")[: 2 * keep].decode("utf-16-le", errors="ignore") + _CUT
+    return _rendered(sections, texts)
+
+
+def _rendered(sections: Sequence[tuple[str, str]], texts: list[str]) -> str:
+    return "\n\n".join(f"h3. {title}\n{{noformat}}\n{text}\n{{noformat}}" for (title, _), text in zip(sections, texts))
 
 
 class JiraConnector:

@@ -28,13 +28,19 @@ def test_a_text_over_jiras_limit_is_cut_and_says_so(sandbox: Sandbox) -> None:
     customer's reply, a dead letter."""
     connector = jira(sandbox)
     log = "\n".join(f"2026-11-30T10:{n % 60:02}:00Z ERROR export worker {n}: timeout after 30000 ms" for n in range(800))
-    description = render_description([("Ticket", "Export fails for big accounts"), ("Conversation", log)])
-    assert len(description) > TEXT_LIMIT
+    sections = [("Ticket", "Export fails for big accounts"), ("Conversation", log),
+                ("Attachments (in Zendesk)", "export.log: https://acme.zendesk.com/attachments/token/z/?name=export.log")]
+    description = render_description(sections)
     key = connector.create_issue(project=sandbox.info()["jira"]["project"], summary="Exports time out",
                                  description=description, issue_type="Bug", priority=None, labels=["zendesk-9"])
     stored = connector.client.issue(key).fields.description
-    assert len(stored) <= TEXT_LIMIT and stored.startswith(description[:1000])
-    assert stored.endswith("the whole text is in Zendesk)") and stored.count("{noformat}") % 2 == 0
+    assert len(stored) <= TEXT_LIMIT and stored.startswith("h3. Ticket") and "worker 10: timeout" in stored
+    assert "the whole text is in Zendesk)" in stored and stored.count("{noformat}") % 2 == 0
+    # the long section is cut, not the end: what comes after it is all there
+    assert stored.endswith("h3. Attachments (in Zendesk)\n{noformat}\n"
+                           "export.log: https://acme.zendesk.com/attachments/token/z/?name=export.log\n{noformat}")
+    # a text that was never long stays as it was
+    assert render_description(sections[:1]) == "h3. Ticket\n{noformat}\nExport fails for big accounts\n{noformat}"
 
     written = connector.add_comment(key, f"Public reply on Zendesk #9 by dana@acme.example:\n\n{log}", action_key="c:9:1")
     body = connector.client.comment(key, written).body
