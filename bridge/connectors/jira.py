@@ -55,8 +55,7 @@ def fit(text: str, *, room: int = 0) -> str:
     if _units(text) + room <= TEXT_LIMIT:
         return text
     budget = TEXT_LIMIT - room - _units(_CUT) - _units("\n{noformat}")
-    # Cut on a unit boundary; a surrogate pair split in two is dropped whole.
-    kept = text.encode("utf-16-le")[: 2 * budget].decode("utf-16-le", errors="ignore")
+    kept = _first_units(text, budget)
     if kept.count("{noformat}") % 2:
         kept += "\n{noformat}"
     return kept + _CUT
@@ -64,6 +63,11 @@ def fit(text: str, *, room: int = 0) -> str:
 
 def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
+
+
+def _first_units(text: str, count: int) -> str:
+    """The start of `text` that is at most `count` UTF-16 units; an emoji split in two is dropped whole."""
+    return text.encode("utf-16-le")[: 2 * count].decode("utf-16-le", errors="ignore")
 
 
 def render_description(sections: Sequence[tuple[str, str]]) -> str:
@@ -78,7 +82,7 @@ def render_description(sections: Sequence[tuple[str, str]]) -> str:
     if over > 0 and texts:
         longest = max(range(len(texts)), key=lambda n: _units(texts[n]))
         keep = max(0, _units(texts[longest]) - over - _units(_CUT))
-        texts[longest] = texts[longest].encode("utf-16-le")[: 2 * keep].decode("utf-16-le", errors="ignore") + _CUT
+        texts[longest] = _first_units(texts[longest], keep) + _CUT
     return _rendered(sections, texts)
 
 

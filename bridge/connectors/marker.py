@@ -10,7 +10,7 @@ import hashlib
 import re
 
 PREFIX = "[escalation-bridge"
-_SIGNATURE = re.compile(r"\\?\[escalation-bridge [0-9a-f]{10}\\?\]")
+_SIGNATURE = re.compile(r"\\?" + re.escape(PREFIX) + r" [0-9a-f]{10}\\?\]")
 
 
 def digest(action_key: str) -> str:

@@ -8,7 +8,7 @@ from typing import Mapping
 
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
-from bridge.sync.escalate import issue_tag, other_stage_tags, stage_tag
+from bridge.sync.escalate import at_stage, issue_tag
 from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
 from bridge.sync.notify import notice
 
@@ -41,7 +41,7 @@ def backsync(
     # A ticket deleted in Zendesk can take no note or status, nor count towards a system-wide issue;
     # a closed one counts, but Zendesk refuses any change to it.
     linked = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) != DELETED_STATUS]
-    writable = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) != CLOSED]
+    writable = _changeable(linked, ticket_statuses)
     actions: list[Action] = []
     notes: list[tuple[int, str]] = []
     marks: dict[tuple[int, str], str] = {}
@@ -96,7 +96,6 @@ def issue_deleted(
     """The agents of every ticket linked to `issue_key` told that it was deleted in Jira: nothing
     more will come from it, and the ticket (on hold, most likely) waits for them to decide.
     The link stays: removing it would have the rules escalate the ticket again at once."""
-    told = [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)]
     actions = [
         Action(
             ActionKind.NOTE_TICKET,
@@ -110,7 +109,7 @@ def issue_deleted(
                 )
             },
         )
-        for link, _ in told
+        for link, _ in _changeable(linked, ticket_statuses)
     ]
     planned = {key for _, state in linked for key in state.planned}
     # Later public replies are not sent to an issue that is gone (each would end a dead letter).
@@ -136,10 +135,14 @@ def issue_moved(
                 "remove_tags": [issue_tag(old_key)],
             },
         )
-        for link, state in linked
-        if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)
-        and f"issue_moved:{link.ticket_id}:{old_key}:{new_key}" not in state.planned
+        for link, state in _changeable(linked, ticket_statuses)
+        if f"issue_moved:{link.ticket_id}:{old_key}:{new_key}" not in state.planned
     ])
+
+
+def _changeable(linked: list[tuple[Link, TicketState]], ticket_statuses: Mapping[int, str]) -> list[tuple[Link, TicketState]]:
+    """The linked tickets Zendesk lets the bridge change: not deleted, not closed."""
+    return [(link, state) for link, state in linked if ticket_statuses.get(link.ticket_id) not in (DELETED_STATUS, CLOSED)]
 
 
 def _conflict(issue: Issue, mapping: StatusMapping, *, set_before: str | None, now: str | None) -> str | None:
@@ -167,8 +170,7 @@ def _status_actions(
                 "note": f"{issue.key} moved to {issue.status}{f' ({issue.resolution})' if issue.resolution else ''}: "
                 f"the ticket is now at “{mapping.stage}”.",
                 "status": mapping.zendesk_status,
-                "add_tags": [stage_tag(mapping.stage)],
-                "remove_tags": other_stage_tags(rules, mapping.stage),
+                **at_stage([], rules, mapping.stage),
             },
         )
     ]

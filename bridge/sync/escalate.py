@@ -85,17 +85,14 @@ def stage_tag(stage: str) -> str:
     return "stage_" + tag_form(stage)
 
 
-def other_stage_tags(rules: Rules, stage: str) -> list[str]:
-    """The tags of every stage the rules name but `stage`: a ticket is at one stage at a time,
-    and views and rules that test a stage tag would misfire on two."""
-    return list(engine_of(rules).other_stage_tags.get(stage_tag(stage), ()))
-
-
-def _at_stage(tags: list[str], rules: Rules, stage: str | None) -> dict[str, list[str]]:
-    """Tag changes adding `tags`, and putting the ticket at `stage` (None: leaving its stage be)."""
+def at_stage(tags: list[str], rules: Rules, stage: str | None) -> dict[str, list[str]]:
+    """Tag changes adding `tags` and putting the ticket at `stage` (None: leaving its stage be).
+    A ticket is at one stage at a time, so every other stage's tag goes: views and rules that
+    test a stage tag would misfire on two."""
     if stage is None:
         return {"add_tags": tags}
-    return {"add_tags": [*tags, stage_tag(stage)], "remove_tags": other_stage_tags(rules, stage)}
+    tag = stage_tag(stage)
+    return {"add_tags": [*tags, tag], "remove_tags": list(engine_of(rules).other_stage_tags.get(tag, ()))}
 
 
 def _thread(comments) -> str:  # type: ignore[no-untyped-def]
@@ -129,7 +126,7 @@ def escalation_actions(
             issue_key=None,
             params={
                 "note": "Escalated to development as {issue_key}: {issue_url}\nReason: " + escalation.reason,
-                **_at_stage([ESCALATED_TAG, "{issue_tag}"], rules, escalation.stage_after),
+                **at_stage([ESCALATED_TAG, "{issue_tag}"], rules, escalation.stage_after),
                 "status": escalation.zendesk_status_after,
             },
             after=create_key,
@@ -218,7 +215,7 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
             issue_key=issue_key,
             params={
                 "note": "Linked to development issue {issue_key}: {issue_url}. Updates on it will appear here.",
-                **_at_stage([ESCALATED_TAG], rules, rules.escalation.stage_after),
+                **at_stage([ESCALATED_TAG], rules, rules.escalation.stage_after),
                 "status": status_after,
             },
             after=link_key,
