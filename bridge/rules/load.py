@@ -8,6 +8,7 @@ checks can both point at the exact spot.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Iterable
@@ -241,11 +242,11 @@ def _load(name: str) -> Rules:
     from bridge.rules.engine import engine_of
 
     try:
-        raw = Path(name).read_bytes()
+        raw = _read(name)
     except FileNotFoundError:
         raise RulesError([Problem(name, None, None, "file not found")]) from None
     except OSError as error:
-        raise RulesError([Problem(name, None, None, f"cannot read: {error}")]) from None
+        raise RulesError([Problem(name, None, None, f"cannot read: {error.strerror or error}")]) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -273,7 +274,8 @@ def _load(name: str) -> Rules:
         raise RulesError([Problem(name, *error.position, message)]) from None
     problems = [_problem(name, marks, loc, message, key) for loc, message, key in structural]
     if not isinstance(data, dict):
-        problems.append(_problem(name, marks, (), "the rules file must be a mapping of sections", False))
+        nothing = " is empty (or only comments): it" if data is None else ""
+        problems.append(_problem(name, marks, (), f"the rules file{nothing} must be a mapping of sections", False))
         raise RulesError(problems)
     try:
         rules = Rules.model_validate(data)
@@ -288,6 +290,18 @@ def _load(name: str) -> Rules:
         raise RulesError(_in_file_order(problems))
     engine_of(rules)  # compile now, so a daemon never starts on rules that cannot run
     return rules
+
+
+def _read(name: str) -> bytes:
+    """The file's bytes. Opened without waiting, so a named pipe nobody writes to reads as
+    empty instead of hanging `rules check`; a pipe with a writer (`<(…)`) is read to its end."""
+    descriptor = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        os.set_blocking(descriptor, True)
+        with os.fdopen(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(descriptor)
 
 
 def _line_col(text: str | bytes, offset: int) -> Position:

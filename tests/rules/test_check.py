@@ -195,6 +195,11 @@ def test_missing_section_is_reported_at_the_top(write_rules) -> None:
 
 def test_empty_file(write_rules) -> None:
     line, col, message = only_problem(write_rules, "")
+    assert message == "the rules file is empty (or only comments): it must be a mapping of sections"
+
+
+def test_list_instead_of_sections(write_rules) -> None:
+    line, col, message = only_problem(write_rules, "- tiers\n")
     assert message == "the rules file must be a mapping of sections"
 
 

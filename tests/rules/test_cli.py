@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import jsonschema
 import pytest
@@ -40,6 +41,22 @@ def test_check_missing_file(tmp_path) -> None:
     result = runner.invoke(rules_app, ["check", str(tmp_path / "x.yaml")])
     assert result.exit_code == 1
     assert "file not found" in result.output
+
+
+def test_check_named_pipe_with_no_writer_answers_at_once(tmp_path) -> None:
+    # Opening a FIFO waits for a writer; `rules check` must not hang on one (the test run's
+    # timeout is the deadline: a hang fails it).
+    fifo = tmp_path / "rules.yaml"
+    os.mkfifo(fifo)
+    result = runner.invoke(rules_app, ["check", str(fifo)])
+    assert result.exit_code == 1
+    assert f"{fifo}:1:1: the rules file is empty (or only comments)" in result.output
+
+
+def test_check_a_directory(tmp_path) -> None:
+    result = runner.invoke(rules_app, ["check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"{tmp_path}: cannot read: Is a directory"
 
 
 def test_explain_json() -> None:
