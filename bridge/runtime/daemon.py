@@ -12,6 +12,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bridge.config import Settings
+from bridge.connectors.errors import ApiError
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
@@ -114,6 +115,9 @@ class Daemon:
         self.dry_run = dry_run
         self._preview_cursor: str | None = None
         self.poll_errors: dict[str, str] = {}  # the last poll's failures, by service: `sync once` reports them
+        self._poll_failures = {
+            source: FailureLog(log, f"{source} poll", expected=(ApiError,)) for source in ("zendesk", "jira")
+        }
         self._sweep_failures = FailureLog(log, "sweep")
         self._reload_failures = FailureLog(log, "judging open tickets by the reloaded rules")
         self._judge_all_again = False  # new rules came, and open tickets are not yet due for them
@@ -195,10 +199,10 @@ class Daemon:
             new = poll_once()
         except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
             self.metrics.polls.labels(source=source, outcome="error").inc()
-            problem = f"store unavailable ({store_problem(exc)})" if store_unavailable(exc) else str(exc)
-            log.warning("%s poll failed: %s", source, problem)
-            self.poll_errors[source] = problem
+            self._poll_failures[source].failed(exc)
+            self.poll_errors[source] = f"store unavailable ({store_problem(exc)})" if store_unavailable(exc) else str(exc)
             return 0
+        self._poll_failures[source].succeeded()
         self.metrics.polls.labels(source=source, outcome="ok").inc()
         if new:
             self.metrics.events_new.labels(source=source).inc(new)

@@ -19,12 +19,14 @@ class FailureLog:
     """The failures of one repeating task (a worker, the sweep …), told to `log`.
 
     A store outage is one warning line when it begins and one when it ends. Any other failure
-    is logged with its traceback the first time; while the same failure repeats, a line after
-    2, 4, 8 … repeats says it still does."""
+    is logged with its traceback the first time (a warning line alone for the `expected`
+    kinds, such as an API's answer, whose message says it all); while the same failure
+    repeats, a line after 2, 4, 8 … repeats says it still does."""
 
-    def __init__(self, log: logging.Logger, task: str) -> None:
+    def __init__(self, log: logging.Logger, task: str, *, expected: tuple[type[BaseException], ...] = ()) -> None:
         self._log = log
         self._task = task
+        self._expected = expected
         self._last: str | None = None  # the failure being repeated, None while all goes well
         self._outage = False  # that failure is the store's
         self._repeats = 0  # of that failure
@@ -49,6 +51,8 @@ class FailureLog:
         if what != self._last and not (outage and self._outage):
             if outage:
                 self._log.warning("%s: %s; trying again until it answers", self._task, what)
+            elif isinstance(error, self._expected):
+                self._log.warning("%s failed: %s", self._task, error)
             else:
                 self._log.error("%s failed", self._task, exc_info=error)
             self._last, self._outage, self._repeats = what, outage, 1
