@@ -81,6 +81,23 @@ def moved_from_key(changelog: Any, key: str) -> str | None:
     return None
 
 
+def moves_the_issue(changelog: Any) -> bool:
+    """Whether a webhook's changelog moves the issue, to another status or another project;
+    a changelog that cannot be read is taken as one (the issue is read rather than skipped)."""
+    if not changelog:
+        return False
+    items = changelog.get("items") or [] if isinstance(changelog, Mapping) else None
+    return not isinstance(items, list) or any(
+        not isinstance(item, Mapping) or item.get("fieldId") in _MOVING_FIELDS or item.get("field") in _MOVING_FIELDS
+        for item in items
+    )
+
+
+# A changelog item's `fieldId` is stable; its `field` is the name in the site's language ("Статус"
+# is recorded), except for a move's `Key` item, which has no id.
+_MOVING_FIELDS = ("status", "project", "Key")
+
+
 def issue_event(issue: Issue) -> Event:
     """The event for an issue found changed by a poll; it carries the issue, so no read is needed."""
     return Event(

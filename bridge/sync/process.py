@@ -10,10 +10,10 @@ from typing import Callable
 from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector, tickets_from_labels
-from bridge.connectors.jira_json import moved_from_key
+from bridge.connectors.jira_json import moved_from_key, moves_the_issue
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
-from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Ticket
+from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Link, Ticket, TicketState
 from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent, store_unavailable
 from bridge.sync.backsync import backsync, issue_deleted, issue_moved
@@ -203,9 +203,7 @@ class Processor:
         actor = event.payload.get("actor")
         if not actor or event.kind not in ("issue_created", "issue_updated"):
             return False
-        changelog = event.payload.get("changelog") or {}
-        items = (changelog.get("items") if isinstance(changelog, dict) else None) or []
-        if not isinstance(items, list) or any(not isinstance(i, dict) or i.get("field") in ("status", "Key") for i in items):
+        if moves_the_issue(event.payload.get("changelog")):
             return False  # the bridge never moves an issue, to another status or another project
         return actor == self._jira.account_id()
 
@@ -226,9 +224,16 @@ class Processor:
         if event.kind == "issue_deleted":
             decision = issue_deleted(event.subject, linked, ticket_statuses=statuses)
             self._store.commit_decision(stored, decision, ticket_ids=[link.ticket_id for link in links], now=self._clock())
-            log.warning("issue %s was deleted in Jira; linked tickets told: %s", event.subject,
-                        ", ".join(f"#{link.ticket_id}" for link in links))
+            log.warning("issue %s was deleted in Jira; linked tickets told: %s", event.subject, _numbers(links))
             return
+        self._mirror_issue(stored, event, linked, statuses, moved_from=moved_from)
+
+    def _mirror_issue(
+        self, stored: StoredEvent, event: Event, linked: list[tuple[Link, TicketState]], statuses: dict[int, str], *,
+        moved_from: str | None,
+    ) -> None:
+        """The issue's status and comments carried to its tickets; a move to another project followed."""
+        links = [link for link, _ in linked]
         seen = event.payload.get("issue")
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         deleted = event.payload.get("comment_id") if event.kind == "comment_deleted" else None
@@ -245,7 +250,7 @@ class Processor:
             # (its note is planned once, whichever event plans it).
             self._store.links.rekey(moved_from, issue.key)
             log.warning("issue %s is now %s (moved in Jira); its tickets follow it: %s", moved_from, issue.key,
-                        ", ".join(f"#{link.ticket_id}" for link in links))
+                        _numbers(links))
         if decision.actions:
             log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))
 
@@ -267,6 +272,10 @@ class Processor:
             except PermanentError:
                 continue  # deleted, or not ours to read: not this issue's former key
         return None
+
+
+def _numbers(links: list[Link]) -> str:
+    return ", ".join(f"#{link.ticket_id}" for link in links)
 
 
 def _comment_ids(ticket: Ticket) -> set[str]:

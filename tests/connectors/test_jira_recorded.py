@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bridge.codec import issue_from_json, issue_to_json
-from bridge.connectors.jira_json import comment_from_json, moved_from_key
+from bridge.connectors.jira_json import comment_from_json, moved_from_key, moves_the_issue
 from bridge.model import Issue
 from tests.sandbox.reference import load
 
@@ -25,6 +25,28 @@ def test_a_changelog_without_a_key_item_names_no_old_key() -> None:
     assert moved_from_key({"items": [{"field": "status", "fromString": "To Do", "toString": "Done"}]}, "SUP-1") is None
     assert moved_from_key(None, "SUP-1") is None
     assert moved_from_key({"items": "not a list"}, "SUP-1") is None
+
+
+@pytest.mark.parametrize(
+    ("recording", "moves"),
+    [
+        ("issue_updated_status-changed.json", True),
+        ("issue_updated_move-issue.json", True),
+        ("issue_updated_generic.json", True),  # a move's items name no fieldId
+        ("epic_created.json", True),  # a Russian site: the status item's field is "Статус"
+        ("issue_updated_issue-assigned.json", False),
+        ("issue_updated_description-update.json", False),
+        ("issue_updated_rank-changed.json", False),
+        ("issue_updated_commented.json", False),  # no changelog at all
+    ],
+)
+def test_a_changelog_that_moves_the_issue_to_another_status_or_project(recording: str, moves: bool) -> None:
+    assert moves_the_issue(load(f"jira/jira-to-matrix/webhooks/{recording}").get("changelog")) is moves
+
+
+def test_an_unreadable_changelog_is_taken_as_a_move_so_the_issue_is_read() -> None:
+    assert moves_the_issue({"items": "not a list"}) and moves_the_issue({"items": [None]}) and moves_the_issue(["x"])
+    assert not moves_the_issue({}) and not moves_the_issue(None) and not moves_the_issue({"items": []})
 
 
 def test_an_edited_comment_is_known_by_its_updated_time() -> None:
