@@ -97,6 +97,14 @@ def test_a_working_hour_is_an_hour_that_elapsed_across_dst(day: date, hours_long
     assert ALWAYS_LA.working_between(to_us(start), to_us(end)) == hours_long * HOUR
 
 
+def test_a_span_edge_in_the_repeated_hour_is_its_first_pass() -> None:
+    # 2026-11-01: 01:00-02:00 happens twice in Los Angeles (08:00-09:00Z PDT, then 09:00-10:00Z PST).
+    night = calendar(timezone="America/Los_Angeles", hours={"sun": "00:00-01:30"})
+    midnight = to_us(utc(2026, 11, 1, 7))  # 00:00 PDT
+    assert night.working_between(midnight, to_us(utc(2026, 11, 1, 12))) == 90 * MINUTE
+    assert night.add(midnight, 90 * MINUTE) == to_us(utc(2026, 11, 1, 8, 30))  # 01:30 PDT, before the repeat
+
+
 def test_hours_edged_in_the_skipped_hour_never_count_more_than_elapsed() -> None:
     # 2026-03-08: 01:00 PST is 09:00Z, 04:00 PDT is 11:00Z; 02:30 and 02:40-02:50 do not exist.
     day_start, day_end = to_us(utc(2026, 3, 8, 9)), to_us(utc(2026, 3, 8, 11))
