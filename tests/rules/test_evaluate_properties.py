@@ -11,7 +11,7 @@ from bridge.model import Comment, Ticket
 from bridge.rules import Rules, evaluate
 from bridge.rules.result import TARGETS
 
-TAGS = ["tier2", "tier3", "tier4", "escalate_jira", "severe", "major", "minor", "product_team", "awaiting_client_info",
+TAGS = ["tier2", "tier3", "tier4", "escalate_jira", "severe", "major", "minor", "product_team", "stage_awaiting_client_info",
         "reviewed", "service_task", "bug", "vip"]
 MOMENTS = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(timezone.utc))
 

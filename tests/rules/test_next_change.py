@@ -22,7 +22,7 @@ from bridge.rules.schema import QuietHours
 
 from .helpers import SHIPPED, make_ticket, utc
 
-TAGS = ["tier2", "tier3", "tier4", "escalate_jira", "severe", "minor", "product_team", "awaiting_client_info",
+TAGS = ["tier2", "tier3", "tier4", "escalate_jira", "severe", "minor", "product_team", "stage_awaiting_client_info",
         "reviewed", "service_task", "bug"]
 MOMENTS = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(timezone.utc))
 # Routing on the time-dependent conditions; the shipped rules test none of them.

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bridge.rules import Rules, evaluate
+from bridge.sync.escalate import stage_tag
 
 from .helpers import make_ticket, utc
 
@@ -132,3 +135,12 @@ def test_a_solved_ticket_is_not_escalated(shipped: Rules, status: str) -> None:
     assert ev.escalate is None
     assert "escalation" not in ev.notify
     assert f"Not escalated (tier 4 reached): the ticket is {status}." in ev.reasons
+
+
+def test_the_awaiting_client_info_stage_stops_the_clocks(shipped: Rules) -> None:
+    """The stage the bridge (or an agent's macro) puts a ticket at is its stage tag."""
+    ticket = make_ticket(type="incident", priority="normal", created_at=utc(2026, 11, 23, 9), updated_at=utc(2026, 11, 23, 9, 1),
+                         tags={stage_tag("Awaiting Client Info")})
+    ev = evaluate(ticket, shipped, now=utc(2026, 12, 23, 9))
+    assert ev.paused and ev.sla_alerts == ()
+    assert not evaluate(replace(ticket, tags=frozenset({stage_tag("Under Investigation")})), shipped, now=NOW).paused

@@ -79,7 +79,7 @@ def test_a_reopen_restarts_the_tier_response_clock(shipped: Rules) -> None:
     assert tier_alerts(ev) == {"tier1_response": ("breach", utc(2026, 12, 1, 10))}
 
 
-@pytest.mark.parametrize("changes", [{"status": "pending"}, {"tags": {"awaiting_client_info"}}, {"status": "solved"}])
+@pytest.mark.parametrize("changes", [{"status": "pending"}, {"tags": {"stage_awaiting_client_info"}}, {"status": "solved"}])
 def test_no_tier_alert_while_paused_or_solved(shipped: Rules, changes: dict[str, object]) -> None:
     ticket = make_ticket(type="question", created_at=MONDAY, updated_at=MONDAY, **changes)
     assert tier_alerts(evaluate(ticket, shipped, now=utc(2026, 11, 30, 12))) == {}
