@@ -349,7 +349,8 @@ class Targets(Strict):
 class StopWhen(Strict):
     """What stops each clock; it runs again when the condition no longer holds (see restart_on_reopen)."""
 
-    response: Condition = Condition(replied=True)
+    # Solving a ticket stops every clock: it waits for no first answer either.
+    response: Condition = Condition(any=(Condition(replied=True), Condition(status=("solved", "closed"))))
     review: Condition = Condition(status=("hold", "solved", "closed"))
     resolution: Condition = Condition(status=("solved", "closed"))
 

@@ -145,6 +145,11 @@ def test_solved_stops_resolution_and_reopening_restarts_it(base: Rules) -> None:
     assert "resolution" in [a.target for a in reopened.sla_alerts if a.level == "breach"]
 
 
+def test_with_the_default_stops_a_solved_ticket_waits_for_nothing(base: Rules) -> None:
+    assert "stop_when" not in BASE  # the defaults are what is tested
+    assert evaluate(make_ticket(status="solved"), base, now=utc(2026, 12, 1, 9)).sla_alerts == ()
+
+
 def test_awaiting_client_pauses_the_clocks_now(base: Rules) -> None:
     ev = evaluate(make_ticket(status="pending"), base, now=utc(2026, 11, 23, 15))
     assert ev.paused is True
