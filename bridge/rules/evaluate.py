@@ -64,7 +64,12 @@ def evaluate_on(
     reasons: list[str] = []
     classify(engine, ctx, reasons)
     matched, added, notify, group, rule_escalates = route(engine, ctx, reasons)
+    routed = ctx.tier
+    if escalated and ctx.status not in CLOSED_STATUSES:
+        # With development its clocks are the top tier's: a policy `when: {tier: 4}` applies.
+        ctx.tier = max(routed, engine.escalate_tier or engine.top_tier)
     policy, due, alerts, is_paused = _policy_clocks(engine, ctx, pauses, starts, reasons)
+    ctx.tier = routed  # whether it escalates (again) is judged at the tier the rules gave
     why = rule_escalates or _escalation_reason(engine, ctx, alerts)
     if why is not None and ctx.status in CLOSED_STATUSES:
         reasons.append(f"Not escalated ({why}): the ticket is {ctx.status}.")  # nothing left to develop

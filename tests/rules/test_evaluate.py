@@ -281,3 +281,17 @@ def test_naive_now_is_refused(base: Rules) -> None:
 
     with pytest.raises(ValueError, match="aware"):
         evaluate(make_ticket(), base, now=datetime(2026, 11, 23, 9))
+
+
+def test_a_ticket_with_development_has_the_top_tiers_policy(write_rules) -> None:  # type: ignore[no-untyped-def]
+    text = BASE.replace("  policies:\n", "  policies:\n    - name: development\n      when: {tier: 4}\n"
+                        "      calendar: office\n      targets: {response: none, review: none, resolution: 20d}\n")
+    rules = load_rules(write_rules(text))
+    week_later = utc(2026, 11, 30, 9)
+    linked = evaluate(make_ticket(), rules, now=week_later, escalated=True)
+    assert (linked.tier, linked.sla_policy, linked.sla_alerts) == (4, "development", ())
+    assert linked.due["response"] is None
+    alone = evaluate(make_ticket(), rules, now=week_later)
+    assert (alone.tier, alone.sla_policy) == (1, "all") and alone.sla_alerts
+    solved = evaluate(make_ticket(status="solved"), rules, now=week_later, escalated=True)
+    assert solved.sla_policy == "all"  # solved: with development no more
