@@ -6,6 +6,7 @@ from datetime import timezone
 from types import MappingProxyType
 from typing import Mapping
 
+from bridge.connectors.slack_text import escaped
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import at_stage, issue_tag
@@ -196,6 +197,6 @@ def _system_wide_notice(issue: Issue, linked: list[tuple[Link, TicketState]], ru
         ticket_id=None,
         text=(
             f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
-            f"({issue.summary}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
+            f"({escaped(issue.summary)}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
         ),
     )

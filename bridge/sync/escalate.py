@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from bridge.connectors.slack_text import escaped
 from bridge.model import Action, ActionKind, Ticket
 from bridge.rules.engine import engine_of, tag_form
 from bridge.rules.result import TARGETS
@@ -172,8 +173,8 @@ def escalation_notice(ticket: Ticket, evaluation: Evaluation, rules: Rules, *, r
         ticket_id=ticket.id,
         text=(
             f":rotating_light: Ticket #{ticket.id} escalated to development as <{{issue_url}}|{{issue_key}}>"
-            f" · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
-            f"*{ticket.subject}*\nReason: {reason}\n<{ticket.url}|Open the ticket>"
+            f" · {evaluation.priority} · {escaped(ticket.organization or 'no organisation')}\n"
+            f"*{escaped(ticket.subject)}*\nReason: {escaped(reason)}\n<{ticket.url}|Open the ticket>"
         ),
         after=escalation_key(ticket.id),
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from bridge.connectors.slack_text import escaped
 from bridge.model import Action, ActionKind, Ticket
 from bridge.rules import Evaluation, Rules
 from bridge.rules.calendar import to_us
+from bridge.rules.engine import Engine
 from bridge.rules.evaluate import stale_since
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
@@ -58,8 +60,8 @@ def sla_notices(
             continue
         if not tail:
             tail = (
-                f" UTC · {evaluation.priority} · {evaluation.sla_policy or 'no policy'}\n"
-                f"*{ticket.subject}*\n<{ticket.url}|Open the ticket>"
+                f" UTC · {evaluation.priority} · {escaped(evaluation.sla_policy or 'no policy')}\n"
+                f"*{escaped(ticket.subject)}*\n<{ticket.url}|Open the ticket>"
             )
         icon = ":fire:" if level == "breach" else ":alarm_clock:"
         # due is UTC: its date and minutes
@@ -85,13 +87,21 @@ def requested_notices(
             key = f"notify:{kind}:{ticket.id}"
         if key in planned or not gate(kind):
             continue
-        reasons = "\n".join(evaluation.reasons[-2:])
         text = (
-            f"{_title(kind)}: ticket #{ticket.id} · {evaluation.priority} · {ticket.organization or 'no organisation'}\n"
-            f"*{ticket.subject}*\n{reasons}\n<{ticket.url}|Open the ticket>"
+            f"{_title(kind)}: ticket #{ticket.id} · {evaluation.priority} · {escaped(ticket.organization or 'no organisation')}\n"
+            f"*{escaped(ticket.subject)}*\n{escaped(_why(kind, evaluation, gate.engine))}\n<{ticket.url}|Open the ticket>"
         )
         notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
     return notices
+
+
+def _why(kind: str, evaluation: Evaluation, engine: Engine) -> str:
+    """The reasons of the rules that asked for a notice of `kind` (and, for a stale ticket, why it is)."""
+    matched = evaluation.rules
+    reasons = [rule.reason for rule in engine.rules if kind in rule.notify and rule.name in matched]
+    if kind == "stale" and evaluation.stale:
+        reasons.append(engine.stale_reason)
+    return "\n".join(reasons)
 
 
 def _old_staleness(ticket: Ticket, key: str, gate: NoticeGate) -> bool:
