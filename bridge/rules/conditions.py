@@ -181,7 +181,7 @@ def _checks(cond: Condition) -> list[Predicate]:  # noqa: C901 - one line per ke
         orgs = _fold(cond.organization)
         add(lambda ctx: (ctx.ticket.organization or "").casefold() in orgs)
     if cond.requester_domain:
-        domains = _fold(cond.requester_domain)
+        domains = frozenset(domain.lstrip("@") for domain in _fold(cond.requester_domain))  # `@acme.example` too
         add(lambda ctx: (ctx.ticket.requester_email or "").rpartition("@")[2].casefold() in domains)
     if cond.group:
         groups = _fold(cond.group)

@@ -198,6 +198,8 @@ def _not_blank(value: str) -> str:
 Text = Annotated[str, AfterValidator(_not_blank), Field(json_schema_extra={"pattern": r"\S"})]
 FieldId = Annotated[Text, BeforeValidator(_field_id)]
 StrList = Annotated[tuple[Text, ...], BeforeValidator(_texts), _one_or_list({"type": ["string", "integer"], "pattern": r"\S"})]
+# Zendesk keeps tags in lower case (`VIP` typed is `vip` on the ticket): a rule's tags are read so.
+Tags = Annotated[StrList, AfterValidator(lambda tags: tuple(tag.lower() for tag in tags))]
 IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,
@@ -239,7 +241,7 @@ class Tier(Strict):
 
     name: Text
     group: Text | None = None
-    tags: StrList = ()
+    tags: Tags = ()
     jira_project: Text | None = Field(None, description="Jira project key for the development tier")
     response: Target | None = Field(
         None, description="response target of this tier: working time on `calendar` since the ticket entered it"
@@ -279,7 +281,7 @@ class Priority(Strict):
 
 class TicketType(Strict):
     zendesk: StrList = Field((), description="Zendesk ticket types (incident, problem, question, task)")
-    tags: StrList = ()
+    tags: Tags = ()
 
 
 class Defaults(Strict):
@@ -298,9 +300,9 @@ class Fields(Strict):
 class Condition(Strict):
     """All keys given must hold; `any`/`all`/`not` combine conditions."""
 
-    tags_any: StrList = ()
-    tags_all: StrList = ()
-    tags_none: StrList = ()
+    tags_any: Tags = ()
+    tags_all: Tags = ()
+    tags_none: Tags = ()
     type: StrList = ()
     priority: StrList = ()
     tier: IntList = ()
@@ -327,7 +329,7 @@ class Outcome(Strict):
     group: Text | None = None
     priority: Text | None = None
     type: Text | None = None
-    add_tags: StrList = ()
+    add_tags: Tags = ()
     escalate: bool = False
     notify: StrList = ()
     reason: Text | None = None
@@ -377,7 +379,7 @@ class Sla(Strict):
 
 class EscalateWhen(Strict):
     tier_reached: int | None = 4
-    tags_any: StrList = ()
+    tags_any: Tags = ()
     sla_breach_at_tier: int | None = None
 
 

@@ -27,6 +27,10 @@ TABLE: list[tuple[str, dict[str, Any], str | None, bool]] = [
     ("{tags_all: [vip, gold]}", {"tags": {"vip"}}, None, False),
     ("{tags_none: [spam]}", {"tags": {"spam"}}, None, False),
     ("{tags_none: [spam]}", {"tags": {"ok"}}, None, True),
+    # Zendesk keeps tags in lower case: a rule's `VIP` is the ticket's `vip`
+    ("{tags_any: [VIP]}", {"tags": {"vip"}}, None, True),
+    ("{tags_all: [Vip, GOLD]}", {"tags": {"vip", "gold"}}, None, True),
+    ("{tags_none: [Spam]}", {"tags": {"spam"}}, None, False),
     ("{type: Support Query}", {"type": "question"}, None, True),
     ("{type: Support Query}", {"type": "incident"}, None, False),
     ("{type: Service Task}", {"type": "question", "custom_fields": {"777": "service task"}}, None, True),
@@ -47,6 +51,7 @@ TABLE: list[tuple[str, dict[str, Any], str | None, bool]] = [
     ("{organization: Acme Ltd}", {"organization": "Other"}, None, False),
     ("{requester_domain: client.example}", {}, None, True),
     ("{requester_domain: client.example}", {"requester_email": "bob@else.example"}, None, False),
+    ("{requester_domain: '@Client.example'}", {}, None, True),  # as an address ends
     ("{group: Support}", {"group": "support"}, None, True),
     ("{fields: {'555': [gold, platinum]}}", {"custom_fields": {"555": "Gold"}}, None, True),
     ("{fields: {'555': [gold]}}", {"custom_fields": {"555": ["silver", "gold"]}}, None, True),
