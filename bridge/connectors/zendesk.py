@@ -85,6 +85,8 @@ class ZendeskConnector:
         self.user_id: int | None = None
         self.directory = Directory()
         self._lookups: dict[tuple[str, int], threading.Lock] = {}
+        self._group_ids: dict[str, int] = {}  # casefolded name -> id (see group_id)
+        self._groups_lock = threading.Lock()
         self._client = Zenpy(
             subdomain=subdomain,
             domain=domain,
@@ -181,6 +183,32 @@ class ZendeskConnector:
             self._lookups.pop((kind, record_id), None)
         return {record_id: record}
 
+    def group_id(self, name: str) -> int:
+        """The id of the group named `name` (in any case). Groups are few and seldom change:
+        they are read once, and again when a name is not among them (a group made since)."""
+        wanted = name.casefold()
+        with self._groups_lock:
+            if wanted not in self._group_ids:
+                self._group_ids = self._call(self._read_groups)
+            found = self._group_ids.get(wanted)
+        if found is None:
+            raise PermanentError(SERVICE, f"no group is named {name!r}: create it in Zendesk, or name another in rules.yaml")
+        return found
+
+    def _read_groups(self) -> dict[str, int]:
+        groups: dict[str, int] = {}
+        page = 1
+        while True:
+            body = self._get_json("/api/v2/groups.json", {"page": page, "per_page": 100})
+            self.directory.remember("groups", body.get("groups") or ())
+            for group in body.get("groups") or ():
+                if isinstance(group, dict) and isinstance(group.get("id"), int) and isinstance(group.get("name"), str):
+                    if not group.get("deleted"):
+                        groups.setdefault(group["name"].casefold(), group["id"])
+            if not body.get("next_page"):
+                return groups
+            page += 1
+
     def _read_one(self, kind: str, record_id: int) -> Mapping[str, Any]:
         try:
             body = self._call(lambda: self._get_json(f"/api/v2/{kind}/{record_id}.json", {}))
@@ -224,11 +252,13 @@ class ZendeskConnector:
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
         status: str | None = None,
+        group: str | None = None,
+        priority: str | None = None,
         action_key: str = "",
         unchanged_since: datetime | None = None,
     ) -> Updated:
         """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added and
-        removed (never replaced), a status.
+        removed (never replaced), a status, a group (by name), a priority.
 
         With `unchanged_since`, Zendesk's safe update refuses the write (ConflictError, 409)
         if the ticket changed after that moment, so the caller knows the result is the
@@ -241,6 +271,10 @@ class ZendeskConnector:
             fields["remove_tags"] = dropped
         if status:
             fields["status"] = status
+        if group:
+            fields["group_id"] = self.group_id(group)
+        if priority:
+            fields["priority"] = priority
         if note:
             fields["comment"] = ZComment(body=sign(note, action_key), public=public)
         if unchanged_since is not None:

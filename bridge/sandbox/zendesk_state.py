@@ -44,6 +44,9 @@ def decode_cursor(cursor: str) -> int:
                                     "description": "cursor is invalid"}) from exc
 
 
+TIER_GROUPS = ("Tier 1 Help Desk", "Tier 2 Support", "Tier 3 Engineering", "Tier 4 Development")
+
+
 class ZendeskState:
     def __init__(self, *, clock: Clock, agent_email: str, agent_name: str = "Sandbox Agent",
                  colleague_email: str = "colleague@sandbox.test") -> None:
@@ -64,6 +67,9 @@ class ZendeskState:
         self.agent = self.directory.create_user({"name": agent_name, "email": agent_email, "role": "admin"})
         # A second agent with credentials of its own: people who are not the bridge (tests, demo).
         self.colleague = self.directory.create_user({"name": "Sam Colleague", "email": colleague_email, "role": "agent"})
+        # The groups of the reference process's tiers (rules.yaml routes tickets to them by name).
+        for name in TIER_GROUPS:
+            self.directory.create_group({"name": name})
         self.authenticity_token = secrets.token_urlsafe(48)  # only /users/me.json carries it
 
     # ---- reads -------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bridge.sync.escalate import (
     issue_key_from_tags,
 )
 from bridge.sync.notify import CAUGHT_UP_MARK, requested_notices, sla_notices
+from bridge.sync.routing import with_routing
 from bridge.sync.mirror import ISSUE_DELETED_MARK, SEEN_MARK, comments_to_jira, last_comment_id
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
@@ -58,6 +59,7 @@ def decide(
     if state.link is not None and state.marks.get(ISSUE_DELETED_MARK) != state.link.issue_key:
         planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
     if open_ticket:
+        planned = with_routing(planned, marks, ticket, state, evaluation, rules, engine)
         if evaluation.sla_alerts:
             planned += sla_notices(ticket, evaluation, rules, gate=gate, planned=known)
         if evaluation.notify:

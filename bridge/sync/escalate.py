@@ -105,6 +105,11 @@ def escalation_key(ticket_id: int) -> str:
     return f"create_issue:{ticket_id}"
 
 
+def escalation_note_key(ticket_id: int) -> str:
+    """The key of the escalation's update of the ticket (note, tags, status)."""
+    return f"note_escalated:{ticket_id}"
+
+
 def escalation_actions(
     ticket: Ticket, evaluation: Evaluation, escalation: Escalation, rules: Rules, *, default_project: str
 ) -> list[Action]:
@@ -122,7 +127,7 @@ def escalation_actions(
         ),
         new_action(
             kind=ActionKind.NOTE_TICKET,
-            key=f"note_escalated:{ticket.id}",
+            key=escalation_note_key(ticket.id),
             ticket_id=ticket.id,
             issue_key=None,
             params={

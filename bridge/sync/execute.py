@@ -176,6 +176,8 @@ class Executor:
                 add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
                 remove_tags=p.get("remove_tags", ()),
                 status=p.get("status"),
+                group=p.get("group"),
+                priority=p.get("priority"),
                 action_key=action.key,
                 unchanged_since=unchanged_since,
             )

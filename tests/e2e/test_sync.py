@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from zenpy.lib.api_objects import Ticket as ZTicket
 
 from tests.e2e.harness import eventually
 from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
@@ -222,3 +223,23 @@ def test_a_developers_comment_changed_or_deleted_after_it_was_copied_is_told_to_
     said = [b for _, b in zendesk_comments(bridge, ticket_id)]
     assert sum("changed their comment" in b for b in said) == 1 and sum("deleted a comment" in b for b in said) == 1
     assert sum("Friday" in b for b in said) == 1  # the reply the customer got is not sent again
+
+
+def test_a_ticket_tagged_for_tier_2_moves_to_tier_2s_group_and_an_escalation_to_development(bridge: Bridge) -> None:
+    tier2 = bridge.open_ticket(subject="Reports are slow", tags=["tier2", "severe"], priority="normal")
+    tier4 = bridge.open_ticket(subject="Checkout fails", tags=["tier4"])
+
+    def group(ticket_id: int) -> str | None:
+        found = bridge.zendesk().tickets(id=ticket_id).group
+        return found.name if found is not None else None
+
+    eventually(lambda: group(tier2) == "Tier 2 Support", what="the tier-2 ticket in Tier 2's group")
+    assert bridge.zendesk().tickets(id=tier2).priority == "urgent"  # `severe`: P1
+    eventually(lambda: group(tier4) == "Tier 4 Development" and ticket_view(bridge, tier4)[0] == "hold",
+               what="the escalated ticket with development")
+    settle(bridge)
+    assert not bridge.daemon.store.actions.with_status("dead")
+    # An agent moves it back: the bridge does not move it again.
+    bridge.zendesk().tickets.update(ZTicket(id=tier2, group_id=bridge.daemon.connectors.zendesk.group_id("Tier 1 Help Desk")))
+    settle(bridge)
+    assert group(tier2) == "Tier 1 Help Desk"

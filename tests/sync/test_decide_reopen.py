@@ -104,7 +104,7 @@ def test_moving_up_a_tier_records_the_entry_and_the_tier_target_counts_from_it(r
     moved_at = datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
     moved = question(tags=frozenset({"reviewed", "tier2"}), updated_at=moved_at)
     decision = decide(moved, state, rules, now=moved_at, default_project="SUP")
-    assert marks(decision) == {TIER_MARK: f"2 {moved_at.isoformat()}"}
+    assert marks(decision)[TIER_MARK] == f"2 {moved_at.isoformat()}"
     state = TicketState(marks=marks(decision))
     due = "2026-11-26T10:00:00+00:00"  # 2 working days from Tuesday 10:00
     late = decide(moved, state, rules, now=datetime(2026, 11, 26, 10, tzinfo=timezone.utc), default_project="SUP")
@@ -115,11 +115,11 @@ def test_a_ticket_back_at_the_default_tier_counts_from_its_return_not_its_creati
     moved_at = datetime(2026, 11, 24, 10, tzinfo=timezone.utc)
     moved = question(tags=frozenset({"reviewed", "tier2"}), updated_at=moved_at)
     decision = decide(moved, TicketState(), rules, now=moved_at, default_project="SUP")  # no record before
-    assert marks(decision) == {TIER_MARK: f"2 {moved_at.isoformat()}"}
+    assert marks(decision)[TIER_MARK] == f"2 {moved_at.isoformat()}"
     back_at = datetime(2026, 11, 25, 10, tzinfo=timezone.utc)
     back = question(updated_at=back_at)  # the tier2 tag removed: tier 1 again
     decision = decide(back, TicketState(marks=marks(decision)), rules, now=back_at, default_project="SUP")
-    assert marks(decision) == {TIER_MARK: f"1 {back_at.isoformat()}"}
+    assert marks(decision)[TIER_MARK] == f"1 {back_at.isoformat()}"
     # The tier-1 reply of Monday answered the first spell at tier 1, not this one.
     late = decide(back, TicketState(marks=marks(decision)), rules, now=datetime(2026, 11, 26, 10, tzinfo=timezone.utc),
                   default_project="SUP")

@@ -1,0 +1,62 @@
+"""The routing rules' outcomes carried to the Zendesk ticket: the group, priority and tags they gave it. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bridge.connectors.marker import digest
+from bridge.model import Action, ActionKind, Ticket, TicketState
+from bridge.rules import Evaluation, Rules
+from bridge.rules.engine import Engine
+from bridge.sync.escalate import escalation_note_key
+
+
+# What routing last wrote (or planned to write) to the ticket, per field: a value once
+# planned is not planned again, so an agent who then changes it is not overruled.
+GROUP_MARK, PRIORITY_MARK, TAGS_MARK = "routed_group", "routed_priority", "routed_tags"
+
+
+def with_routing(
+    planned: list[Action], marks: dict[tuple[int, str], str], ticket: Ticket, state: TicketState,
+    evaluation: Evaluation, rules: Rules, engine: Engine,
+) -> list[Action]:
+    """`planned`, and the update of the ticket with what the rules changed that Zendesk shows
+    (group, priority, tags): in the escalation's own update of the ticket when it escalates now
+    (one write, not two), else an update of its own. Each value is written once: an agent who
+    then moves the ticket elsewhere is not overruled at every update; a new answer of the
+    rules (another tier, another tag) is written."""
+    priority = _new_priority(ticket, evaluation, rules, engine)
+    if evaluation.set_group is None and not evaluation.add_tags and priority is None:
+        return planned
+    done = state.marks
+    change: dict[str, Any] = {}
+    if evaluation.set_group is not None and done.get(GROUP_MARK) != evaluation.set_group:
+        change["group"] = marks[(ticket.id, GROUP_MARK)] = evaluation.set_group
+    if priority is not None and done.get(PRIORITY_MARK) != priority:
+        change["priority"] = marks[(ticket.id, PRIORITY_MARK)] = priority
+    tagged = set(done.get(TAGS_MARK, "").split())
+    if tags := sorted(set(evaluation.add_tags) - tagged):
+        change["add_tags"] = tags
+        marks[(ticket.id, TAGS_MARK)] = " ".join(sorted(tagged | set(tags)))
+    if not change:
+        return planned
+    note_key = escalation_note_key(ticket.id)
+    for index, action in enumerate(planned):
+        if action.key == note_key:
+            tags = [*action.params.get("add_tags", ()), *change.get("add_tags", ())]
+            return [*planned[:index], replace(action, params={**action.params, **change, "add_tags": tags}), *planned[index + 1:]]
+    what = digest("; ".join(f"{name} {value}" for name, value in change.items()))
+    return [*planned, Action(ActionKind.NOTE_TICKET, f"route:{ticket.id}:{what}", ticket_id=ticket.id, params=change)]
+
+
+def _new_priority(ticket: Ticket, evaluation: Evaluation, rules: Rules, engine: Engine) -> str | None:
+    """The Zendesk priority of the ticket's priority, when something else than Zendesk's own
+    field gave it (a rule, a severity tag, a custom field); None when they agree, or when the
+    field is empty and the priority is only the default."""
+    found = engine.priority_by_zendesk.get((ticket.priority or "").casefold())
+    if found is not None and found[0] == evaluation.priority:
+        return None
+    if ticket.priority is None and evaluation.priority == engine.default_priority:
+        return None
+    return rules.priorities[evaluation.priority].zendesk
