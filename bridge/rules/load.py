@@ -423,14 +423,16 @@ def _from_pydantic(name: str, marks: Marks, error: ValidationError) -> Iterable[
 def _plain(item: Any) -> str:
     """pydantic's message in the words of a YAML file."""
     message = str(item["msg"]).removeprefix("Value error, ").replace("Input should be", "should be")
-    message = message.replace("a valid string", "text")
+    message = message.replace("a valid string", "text").replace("a valid integer", "a whole number")
     if item["type"] in ("dict_type", "model_type", "model_attributes_type"):
         message = "should be a mapping (key: value ...)"
     elif item["type"] in ("tuple_type", "list_type"):
         message = "should be a list ([a, b] or one '- item' per line)"
     if item.get("input") is None and item["type"] != "missing":
         return f"{message}, not empty"
-    if isinstance(item.get("input"), bool) and item["type"] in ("string_type", "int_type", "float_type"):
+    if isinstance(item.get("input"), bool) and item["type"] == "int_type":
+        return f"{message}, not {str(item['input']).lower()}"
+    if isinstance(item.get("input"), bool) and item["type"] in ("string_type", "float_type"):
         # YAML 1.1 reads unquoted yes/no/on/off (the country code NO too) as true/false
         return f"{message}: YAML read {item['input']} here; quote the value, e.g. 'NO'"
     return message

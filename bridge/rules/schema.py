@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    Strict,
     WithJsonSchema,
     model_validator,
 )
@@ -40,6 +41,17 @@ _DAYS_KEY_PATTERN = rf"^\s*{_DAY}(?:-{_DAY})?(?:\s*,\s*{_DAY}(?:-{_DAY})?)*\s*$"
 def _one_or_many(value: Any) -> Any:
     """Let admins write `tags: tier4` as well as `tags: [tier4]`."""
     return (value,) if isinstance(value, (str, int)) and not isinstance(value, bool) else value
+
+
+def _one_or_many_numbers(value: Any) -> Any:
+    """`tier: 4` as well as `tier: [3, 4]`; a lone `true` or `4.5` is one wrong item, not a wrong list."""
+    return (value,) if isinstance(value, (str, int, float)) else value
+
+
+def _not_true_or_false(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"should be 1, not {str(value).lower()}")
+    return value
 
 
 def _texts(value: Any) -> Any:
@@ -200,7 +212,9 @@ FieldId = Annotated[Text, BeforeValidator(_field_id)]
 StrList = Annotated[tuple[Text, ...], BeforeValidator(_texts), _one_or_list({"type": ["string", "integer"], "pattern": r"\S"})]
 # Zendesk keeps tags in lower case (`VIP` typed is `vip` on the ticket): a rule's tags are read so.
 Tags = Annotated[StrList, AfterValidator(lambda tags: tuple(tag.lower() for tag in tags))]
-IntList = Annotated[tuple[int, ...], BeforeValidator(_one_or_many), _one_or_list({"type": "integer"})]
+# A tier, a count: YAML's `true` or `'3'` is not one (lax pydantic took true as 1).
+Whole = Annotated[int, Strict()]
+IntList = Annotated[tuple[Whole, ...], BeforeValidator(_one_or_many_numbers), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,
     BeforeValidator(_reject_number),
@@ -285,7 +299,7 @@ class TicketType(Strict):
 
 
 class Defaults(Strict):
-    tier: int = 1
+    tier: Whole = 1
     type: Text
     priority: Text
 
@@ -325,7 +339,7 @@ class Condition(Strict):
 
 
 class Outcome(Strict):
-    tier: int | None = None
+    tier: Whole | None = None
     group: Text | None = None
     priority: Text | None = None
     type: Text | None = None
@@ -378,9 +392,9 @@ class Sla(Strict):
 
 
 class EscalateWhen(Strict):
-    tier_reached: int | None = 4
+    tier_reached: Whole | None = 4
     tags_any: Tags = ()
-    sla_breach_at_tier: int | None = None
+    sla_breach_at_tier: Whole | None = None
 
 
 class EscalationPolicy(Strict):
@@ -438,7 +452,7 @@ class Notifications(Strict):
     events: NotifyEvents = NotifyEvents()
     stale_after: Target = "2d"
     stale_calendar: Text | None = None
-    system_wide_threshold: int = Field(5, ge=2)
+    system_wide_threshold: Whole = Field(5, ge=2)
     quiet_hours: QuietHours | None = None
     catch_up: Target = Field(
         "1d",
@@ -468,7 +482,7 @@ class Rules(Strict):
 
     model_config = ConfigDict(extra="forbid", frozen=True, title="rules.yaml")
 
-    version: Literal[1] = 1
+    version: Annotated[Literal[1], BeforeValidator(_not_true_or_false)] = 1
     defaults: Defaults
     tiers: dict[int, Tier] = Field(json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]*$"}})
     calendars: dict[Text, Calendar]

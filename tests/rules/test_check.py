@@ -36,6 +36,12 @@ CASES = [
     (replaced("{name: Support,", "{nam: Support,"), "nam: Support", "unknown key 'nam'; did you mean 'name'?"),
     (BASE + "rooting: []\n", "rooting", "unknown key 'rooting'; did you mean 'routing'?"),
     (BASE + "escalation: {when: {tier_reachd: 4}}\n", "tier_reachd", "unknown key 'tier_reachd'; did you mean 'tier_reached'?"),
+    # YAML's true is no tier (it was taken as tier 1: every ticket escalated), nor is '3' or 4.5
+    (BASE + "escalation: {when: {tier_reached: true}}\n", "true", "escalation.when.tier_reached: should be a whole number, not true"),
+    (BASE + "escalation: {when: {sla_breach_at_tier: '3'}}\n", "'3'", "escalation.when.sla_breach_at_tier: should be a whole number"),
+    (BASE + "routing:\n  - {name: a, when: {tier: 4.5}}\n", "4.5", "routing.0.when.tier.0: should be a whole number"),
+    (BASE + "routing:\n  - {name: a, then: {tier: yes}}\n", "yes", "routing.0.then.tier: should be a whole number, not true"),
+    (replaced("defaults: {", "version: true\ndefaults: {"), "true", "version: should be 1, not true"),
     (replaced("timezone: GMT", "timezone: Europe/Lodnon"), "Europe/Lodnon", "unknown time zone 'Europe/Lodnon'; did you mean 'Europe/London'?"),
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {mon-fri: \"08:00-16:00\"}\n    holidays: {country: England}"),
      "England", "unknown holiday country 'England'"),
@@ -139,7 +145,7 @@ CASES = [
     (BASE + "routing:\n  - {name: a, then: {tier: 2, continue: true}}\n", "continue: true",
      "unknown key 'continue' in then: it belongs to the rule, beside then:"),
     (replaced("  2: {name: Support,", "  2.5: {name: Half}\n  2: {name: Support,"), "2.5",
-     "key '2.5' in tiers: should be a valid integer, got a number with a fractional part"),
+     "key '2.5' in tiers: should be a whole number, got a number with a fractional part"),
     (BASE + "---\nrouting: []\n", "---", "YAML syntax error: expected a single document in the stream, but found another document"),
     (BASE + "notifications:\n  ? [a, b]\n  : x\n", "[a, b]", "a key must be plain text, not a list or mapping"),
     # every routing rule commented out (YAML null) hides nothing else
@@ -276,7 +282,7 @@ def test_a_key_yaml_reads_as_a_boolean_is_taken_as_written(write_rules, word: st
     text = replaced("  1: {name: Help desk, group: Desk}", f"  {word}: {{name: Help desk, group: Desk}}")
     line, col, message = only_problem(write_rules, text)
     assert (line, col) == (position(text, f"  {word}:")[0], 3)
-    assert message == f"key '{word}' in tiers: should be a valid integer, unable to parse string as an integer"
+    assert message == f"key '{word}' in tiers: should be a whole number, unable to parse string as an integer"
 
 
 def test_keys_written_over_a_merged_mapping_are_not_duplicates(write_rules) -> None:
