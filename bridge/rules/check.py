@@ -257,6 +257,10 @@ def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_o
         yield (*path, "sla"), "an SLA condition cannot decide the SLA itself (policy, pause or stop)", True
     if set(cond.tags_all) & set(cond.tags_none):
         yield path, "can never match: the same tag is required and excluded", False
+    elif cond.tags_any and set(cond.tags_any) <= set(cond.tags_none):
+        yield path, "can never match: every tag of tags_any is excluded by tags_none", False
+    if cond.not_ is not None and not cond.not_.model_fields_set:
+        yield (*path, "not"), "not: {} can never match (an empty condition always holds)", True
     for key in ("any", "all"):
         for index, part in enumerate(getattr(cond, key)):
             yield from _condition((*path, key, index), part, names, sla_ok=sla_ok)
@@ -351,6 +355,9 @@ def _escalation(rules: Rules, names: Names) -> Iterator[Found]:
     if policy.zendesk_status_after is not None:
         statuses = list(ZENDESK_STATUSES)
         yield from _ref(("escalation", "zendesk_status_after"), "Zendesk status", policy.zendesk_status_after, statuses)
+    for index, label in enumerate(policy.labels):
+        if any(character.isspace() for character in label):  # Jira refuses the issue: every escalation would fail
+            yield ("escalation", "labels", index), f"Jira labels cannot contain spaces: {label!r}", False
 
 
 def _status_map(rules: Rules, names: Names) -> Iterator[Found]:

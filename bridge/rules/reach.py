@@ -61,13 +61,15 @@ def shadowing(rules: Sequence[tuple[Condition, bool, bool]]) -> Iterator[tuple[i
     # most pairs fail at once: an earlier rule testing a key the later one does not.
     tests = [_tests(condition) for condition, _, _ in rules]
     keys = [frozenset(key for key, _ in tested) for tested in tests]
+    unreachable: set[int] = set()
     for later, (condition, _, _) in enumerate(rules):
         # (an earlier `tags_any` may be met by the later rule's `tags_all`)
         answerable = keys[later] | {"tags_any"} if condition.tags_all else keys[later]
         for earlier in range(later - 1, -1, -1):
             _, continues, _ = rules[earlier]
             if not continues and keys[earlier] <= answerable and _implies(condition, tests[earlier]):
+                unreachable.add(later)
                 yield later, earlier
                 break
-            if continues and rules[earlier][2]:
+            if continues and rules[earlier][2] and earlier not in unreachable:
                 break  # it may change the ticket and carry on: what `later` sees may differ

@@ -76,6 +76,10 @@ CASES = [
      "the 'sla_breach' notice is the bridge's own (sent when an SLA target passes): a rule may ask for product_team or stale"),
     (BASE + "routing:\n  - {name: a, when: {text_regex: 'a(b'}}\n", "'a(b'", "not a valid regular expression: missing ), unterminated subpattern at position 1"),
     (BASE + "routing:\n  - {name: a, when: {tags_all: [x], tags_none: [x]}}\n", "{tags_all", "can never match: the same tag is required and excluded"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: [x, y], tags_none: [y, x, z]}}\n", "{tags_any",
+     "can never match: every tag of tags_any is excluded by tags_none"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: [x], not: {}}}\n", "not:", "not: {} can never match (an empty condition always holds)"),
+    (BASE + "escalation: {labels: [from-zendesk, from zendesk]}\n", "from zendesk", "Jira labels cannot contain spaces: 'from zendesk'"),
     (BASE + "routing:\n  - {name: a, when: {tags_any: [y]}}\n  - {name: a, when: {tags_any: [x]}}\n", "a, when: {tags_any: [x]", "another routing rule is already named 'a'"),
     (BASE + "routing:\n  - {name: catch-all}\n  - {name: never, when: {tags_any: [x]}}\n", "{name: never",
      "unreachable: rule 'catch-all' above always matches first"),
@@ -385,3 +389,15 @@ def test_priorities_named_alike_but_for_a_leading_zero_are_two(write_rules) -> N
     with pytest.raises(RulesError) as caught:  # (other problems: three priorities map Zendesk's urgent)
         load_rules(write_rules(text))
     assert not [p for p in caught.value.problems if "duplicate key" in p.message]
+
+
+def test_every_rule_below_a_catch_all_is_unreachable_whatever_continues_between(write_rules) -> None:
+    # x1 would change the ticket and carry on, had it ever run: it cannot hide x2 from the catch-all.
+    text = BASE + ("routing:\n  - {name: catch-all}\n  - {name: x1, when: {tags_any: [a]}, then: {tier: 3}, continue: true}\n"
+                   "  - {name: x2, when: {tags_any: [b]}}\n")
+    with pytest.raises(RulesError) as caught:
+        load_rules(write_rules(text))
+    assert [(p.line, p.message) for p in caught.value.problems] == [
+        (position(text, "{name: x1")[0], "unreachable: rule 'catch-all' above always matches first"),
+        (position(text, "{name: x2")[0], "unreachable: rule 'catch-all' above always matches first"),
+    ]
