@@ -20,6 +20,7 @@ CATEGORY_MARK = "jira_category"  # the status category last mirrored: new, indet
 # The jira_status_map entry an issue reopened after done takes when its status is not named.
 REOPENED_ENTRY = "To Do"
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
+STATUS_SINCE_MARK = "jira_status_since"  # when the issue entered its status: a pause on it begins or ends then
 
 
 def backsync(
@@ -68,6 +69,7 @@ def backsync(
                 expect[(ticket_id, UPDATED_MARK)] = seen_at
             continue
         marks[(ticket_id, STATUS_MARK)] = issue.status
+        marks[(ticket_id, STATUS_SINCE_MARK)] = seen
         marks[(ticket_id, CATEGORY_MARK)] = issue.status_category
         marks[(ticket_id, UPDATED_MARK)] = seen
         expect[(ticket_id, STATUS_MARK)] = previous

@@ -14,6 +14,7 @@ from bridge.rules.engine import Engine, engine_of
 from bridge.rules.evaluate import evaluate_on
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
+from bridge.sync.backsync import STATUS_SINCE_MARK
 from bridge.sync.escalate import (
     attach_actions,
     escalation_actions,
@@ -101,10 +102,10 @@ def _evaluate(
     jira_status = state.marks.get("jira_status") if state.marks else None
     evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since, escalated)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
-        # The pause ended with the ticket's last update, not now: due times (and the notices
+        # The pause ended with the change that ended it, not now: due times (and the notices
         # keyed by them) must not depend on when this decision happens to run.
         started = state.pauses[-1][0]
-        ended = (*state.pauses[:-1], (started, max(started, ticket.updated_at)))
+        ended = (*state.pauses[:-1], (started, max(started, _pause_changed_at(ticket, state))))
         evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, ended, restarted, since, escalated)
     return evaluation
 
@@ -149,11 +150,21 @@ def _earliest(moment: datetime | None, micros: int | None) -> datetime | None:
 def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[tuple[int, str, datetime], ...]:
     """Open a pause when the clock stops (e.g. awaiting the client), close it when it runs again.
 
-    The change is dated at the ticket's last update: that is when its status changed.
+    The change is dated when what the pause condition reads last changed (`_pause_changed_at`):
+    "waiting for release" begins with the issue's move in Jira, not at the ticket's last update.
+    A pause never ends before it began.
     """
     is_open = bool(state.pauses) and state.pauses[-1][1] is None
-    if paused and not is_open:
-        return ((ticket.id, "open", ticket.updated_at),)
-    if not paused and is_open:
-        return ((ticket.id, "close", ticket.updated_at),)
-    return ()
+    if paused == is_open:
+        return ()
+    moment = _pause_changed_at(ticket, state)
+    if paused:
+        return ((ticket.id, "open", moment),)
+    return ((ticket.id, "close", max(moment, state.pauses[-1][0])),)
+
+
+def _pause_changed_at(ticket: Ticket, state: TicketState) -> datetime:
+    """When what a pause condition reads last changed: the ticket's last update, or the linked
+    issue's move to its status when that came later."""
+    jira_moved = state.marks.get(STATUS_SINCE_MARK) if state.marks else None
+    return max(ticket.updated_at, datetime.fromisoformat(jira_moved)) if jira_moved else ticket.updated_at

@@ -52,3 +52,36 @@ def test_an_escalation_during_quiet_hours_is_told_to_the_manager_when_they_end()
     again = decide(ticket, TicketState(planned=frozenset(a.key for a in first.actions + morning.actions)), rules,
                    now=datetime(2026, 11, 24, 7, 2, tzinfo=timezone.utc), default_project="SUP")
     assert not [a for a in again.actions if a.kind.value == "notify" and a.key == "notify:escalated:11"]
+
+
+def test_a_pause_on_the_linked_issue_s_status_runs_from_its_move_in_jira_to_its_move_back() -> None:
+    """examples/pacific.yaml pauses while the issue is "Waiting for release": the ticket is not
+    updated when that begins or ends, so its last update dates neither."""
+    from bridge.model import Issue, Link
+    from bridge.sync.backsync import backsync
+
+    rules = load_rules(ROOT / "examples" / "pacific.yaml")
+    touched = datetime(2026, 11, 16, 17, tzinfo=timezone.utc)
+    ticket = Ticket(
+        id=9, subject="Export fails", description="Every export fails", status="hold", priority="normal",
+        type="incident", tags=frozenset(), created_at=touched - timedelta(hours=1), updated_at=touched,
+        requester_email="dana@acme.example", comments=(Comment("1", "Every export fails", True, "dana@acme.example", touched),),
+    )
+    link = Link(9, "ENG-1", touched)
+    state = TicketState(link=link)
+
+    def issue_at(status: str, moved: datetime) -> TicketState:
+        issue = Issue("ENG-1", "Export fails", status, "indeterminate", frozenset(), moved)
+        marks = {name: value for (_, name), value in backsync(issue, [(link, state)], rules).marks.items()}
+        return TicketState(link=link, marks={**state.marks, **marks}, pauses=state.pauses)
+
+    waiting = datetime(2026, 11, 19, 20, tzinfo=timezone.utc)
+    state = issue_at("Waiting for release", waiting)
+    opened = decide(ticket, state, rules, now=waiting + timedelta(seconds=5), default_project="ENG").pauses
+    assert opened == ((9, "open", waiting),)  # not the ticket's update three days before
+
+    released = datetime(2026, 11, 30, 20, tzinfo=timezone.utc)
+    state = TicketState(link=link, marks=state.marks, pauses=((waiting, None),))
+    state = issue_at("In Progress", released)
+    closed = decide(ticket, state, rules, now=released + timedelta(seconds=5), default_project="ENG").pauses
+    assert closed == ((9, "close", released),)  # not before it began: the week waiting counts as paused
