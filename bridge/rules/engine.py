@@ -79,6 +79,7 @@ class Engine:
     tier_by_tag: tuple[tuple[int, frozenset[str]], ...]  # highest tier first
     tier_tags: frozenset[str]  # every tag of tier_by_tag: most tickets carry none
     tier_by_group: Mapping[str, int]
+    group_of_tier: Mapping[int, str]  # the tiers that name a group
     default_tier: int
     default_type: str
     default_priority: str
@@ -206,6 +207,7 @@ def compile_rules(rules: Rules) -> Engine:
         tier_by_tag=tuple((n, frozenset(tiers[n].tags)) for n in sorted(tiers, reverse=True) if tiers[n].tags),
         tier_tags=frozenset(tag for tier in tiers.values() for tag in tier.tags),
         tier_by_group=MappingProxyType({t.group.casefold(): n for n, t in tiers.items() if t.group}),
+        group_of_tier=MappingProxyType({n: t.group for n, t in tiers.items() if t.group}),
         default_tier=rules.defaults.tier,
         default_type=rules.defaults.type,
         default_priority=rules.defaults.priority,

@@ -295,3 +295,19 @@ def test_a_ticket_with_development_has_the_top_tiers_policy(write_rules) -> None
     assert (alone.tier, alone.sla_policy) == (1, "all") and alone.sla_alerts
     solved = evaluate(make_ticket(status="solved"), rules, now=week_later, escalated=True)
     assert solved.sla_policy == "all"  # solved: with development no more
+
+
+def test_a_later_rule_sees_the_group_a_tier_move_puts_the_ticket_in(write_rules) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules(write_rules(BASE + """\
+routing:
+  - name: db-to-t3
+    when: {text_contains: [database]}
+    then: {tier: 3}
+    continue: true
+  - name: engineers-tag
+    when: {group: Engineers}
+    then: {add_tags: [engineering]}
+"""))
+    ev = evaluate(make_ticket(subject="The database is slow", group="Desk"), rules, now=MONDAY_9)
+    assert ev.rules == ("db-to-t3", "engineers-tag")
+    assert (ev.tier, ev.set_group, ev.add_tags) == (3, "Engineers", ("engineering",))
