@@ -15,9 +15,9 @@ from typing import Any
 import holidays as holidays_lib
 
 from bridge.rules.calendar import US, BusinessCalendar
-from bridge.rules.engine import compile_calendar, expand_days, week_spans, working_us
+from bridge.rules.engine import compile_calendar, week_spans, working_us
 from bridge.rules.reach import shadowing
-from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules
+from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules, expand_days
 
 Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
 ZENDESK_TYPES = ("incident", "problem", "question", "task")
@@ -382,7 +382,10 @@ def _notifications(rules: Rules, names: Names) -> Iterator[Found]:
         if quiet.timezone not in zones:
             yield ("notifications", "quiet_hours", "timezone"), _unknown_zone(quiet.timezone, zones), False
         for index, day in enumerate(quiet.days):
-            yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))
+            try:
+                expand_days(day)
+            except ValueError:  # (mon-fri and sat,sun are days too, as in calendars)
+                yield from _ref(("notifications", "quiet_hours", "days", index), "day", day, list(WEEKDAYS))
         kinds = list(NotifyEvents.model_fields)
         for index, kind in enumerate(quiet.except_):
             yield from _ref(("notifications", "quiet_hours", "except", index), "notice kind", kind, kinds)

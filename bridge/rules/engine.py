@@ -15,7 +15,7 @@ from bridge.rules.calendar import BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition, wall_us
 from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
-from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us
+from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us, expand_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +119,6 @@ def week_spans(calendar: Calendar) -> WeekSpans:
                 start, end = span.split("-")
                 days[weekday].append((_minutes(start), _minutes(end)))
     return tuple(tuple(sorted(day)) for day in days)
-
-
-def expand_days(key: str) -> list[int]:
-    result: list[int] = []
-    for part in key.split(","):
-        first, _, last = part.strip().partition("-")
-        low = WEEKDAYS.index(first)
-        high = WEEKDAYS.index(last) if last else low
-        result.extend(range(low, high + 1) if low <= high else [*range(low, 7), *range(0, high + 1)])
-    return result
 
 
 def _minutes(text: str) -> int:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bridge.rules.calendar import US, from_us, to_us
-from bridge.rules.schema import WEEKDAYS, QuietHours
+from bridge.rules.schema import QuietHours, expand_days
 
 if TYPE_CHECKING:
     from bridge.rules.engine import Engine
@@ -29,7 +29,7 @@ def _span_minutes(hours: str) -> tuple[int, int]:
 
 
 def _days(quiet: QuietHours) -> frozenset[int]:
-    return frozenset(WEEKDAYS.index(day) for day in quiet.days if day in WEEKDAYS)
+    return frozenset(weekday for day in quiet.days for weekday in expand_days(day))
 
 
 def _quiet(start: int, end: int, days: frozenset[int], weekday: int, minute: int) -> bool:

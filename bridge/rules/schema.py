@@ -31,6 +31,19 @@ DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([dhm])\s*)+$")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhm])")
 SPAN_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-4]):([0-5]\d)$")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def expand_days(key: str) -> list[int]:
+    """`mon-fri`, `sat,sun`, `fri-mon` (across the week's end) -> weekday numbers, Monday 0."""
+    result: list[int] = []
+    for part in key.split(","):
+        first, _, last = part.strip().lower().partition("-")
+        low = WEEKDAYS.index(first)
+        high = WEEKDAYS.index(last) if last else low
+        result.extend(range(low, high + 1) if low <= high else [*range(low, 7), *range(0, high + 1)])
+    return result
+
+
 _DAYS_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
 
 

@@ -48,6 +48,21 @@ def test_quiet_hours_only_on_listed_days(write_rules) -> None:
     assert rules.notifications.should_send("stale", now=utc(2026, 11, 30, 12))  # Monday
 
 
+@pytest.mark.parametrize("days", ["[sat-sun]", "[sat, sun]", "'sat,sun'", "[Sat-Sun]"])
+def test_quiet_days_are_written_as_a_calendar_s_are(write_rules, days: str) -> None:  # type: ignore[no-untyped-def]
+    from bridge.rules import load_rules
+    from bridge.rules.engine import engine_of
+
+    from .helpers import BASE
+
+    rules = load_rules(write_rules(BASE + f'notifications: {{quiet_hours: {{hours: "00:00-24:00", days: {days}}}}}\n'))
+    quiet = engine_of(rules).quiet
+    assert quiet is not None
+    assert quiet.at(to_us(utc(2026, 11, 28, 12)))[0]  # Saturday
+    assert not quiet.at(to_us(utc(2026, 11, 30, 12)))[0]  # Monday
+    assert not rules.notifications.should_send("stale", now=utc(2026, 11, 29, 12))  # Sunday
+
+
 @pytest.mark.parametrize(
     ("hours", "days", "now", "spell"),
     [
