@@ -10,11 +10,13 @@ from bridge.model import Action, ActionKind, Ticket, TicketState
 from bridge.rules import Evaluation, Rules
 from bridge.rules.engine import Engine
 from bridge.sync.escalate import escalation_note_key
+from bridge.sync.notify import new_action
 
 
 # What routing last wrote (or planned to write) to the ticket, per field: a value once
 # planned is not planned again, so an agent who then changes it is not overruled.
 GROUP_MARK, PRIORITY_MARK, TAGS_MARK = "routed_group", "routed_priority", "routed_tags"
+_NOTE = ActionKind.NOTE_TICKET
 
 
 def with_routing(
@@ -27,18 +29,20 @@ def with_routing(
     then moves the ticket elsewhere is not overruled at every update; a new answer of the
     rules (another tier, another tag) is written."""
     priority = _new_priority(ticket, evaluation, rules, engine)
-    if evaluation.set_group is None and not evaluation.add_tags and priority is None:
-        return planned
+    group, add_tags = evaluation.set_group, evaluation.add_tags
+    if group is None and not add_tags and priority is None:
+        return planned  # most tickets: nothing to write
     done = state.marks
     change: dict[str, Any] = {}
-    if evaluation.set_group is not None and done.get(GROUP_MARK) != evaluation.set_group:
-        change["group"] = marks[(ticket.id, GROUP_MARK)] = evaluation.set_group
+    if group is not None and done.get(GROUP_MARK) != group:
+        change["group"] = marks[(ticket.id, GROUP_MARK)] = group
     if priority is not None and done.get(PRIORITY_MARK) != priority:
         change["priority"] = marks[(ticket.id, PRIORITY_MARK)] = priority
-    tagged = set(done.get(TAGS_MARK, "").split())
-    if tags := sorted(set(evaluation.add_tags) - tagged):
-        change["add_tags"] = tags
-        marks[(ticket.id, TAGS_MARK)] = " ".join(sorted(tagged | set(tags)))
+    if add_tags:
+        tagged = set(done.get(TAGS_MARK, "").split())
+        if tags := sorted(set(add_tags) - tagged):
+            change["add_tags"] = tags
+            marks[(ticket.id, TAGS_MARK)] = " ".join(sorted(tagged.union(tags)))
     if not change:
         return planned
     note_key = escalation_note_key(ticket.id)
@@ -46,8 +50,8 @@ def with_routing(
         if action.key == note_key:
             tags = [*action.params.get("add_tags", ()), *change.get("add_tags", ())]
             return [*planned[:index], replace(action, params={**action.params, **change, "add_tags": tags}), *planned[index + 1:]]
-    what = digest("; ".join(f"{name} {value}" for name, value in change.items()))
-    return [*planned, Action(ActionKind.NOTE_TICKET, f"route:{ticket.id}:{what}", ticket_id=ticket.id, params=change)]
+    what = digest(f"{change.get('group')} {change.get('priority')} {change.get('add_tags')}")
+    return [*planned, new_action(_NOTE, f"route:{ticket.id}:{what}", ticket.id, None, change, None)]
 
 
 def _new_priority(ticket: Ticket, evaluation: Evaluation, rules: Rules, engine: Engine) -> str | None:
