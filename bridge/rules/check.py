@@ -273,14 +273,6 @@ def _yaml_key(field: str) -> str:
     return alias or field
 
 
-RULE_NOTICES = ("product_team", "stale")  # the notices a routing rule may ask for
-_SENT_WHEN = {
-    "escalation": "a ticket escalates", "sla_warning": "an SLA target nears", "sla_breach": "an SLA target passes",
-    "system_wide": "many tickets share one issue", "duplicate": "a duplicate is linked",
-    "catch_up": "old news is summed up",
-}
-
-
 def _routing(rules: Rules, names: Names) -> Iterator[Found]:
     seen: set[str] = set()
     kinds = list(NotifyEvents.model_fields)
@@ -297,9 +289,9 @@ def _routing(rules: Rules, names: Names) -> Iterator[Found]:
         yield from _ref((*here, "then", "priority"), "priority", then.priority, names.priorities)
         yield from _ref((*here, "then", "type"), "type", then.type, names.types)
         for position, kind in enumerate(then.notify):
-            if kind in kinds and kind not in RULE_NOTICES:
-                message = (f"the {kind!r} notice is the bridge's own (sent when {_SENT_WHEN[kind]}): a rule may ask "
-                           f"for {' or '.join(RULE_NOTICES)}" + ("; to escalate, `escalate: true`" if kind == "escalation" else ""))
+            if kind == "escalation":
+                message = ("the 'escalation' notice is the bridge's own (sent when a ticket escalates): "
+                           "to escalate, `escalate: true`; to tell the manager, `notify: [product_team]`")
                 yield (*here, "then", "notify", position), message, False
             yield from _ref((*here, "then", "notify", position), "notice kind", kind, kinds)
     if None in rules.routing:

@@ -79,6 +79,7 @@ class Engine:
     tier_by_tag: tuple[tuple[int, frozenset[str]], ...]  # highest tier first
     tier_tags: frozenset[str]  # every tag of tier_by_tag: most tickets carry none
     tier_by_group: Mapping[str, int]
+    pauses_on_issue_status: bool  # some pause condition reads the linked Jira issue's status
     group_of_tier: Mapping[int, str]  # the tiers that name a group
     default_tier: int
     default_type: str
@@ -198,6 +199,10 @@ def compile_rules(rules: Rules) -> Engine:
         tier_tags=frozenset(tag for tier in tiers.values() for tag in tier.tags),
         tier_by_group=MappingProxyType({t.group.casefold(): n for n, t in tiers.items() if t.group}),
         group_of_tier=MappingProxyType({n: t.group for n, t in tiers.items() if t.group}),
+        pauses_on_issue_status=any(
+            _reads_issue_status(condition)
+            for condition in (rules.sla.pause_when, *(p.pause_when for p in rules.sla.policies if p.pause_when is not None))
+        ),
         default_tier=rules.defaults.tier,
         default_type=rules.defaults.type,
         default_priority=rules.defaults.priority,
@@ -228,6 +233,11 @@ def compile_rules(rules: Rules) -> Engine:
         new_alert=fast_constructor(SlaAlert),
         new_escalation=fast_constructor(Escalation),
     )
+
+
+def _reads_issue_status(condition: Condition) -> bool:
+    parts = (*condition.any, *condition.all, *((condition.not_,) if condition.not_ is not None else ()))
+    return bool(condition.linked_issue_status) or any(_reads_issue_status(part) for part in parts)
 
 
 def _compile_rule(rule: Any) -> CompiledRule:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Annotated, Any, Literal, Mapping, TypeVar
 
+from pydantic import Strict as StrictInput
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -20,7 +21,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
-    Strict,
     WithJsonSchema,
     model_validator,
 )
@@ -226,7 +226,7 @@ StrList = Annotated[tuple[Text, ...], BeforeValidator(_texts), _one_or_list({"ty
 # Zendesk keeps tags in lower case (`VIP` typed is `vip` on the ticket): a rule's tags are read so.
 Tags = Annotated[StrList, AfterValidator(lambda tags: tuple(tag.lower() for tag in tags))]
 # A tier, a count: YAML's `true` or `'3'` is not one (lax pydantic took true as 1).
-Whole = Annotated[int, Strict()]
+Whole = Annotated[int, StrictInput()]
 IntList = Annotated[tuple[Whole, ...], BeforeValidator(_one_or_many_numbers), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,

@@ -65,7 +65,7 @@ def decide(
             planned += sla_notices(ticket, evaluation, rules, gate=gate, planned=known)
         if evaluation.notify:
             planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=known)
-    pauses = _pause_change(ticket, state, paused=evaluation.paused)
+    pauses = _pause_change(ticket, state, engine, paused=evaluation.paused)
     caught_up: tuple[tuple[int, str, str], ...] = ()
     expect = EMPTY
     if gate.caught_up:  # summed up once: the mark tells later decisions
@@ -105,7 +105,7 @@ def _evaluate(
         # The pause ended with the change that ended it, not now: due times (and the notices
         # keyed by them) must not depend on when this decision happens to run.
         started = state.pauses[-1][0]
-        ended = (*state.pauses[:-1], (started, max(started, _pause_changed_at(ticket, state))))
+        ended = (*state.pauses[:-1], (started, max(started, _pause_changed_at(ticket, state, engine))))
         evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, ended, restarted, since, escalated)
     return evaluation
 
@@ -147,7 +147,7 @@ def _earliest(moment: datetime | None, micros: int | None) -> datetime | None:
     return from_us(micros) if moment is None or micros < to_us(moment) else moment
 
 
-def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[tuple[int, str, datetime], ...]:
+def _pause_change(ticket: Ticket, state: TicketState, engine: Engine, *, paused: bool) -> tuple[tuple[int, str, datetime], ...]:
     """Open a pause when the clock stops (e.g. awaiting the client), close it when it runs again.
 
     The change is dated when what the pause condition reads last changed (`_pause_changed_at`):
@@ -157,14 +157,14 @@ def _pause_change(ticket: Ticket, state: TicketState, *, paused: bool) -> tuple[
     is_open = bool(state.pauses) and state.pauses[-1][1] is None
     if paused == is_open:
         return ()
-    moment = _pause_changed_at(ticket, state)
+    moment = _pause_changed_at(ticket, state, engine)
     if paused:
         return ((ticket.id, "open", moment),)
     return ((ticket.id, "close", max(moment, state.pauses[-1][0])),)
 
 
-def _pause_changed_at(ticket: Ticket, state: TicketState) -> datetime:
-    """When what a pause condition reads last changed: the ticket's last update, or the linked
-    issue's move to its status when that came later."""
-    jira_moved = state.marks.get(STATUS_SINCE_MARK) if state.marks else None
+def _pause_changed_at(ticket: Ticket, state: TicketState, engine: Engine) -> datetime:
+    """When what a pause condition reads last changed: the ticket's last update, or, when the
+    rules pause on the linked issue's status, its move to that status if that came later."""
+    jira_moved = state.marks.get(STATUS_SINCE_MARK) if state.marks and engine.pauses_on_issue_status else None
     return max(ticket.updated_at, datetime.fromisoformat(jira_moved)) if jira_moved else ticket.updated_at

@@ -166,6 +166,7 @@ class Executor:
         note = _fill(p.get("note"), values)
         if note and attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
+        group, unknown_group = self._known_group(p)
         known = self._store.snapshots.get(ticket_id)
 
         def update(unchanged_since: datetime | None) -> Updated:
@@ -176,27 +177,44 @@ class Executor:
                 add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
                 remove_tags=p.get("remove_tags", ()),
                 status=p.get("status"),
-                group=p.get("group"),
+                group=group,
                 priority=p.get("priority"),
                 action_key=action.key,
                 unchanged_since=unchanged_since,
             )
 
+        done = {"ticket_id": ticket_id} | ({"group_not_set": unknown_group} if unknown_group else {})
         if known is None:
             update(None)
-            return {"ticket_id": ticket_id}
+            return done
         try:
             updated = update(known.updated_at)
         except ConflictError:
             # Changed since the bridge last looked: write anyway; the change comes back to be read.
             update(None)
-            return {"ticket_id": ticket_id}
+            return done
         if updated.audit_id is None:
-            return {"ticket_id": ticket_id}  # Zendesk found nothing to change: there is no update to record
+            return done  # Zendesk found nothing to change: there is no update to record
         # Nothing changed in between: the ticket now is our view plus this update (sync/own_update.py).
         view = after_own_update(known, updated)
         self._store.inbox.add([own_change_event(view, updated.audit_id)], now=self._clock())
-        return {"ticket_id": ticket_id, "own_update": updated.ticket.updated_at.isoformat()}
+        return done | {"own_update": updated.ticket.updated_at.isoformat()}
+
+    def _known_group(self, params: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """The group to move the ticket to, and why it is not moved. A group Zendesk does not
+        have must not cost the rest of the update (an escalation's note, tag and status): it is
+        left out, and said; only an update that had nothing else to do ends a dead letter."""
+        group = params.get("group")
+        if not group:
+            return None, None
+        try:
+            self._c.zendesk.group_id(group)
+        except PermanentError as exc:
+            if not any(params.get(other) for other in ("note", "status", "priority", "add_tags", "remove_tags")):
+                raise
+            log.warning("ticket not moved to group %r: %s", group, exc)
+            return None, str(exc)
+        return group, None
 
     def _comment_issue(self, action: Action, attempts: int) -> dict[str, Any]:
         key = self._issue_key(action)

@@ -50,7 +50,8 @@ def with_routing(
         if action.key == note_key:
             tags = [*action.params.get("add_tags", ()), *change.get("add_tags", ())]
             return [*planned[:index], replace(action, params={**action.params, **change, "add_tags": tags}), *planned[index + 1:]]
-    what = digest(f"{change.get('group')} {change.get('priority')} {change.get('add_tags')}")
+    # Keyed by the ticket's update too: the rules may come back to a value they left (A, B, A).
+    what = digest(f"{ticket.updated_at} {change.get('group')} {change.get('priority')} {change.get('add_tags')}")
     return [*planned, new_action(_NOTE, f"route:{ticket.id}:{what}", ticket.id, None, change, None)]
 
 

@@ -8,6 +8,7 @@ from typing import Iterator
 import pytest
 from zenpy.lib.api_objects import Ticket as ZTicket
 
+from bridge.sync.escalate import issue_tag
 from tests.e2e.harness import eventually
 from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
 
@@ -243,3 +244,19 @@ def test_a_ticket_tagged_for_tier_2_moves_to_tier_2s_group_and_an_escalation_to_
     bridge.zendesk().tickets.update(ZTicket(id=tier2, group_id=bridge.daemon.connectors.zendesk.group_id("Tier 1 Help Desk")))
     settle(bridge)
     assert group(tier2) == "Tier 1 Help Desk"
+
+
+def test_a_group_zendesk_lacks_costs_the_escalation_nothing_else(bridge: Bridge) -> None:
+    state = bridge.sandbox.zendesk.state
+    with state.lock:  # this Zendesk has no group for the developers' tier
+        [gone] = [gid for gid, g in state.directory.groups.items() if g["name"] == "Tier 4 Development"]
+        del state.directory.groups[gone]
+    ticket_id = bridge.open_ticket(subject="Checkout fails", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}"), what="the escalation note")
+    status, tags = ticket_view(bridge, ticket_id)
+    assert status == "hold" and issue_tag(key) in tags
+    assert any(key in body for _, body in zendesk_comments(bridge, ticket_id))
+    result = bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}")
+    assert "no group is named 'Tier 4 Development'" in result["group_not_set"]
+    assert not bridge.daemon.store.actions.with_status("dead")

@@ -70,10 +70,8 @@ CASES = [
     (BASE + "routing:\n  - {name: a, then: {tier: 7}}\n", "7}", "unknown tier 7; known: 1, 2, 3, 4"),
     (BASE + "routing:\n  - {name: a, then: {notify: [manger]}}\n", "manger", "unknown notice kind 'manger'"),
     (BASE + "routing:\n  - {name: a, then: {notify: [product_team, escalation]}}\n", "escalation]",
-     "the 'escalation' notice is the bridge's own (sent when a ticket escalates): a rule may ask for product_team or stale; "
-     "to escalate, `escalate: true`"),
-    (BASE + "routing:\n  - {name: a, then: {notify: [sla_breach]}}\n", "sla_breach",
-     "the 'sla_breach' notice is the bridge's own (sent when an SLA target passes): a rule may ask for product_team or stale"),
+     "the 'escalation' notice is the bridge's own (sent when a ticket escalates): to escalate, `escalate: true`; "
+     "to tell the manager, `notify: [product_team]`"),
     (BASE + "routing:\n  - {name: a, when: {text_regex: 'a(b'}}\n", "'a(b'", "not a valid regular expression: missing ), unterminated subpattern at position 1"),
     (BASE + "routing:\n  - {name: a, when: {tags_all: [x], tags_none: [x]}}\n", "{tags_all", "can never match: the same tag is required and excluded"),
     (BASE + "routing:\n  - {name: a, when: {tags_any: [x, y], tags_none: [y, x, z]}}\n", "{tags_any",

@@ -85,3 +85,23 @@ def test_a_pause_on_the_linked_issue_s_status_runs_from_its_move_in_jira_to_its_
     state = issue_at("In Progress", released)
     closed = decide(ticket, state, rules, now=released + timedelta(seconds=5), default_project="ENG").pauses
     assert closed == ((9, "close", released),)  # not before it began: the week waiting counts as paused
+
+
+def test_a_jira_move_does_not_date_a_pause_the_rules_do_not_take_from_jira() -> None:
+    """The shipped rules pause on `pending` only: an unrelated move of the issue, recorded before
+    the decision that sees the customer's answer, does not move the pause's end."""
+    from bridge.model import Link
+    from bridge.sync.backsync import STATUS_SINCE_MARK
+
+    rules = load_rules(ROOT / "rules.yaml")
+    answered = MONDAY + timedelta(hours=3)
+    ticket = Ticket(
+        id=9, subject="Export fails", description="Every export fails", status="open", priority="normal",
+        type="incident", tags=frozenset(), created_at=MONDAY, updated_at=answered, requester_email="dana@acme.example",
+        comments=(Comment("1", "Every export fails", True, "dana@acme.example", MONDAY),),
+    )
+    moved = (answered + timedelta(days=1)).isoformat()
+    state = TicketState(link=Link(9, "SUP-1", MONDAY), pauses=((MONDAY + timedelta(hours=1), None),),
+                        marks={"jira_status": "In Progress", STATUS_SINCE_MARK: moved})
+    closed = decide(ticket, state, rules, now=answered + timedelta(days=1, hours=1), default_project="SUP").pauses
+    assert closed == ((9, "close", answered),)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,21 @@ def test_an_agent_who_moves_it_back_is_not_overruled_whatever_else_changed(rules
     # Priority written; the agent then moved the ticket back to tier 1's group.
     moved_back = ticket(tags=frozenset({"tier2", "severe"}), priority="urgent", group="Tier 1 Help Desk")
     assert routes(decide(moved_back, after(first), rules, now=NOW, default_project="SUP")) == []
+
+
+def test_the_rules_coming_back_to_a_group_they_left_move_the_ticket_back(vip_rules: Rules) -> None:
+    state = TicketState()
+    moves = []
+    for minutes, (org, group) in enumerate([("Acme Corp", "Tier 1 Help Desk"), ("Other", "VIP Desk"), ("Acme Corp", "Tier 1 Help Desk")]):
+        # Acme is routed to VIP Desk; another organisation has no rule; Acme again (the ticket moved meanwhile).
+        changed = ticket(tags=frozenset({"vip"}), organization=org, group=group, updated_at=NOW - timedelta(minutes=10 - minutes))
+        decision = decide(changed, state, vip_rules, now=NOW, default_project="SUP")
+        moves.append(routes(decision))
+        state = after(decision, state)
+    assert moves == [[{"group": "VIP Desk"}], [], []]  # VIP Desk written once: an agent moved it away since
+    state = TicketState(planned=state.planned, marks={**state.marks, "routed_group": "Tier 1 Help Desk"})
+    back = ticket(tags=frozenset({"vip"}), group="Tier 1 Help Desk", updated_at=NOW)
+    assert routes(decide(back, state, vip_rules, now=NOW, default_project="SUP")) == [{"group": "VIP Desk"}]
 
 
 def test_a_severity_tag_sets_the_zendesk_priority(rules: Rules) -> None:
