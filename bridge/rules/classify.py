@@ -19,6 +19,7 @@ def classify(engine: Engine, ctx: Context, reasons: list[str]) -> None:
             if not tags.isdisjoint(ticket.tags):
                 ctx.tier = number
                 reasons.append(f"Tier {number}: tagged {sorted(tags & ticket.tags)[0]!r}.")
+                ctx.group = engine.group_after_move(ticket.group, number) or ctx.group  # the rules see it there
                 return
     by_group = engine.tier_by_group.get((ticket.group or "").casefold()) if ticket.group else None
     if by_group is not None:

@@ -110,6 +110,13 @@ class Engine:
     new_alert: Callable[..., SlaAlert]
     new_escalation: Callable[..., Escalation]
 
+    def group_after_move(self, group: str | None, tier: int) -> str | None:
+        """The group a ticket in `group` moves to at `tier`: that tier's, when the tier is above
+        the one its group stands for; else None (it stays)."""
+        if tier > self.tier_by_group.get((group or "").casefold(), self.default_tier):
+            return self.group_of_tier.get(tier)
+        return None
+
 
 def week_spans(calendar: Calendar) -> WeekSpans:
     """Per weekday (Mon=0) the sorted working spans in minutes; keys like `mon-fri` expanded."""

@@ -76,7 +76,7 @@ def evaluate_on(
         why = None
     escalate = None if why is None else _escalate(rules, ctx, why, reasons, notify)
     if group is None and ctx.tier > engine.default_tier:
-        group = _group_of_new_tier(rules, engine, ctx)
+        group = engine.group_after_move(ctx.ticket.group, ctx.tier)  # moving up a tier: to its group
     if escalated and escalate is None and ctx.status not in CLOSED_STATUSES:
         # With development until it is solved: the breach that escalated it may have ended
         # (the ticket went on hold), the tier it reached has not. (Its group is the agents' call.)
@@ -140,12 +140,6 @@ def _notice_kinds(notify: list[str], muted: frozenset[str]) -> tuple[str, ...]:
     if len(notify) < 2:  # most tickets: none, or only "stale" (no generator, no dict for them)
         return () if not notify or notify[0] in muted else (notify[0],)
     return tuple(dict.fromkeys(kind for kind in notify if kind not in muted))
-
-
-def _group_of_new_tier(rules: Rules, engine: Engine, ctx: Context) -> str | None:
-    """Moving up from the tier the ticket's group stands for moves it to that tier's group."""
-    group_tier = engine.tier_by_group.get((ctx.ticket.group or "").casefold(), engine.default_tier)
-    return rules.tiers[ctx.tier].group if ctx.tier > group_tier else None
 
 
 def _stale(engine: Engine, ctx: Context) -> bool:

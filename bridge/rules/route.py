@@ -25,9 +25,8 @@ def route(engine: Engine, ctx: Context, reasons: list[str]) -> tuple[list[str], 
         reasons.append(rule.reason)
         if rule.tier is not None:
             ctx.tier = rule.tier
-            if rule.group is None and rule.tier > engine.tier_by_group.get((ctx.group or "").casefold(), engine.default_tier):
-                # Moving up a tier moves the ticket to that tier's group: later rules see it there.
-                ctx.group = engine.group_of_tier.get(rule.tier, ctx.group)
+            if rule.group is None:  # moving up a tier moves it to that tier's group: later rules see it there
+                ctx.group = engine.group_after_move(ctx.group, rule.tier) or ctx.group
         if rule.priority is not None:
             ctx.priority = rule.priority
         if rule.type is not None:

@@ -311,3 +311,11 @@ routing:
     ev = evaluate(make_ticket(subject="The database is slow", group="Desk"), rules, now=MONDAY_9)
     assert ev.rules == ("db-to-t3", "engineers-tag")
     assert (ev.tier, ev.set_group, ev.add_tags) == (3, "Engineers", ("engineering",))
+
+
+def test_a_rule_sees_the_group_a_tier_tag_puts_the_ticket_in(write_rules) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules(write_rules(BASE + "routing:\n  - {name: engineers, when: {group: Engineers}, then: {add_tags: [eng]}}\n"))
+    tagged = evaluate(make_ticket(tags={"tier3"}, group="Desk"), rules, now=MONDAY_9)
+    assert (tagged.rules, tagged.set_group) == (("engineers",), "Engineers")
+    down = evaluate(make_ticket(tags={"tier2"}, group="Engineers"), rules, now=MONDAY_9)  # a lower tier's tag: it stays
+    assert (down.rules, down.set_group) == (("engineers",), None)
