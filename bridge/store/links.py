@@ -53,16 +53,12 @@ class Links:
             row = conn.execute(select(threads).where(threads.c.ticket_id == ticket_id)).first()
         return (row.channel, row.ts) if row and not row.ts.startswith(PENDING) else None
 
-    def claim_thread(
-        self, ticket_id: int, channel: str, *, starter: str, follow: bool = False
-    ) -> tuple[str, str] | None:
+    def claim_thread(self, ticket_id: int, channel: str, *, starter: str) -> tuple[str, str] | None:
         """The ticket's thread as (channel, ts); None when `starter` is to start it.
 
         The first notice of a ticket reserves the thread before posting, so two notices
         sent at once do not open two threads. Raises ThreadBusy while another notice is
-        starting it (unless that notice is dead, when this one takes over). With `follow`, a
-        thread in another channel than `channel` is left behind: the notices moved, and the
-        ticket's next one starts a thread where they go now.
+        starting it (unless that notice is dead, when this one takes over).
         """
         pending = PENDING + starter
         with self._engine.begin() as conn:
@@ -72,9 +68,6 @@ class Links:
                 return None
             row = conn.execute(select(threads).where(threads.c.ticket_id == ticket_id)).one()
             if not row.ts.startswith(PENDING):
-                if follow and row.channel != channel:
-                    conn.execute(update(threads).where(threads.c.ticket_id == ticket_id).values(ts=pending, channel=channel))
-                    return None
                 return row.channel, row.ts
             owner = row.ts.removeprefix(PENDING)
             if owner == starter:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
-from bridge.connectors.slack import SlackConnector, is_channel_id
+from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
@@ -230,8 +230,7 @@ class Executor:
         thread = None
         if ticket_id is not None:
             try:
-                # A channel id can be compared with the thread's (Slack answers with ids); a name cannot.
-                thread = self._store.links.claim_thread(ticket_id, channel, starter=action.key, follow=is_channel_id(channel))
+                thread = self._store.links.claim_thread(ticket_id, channel, starter=action.key)
             except ThreadBusy:
                 raise RetriableError("bridge", "the ticket's Slack thread is being started", retry_after=1) from None
         channel, thread_ts = thread if thread else (channel, None)

@@ -145,19 +145,6 @@ def test_one_notice_starts_a_tickets_thread_the_others_wait_for_it(store_url: st
     assert store.links.thread(9) == ("C1", "100.1")
 
 
-def test_a_ticket_s_notices_follow_the_channel_they_move_to(store_url: str) -> None:
-    store = open_store(store_url)
-    assert store.links.claim_thread(9, "C1", starter="notify:a", follow=True) is None
-    store.links.remember_thread(9, "C1", "100.1")
-    assert store.links.claim_thread(9, "C1", starter="notify:b", follow=True) == ("C1", "100.1")
-    # The rules now send notices to C2: the ticket's next notice starts a thread there.
-    assert store.links.claim_thread(9, "C2", starter="notify:c", follow=True) is None
-    store.links.remember_thread(9, "C2", "200.1")
-    assert store.links.claim_thread(9, "C2", starter="notify:d", follow=True) == ("C2", "200.1")
-    # A channel given by name cannot be compared with the id Slack answered: the thread stays.
-    assert store.links.claim_thread(9, "#support", starter="notify:e") == ("C2", "200.1")
-
-
 def test_a_change_seen_again_while_waiting_gets_what_the_second_sighting_adds(store_url: str) -> None:
     store = open_store(store_url)
     webhook = Event(EventSource.ZENDESK, "ticket.changed", "ticket:1:t", "1", NOW, {"type": "zen:event-type:ticket.created"})
