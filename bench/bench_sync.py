@@ -110,7 +110,10 @@ def _figures(created: dict[int, float], sent: dict[int, float], calls: dict[str,
 
 
 # A requester, organisation or group the bridge has not seen yet is read once, then remembered.
-NAMES = frozenset({"GET /api/v2/users/{id}.json", "GET /api/v2/organizations/{id}.json", "GET /api/v2/groups/{id}.json"})
+NAMES = frozenset({
+    "GET /api/v2/users/{id}.json", "GET /api/v2/organizations/{id}.json", "GET /api/v2/groups/{id}.json",
+    "GET /api/v2/groups.json",  # the groups, listed once: routing names them
+})
 # Calls made whatever the load: polling both services and learning who the bridge is.
 FIXED = frozenset({
     "GET /api/v2/incremental/tickets/cursor.json",

@@ -28,6 +28,10 @@ SERVICE = "zendesk"
 T = TypeVar("T")
 
 
+class UnknownGroup(PermanentError):
+    """Zendesk has no group of that name (the rules name groups by name)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Updated:
     """What one update of a ticket left: the ticket's fields afterwards (no names, no
@@ -192,7 +196,7 @@ class ZendeskConnector:
                 self._group_ids = self._call(self._read_groups)
             found = self._group_ids.get(wanted)
         if found is None:
-            raise PermanentError(SERVICE, f"no group is named {name!r}: create it in Zendesk, or name another in rules.yaml")
+            raise UnknownGroup(SERVICE, f"no group is named {name!r}: create it in Zendesk, or name another in rules.yaml")
         return found
 
     def _read_groups(self) -> dict[str, int]:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping
 from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
 from bridge.connectors.slack import SlackConnector
-from bridge.connectors.zendesk import Updated, ZendeskConnector
+from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
@@ -209,7 +209,7 @@ class Executor:
             return None, None
         try:
             self._c.zendesk.group_id(group)
-        except PermanentError as exc:
+        except UnknownGroup as exc:  # (not a refused token or a 429: those are retried as any call)
             if not any(params.get(other) for other in ("note", "status", "priority", "add_tags", "remove_tags")):
                 raise
             log.warning("ticket not moved to group %r: %s", group, exc)

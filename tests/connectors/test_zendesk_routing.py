@@ -6,7 +6,7 @@ import pytest
 from zenpy.lib.api_objects import Comment as ZComment
 from zenpy.lib.api_objects import Ticket as ZTicket
 
-from bridge.connectors.errors import PermanentError
+from bridge.connectors.zendesk import UnknownGroup
 from bridge.sandbox import Sandbox
 
 from .conftest import zendesk
@@ -36,6 +36,6 @@ def test_a_group_made_after_the_first_look_is_found(sandbox: Sandbox) -> None:
 
 
 def test_a_group_zendesk_does_not_have_is_named_in_the_error(sandbox: Sandbox) -> None:
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(UnknownGroup) as caught:
         zendesk(sandbox).update(_new_ticket(sandbox), group="Tier 9 Nobody")
     assert "no group is named 'Tier 9 Nobody': create it in Zendesk, or name another in rules.yaml" in str(caught.value)

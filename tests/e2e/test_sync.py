@@ -260,3 +260,16 @@ def test_a_group_zendesk_lacks_costs_the_escalation_nothing_else(bridge: Bridge)
     result = bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}")
     assert "no group is named 'Tier 4 Development'" in result["group_not_set"]
     assert not bridge.daemon.store.actions.with_status("dead")
+
+
+def test_a_refused_group_listing_is_retried_not_taken_for_a_missing_group(bridge: Bridge) -> None:
+    bridge.sandbox.faults("zendesk", error_rate=1.0, error_status=403, only=["/api/v2/groups.json"])
+    ticket_id = bridge.open_ticket(subject="Checkout fails", tags=["tier4"])
+    eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
+    note = f"note_escalated:{ticket_id}"
+    eventually(lambda: any(a.action.key == note and a.last_error for a in bridge.daemon.store.actions.with_status("pending")),
+               what="the escalation's update failing on the refused listing")
+    bridge.sandbox.clear_faults("zendesk")
+    eventually(lambda: bridge.daemon.store.actions.result(note), timeout=60, what="the escalation's update, retried")
+    assert "group_not_set" not in bridge.daemon.store.actions.result(note)
+    eventually(lambda: bridge.zendesk().tickets(id=ticket_id).group.name == "Tier 4 Development", what="the move")
