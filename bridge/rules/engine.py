@@ -15,7 +15,7 @@ from bridge.rules.calendar import BusinessCalendar, WeekSpans
 from bridge.rules.conditions import Predicate, compile_condition, wall_us
 from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
-from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us, expand_days
+from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us, expand_days, tests_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,10 +206,7 @@ def compile_rules(rules: Rules) -> Engine:
         tier_tags=frozenset(tag for tier in tiers.values() for tag in tier.tags),
         tier_by_group=MappingProxyType({t.group.casefold(): n for n, t in tiers.items() if t.group}),
         group_of_tier=MappingProxyType({n: t.group for n, t in tiers.items() if t.group}),
-        pauses_on_issue_status=any(
-            _reads_issue_status(condition)
-            for condition in (rules.sla.pause_when, *(p.pause_when for p in rules.sla.policies if p.pause_when is not None))
-        ),
+        pauses_on_issue_status=tests_key((rules.sla.pause_when, [p.pause_when for p in rules.sla.policies]), "linked_issue_status"),
         default_tier=rules.defaults.tier,
         default_type=rules.defaults.type,
         default_priority=rules.defaults.priority,
@@ -240,11 +237,6 @@ def compile_rules(rules: Rules) -> Engine:
         new_alert=fast_constructor(SlaAlert),
         new_escalation=fast_constructor(Escalation),
     )
-
-
-def _reads_issue_status(condition: Condition) -> bool:
-    parts = (*condition.any, *condition.all, *((condition.not_,) if condition.not_ is not None else ()))
-    return bool(condition.linked_issue_status) or any(_reads_issue_status(part) for part in parts)
 
 
 def _compile_rule(rule: Any) -> CompiledRule:

@@ -351,6 +351,19 @@ class Condition(Strict):
     not_: Condition | None = Field(None, alias="not")
 
 
+def tests_key(value: Any, key: str) -> bool:
+    """Whether some condition in `value` (rules, a section, a condition, a list of them) tests `key`."""
+    if isinstance(value, Condition) and getattr(value, key):
+        return True
+    if isinstance(value, BaseModel):
+        return any(tests_key(getattr(value, name), key) for name in type(value).model_fields)
+    if isinstance(value, dict):
+        return any(tests_key(item, key) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(tests_key(item, key) for item in value)
+    return False
+
+
 class Outcome(Strict):
     tier: Whole | None = None
     group: Text | None = None

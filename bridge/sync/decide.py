@@ -14,7 +14,7 @@ from bridge.rules.engine import Engine, engine_of
 from bridge.rules.evaluate import evaluate_on
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
-from bridge.sync.backsync import STATUS_SINCE_MARK
+from bridge.sync.backsync import STATUS_MARK, STATUS_SINCE_MARK
 from bridge.sync.escalate import (
     attach_actions,
     escalation_actions,
@@ -99,7 +99,7 @@ def _evaluate(
     since: tuple[int, datetime] | None,
     escalated: bool,
 ) -> Evaluation:
-    jira_status = state.marks.get("jira_status") if state.marks else None
+    jira_status = state.marks.get(STATUS_MARK) if state.marks else None
     evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since, escalated)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the change that ended it, not now: due times (and the notices
