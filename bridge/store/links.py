@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from bridge.model import Link
 from bridge.store.db import insert_ignoring_duplicates, utc
@@ -73,15 +73,30 @@ class Links:
             if owner == starter:
                 return None
             owner_status = conn.execute(select(actions.c.status).where(actions.c.key == owner)).scalar()
-            if owner_status == "dead":
-                conn.execute(update(threads).where(threads.c.ticket_id == ticket_id).values(ts=pending, channel=channel))
+            if owner_status == "dead" and _replace(conn, ticket_id, row.ts, channel=channel, ts=pending):
                 return None
         raise ThreadBusy(ticket_id)
 
-    def remember_thread(self, ticket_id: int, channel: str, ts: str) -> None:
-        """The thread a ticket's first notice started."""
+    def restart_thread(self, ticket_id: int, channel: str, *, starter: str, replacing: str) -> None:
+        """`starter` starts the ticket's thread anew in `channel`, leaving the one at `replacing`
+        behind. Raises ThreadBusy when another notice changed the thread first."""
         with self._engine.begin() as conn:
-            if not insert_ignoring_duplicates(
-                conn, threads, [{"ticket_id": ticket_id, "channel": channel, "ts": ts}], on=["ticket_id"]
-            ):
-                conn.execute(update(threads).where(threads.c.ticket_id == ticket_id).values(channel=channel, ts=ts))
+            if not _replace(conn, ticket_id, replacing, channel=channel, ts=PENDING + starter):
+                raise ThreadBusy(ticket_id)
+
+    def remember_thread(self, ticket_id: int, channel: str, ts: str, *, starter: str) -> None:
+        """The thread `starter`, the notice that claimed it, started."""
+        with self._engine.begin() as conn:
+            if not _replace(conn, ticket_id, PENDING + starter, channel=channel, ts=ts):
+                insert_ignoring_duplicates(
+                    conn, threads, [{"ticket_id": ticket_id, "channel": channel, "ts": ts}], on=["ticket_id"]
+                )
+
+
+def _replace(conn: Connection, ticket_id: int, holding: str, **values: str) -> bool:
+    """Change the ticket's thread row only if its `ts` still is `holding`: of two workers that read
+    the same row (PostgreSQL reads committed rows, not locked ones), one wins and the other knows."""
+    changed = conn.execute(
+        update(threads).where(threads.c.ticket_id == ticket_id, threads.c.ts == holding).values(**values)
+    )
+    return changed.rowcount == 1

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
-from bridge.connectors.slack import SlackConnector
+from bridge.connectors.slack import SlackConnector, is_channel_id, posted_at
 from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
@@ -61,7 +61,7 @@ class Executor:
         self._clock = clock
         self._max_attempts = max_attempts
         self._lease = lease
-        self._handlers: dict[ActionKind, Callable[[Action, int], dict[str, Any]]] = {
+        self._handlers: dict[ActionKind, Callable[[StoredAction], dict[str, Any]]] = {
             ActionKind.CREATE_ISSUE: self._create_issue,
             ActionKind.LINK_TICKET: self._link_ticket,
             ActionKind.NOTE_TICKET: self._note_ticket,
@@ -88,7 +88,7 @@ class Executor:
         action = stored.action
         now = self._clock()
         try:
-            result = self._handlers[action.kind](action, stored.attempts)
+            result = self._handlers[action.kind](stored)
         except (RetriableError, AuthError) as exc:
             # An auth failure needs an operator, not a dead letter per action: keep retrying slowly.
             retry_after = getattr(exc, "retry_after", None)
@@ -122,13 +122,14 @@ class Executor:
 
     # --- handlers: each idempotent ----------------------------------------------------
 
-    def _create_issue(self, action: Action, attempts: int) -> dict[str, Any]:
+    def _create_issue(self, stored: StoredAction) -> dict[str, Any]:
+        action = stored.action
         ticket_id = _ticket(action)
         link = self._store.links.for_ticket(ticket_id)
         if link is not None:
             return {"issue_key": link.issue_key, "found": "store"}
         key = None
-        if attempts > 0:
+        if stored.attempts > 0:
             # An earlier attempt may have created the issue and died before recording it.
             # Its lease has expired by now, which gives Jira's search index time to catch up.
             key = self._c.jira.find_for_ticket(ticket_id)
@@ -148,8 +149,9 @@ class Executor:
         self._store.links.add(ticket_id, key, now=self._clock())
         return {"issue_key": key, "found": "search" if found else "created"}
 
-    def _link_ticket(self, action: Action, _attempts: int) -> dict[str, Any]:
+    def _link_ticket(self, stored: StoredAction) -> dict[str, Any]:
         """The issue points back at the ticket; when attaching, the link is recorded here first."""
+        action = stored.action
         ticket_id = _ticket(action)
         if action.params.get("attach"):
             key = self._store.links.add(ticket_id, action.issue_key or "", now=self._clock()).issue_key
@@ -159,12 +161,13 @@ class Executor:
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
         return {"issue_key": key}
 
-    def _note_ticket(self, action: Action, attempts: int) -> dict[str, Any]:
+    def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:
+        action = stored.action
         values = self._placeholders(action)
         p = action.params
         ticket_id = _ticket(action)
         note = _fill(p.get("note"), values)
-        if note and attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
+        if note and stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
         group, unknown_group = self._known_group(p)
         known = self._store.snapshots.get(ticket_id)
@@ -216,31 +219,51 @@ class Executor:
             return None, str(exc)
         return group, None
 
-    def _comment_issue(self, action: Action, attempts: int) -> dict[str, Any]:
+    def _comment_issue(self, stored: StoredAction) -> dict[str, Any]:
+        action = stored.action
         key = self._issue_key(action)
-        earlier = self._c.jira.signed_comment(key, action.key) if attempts > 0 else None
+        earlier = self._c.jira.signed_comment(key, action.key) if stored.attempts > 0 else None
         comment_id = earlier or self._c.jira.add_comment(key, action.params["body"], action_key=action.key)
         return {"issue_key": key, "comment_id": comment_id}
 
-    def _notify(self, action: Action, attempts: int) -> dict[str, Any]:
+    def _notify(self, stored: StoredAction) -> dict[str, Any]:
+        action = stored.action
         values = self._placeholders(action)
         text = _fill(action.params["text"], values) or ""
         ticket_id = action.ticket_id
         channel = action.params.get("channel") or self._channel
-        thread = None
-        if ticket_id is not None:
-            try:
-                thread = self._store.links.claim_thread(ticket_id, channel, starter=action.key)
-            except ThreadBusy:
-                raise RetriableError("bridge", "the ticket's Slack thread is being started", retry_after=1) from None
+        thread = self._thread(ticket_id, channel, stored) if ticket_id is not None else None
         channel, thread_ts = thread if thread else (channel, None)
-        posted = self._earlier_post(channel, action.key, thread_ts) if attempts > 0 else None
+        posted = self._earlier_post(channel, action.key, thread_ts) if stored.attempts > 0 else None
         channel, ts = posted or self._c.slack.post(
             channel=channel, text=text, thread_ts=thread_ts, action_key=action.key
         )
         if ticket_id is not None and thread is None:
-            self._store.links.remember_thread(ticket_id, channel, ts)
+            self._store.links.remember_thread(ticket_id, channel, ts, starter=action.key)
         return {"channel": channel, "ts": ts}
+
+    def _thread(self, ticket_id: int, channel: str, stored: StoredAction) -> tuple[str, str] | None:
+        """The ticket's Slack thread to answer in as (channel, ts); None when this notice starts one.
+
+        The notices moved when this one, planned after the thread began, goes to another
+        channel: it starts a thread there. One planned before the move answers in the
+        thread wherever it is now, so it cannot drag the thread back. Only a channel id can
+        be compared with the thread's (Slack answers with ids); a `#name` keeps the thread.
+        """
+        key = stored.action.key
+        try:
+            thread = self._store.links.claim_thread(ticket_id, channel, starter=key)
+            if (
+                thread is not None
+                and thread[0] != channel
+                and is_channel_id(channel)
+                and stored.created_at > posted_at(thread[1])
+            ):
+                self._store.links.restart_thread(ticket_id, channel, starter=key, replacing=thread[1])
+                return None
+        except ThreadBusy:
+            raise RetriableError("bridge", "the ticket's Slack thread is being started", retry_after=1) from None
+        return thread
 
     # --- helpers -----------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ def test_links_many_tickets_to_one_issue_and_keep_the_first_link(store_url: str)
     store.links.add(2, "SUP-1", now=NOW)
     assert store.links.add(1, "SUP-9", now=NOW).issue_key == "SUP-1"
     assert [link.ticket_id for link in store.links.for_issue("SUP-1")] == [1, 2]
-    store.links.remember_thread(1, "C1", "111.1")
+    store.links.remember_thread(1, "C1", "111.1", starter="notify:1")
     assert store.links.thread(1) == ("C1", "111.1")
 
 
@@ -140,9 +140,30 @@ def test_one_notice_starts_a_tickets_thread_the_others_wait_for_it(store_url: st
     except ThreadBusy:
         pass
     assert store.links.thread(9) is None
-    store.links.remember_thread(9, "C1", "100.1")
+    store.links.remember_thread(9, "C1", "100.1", starter="notify:a")
     assert store.links.claim_thread(9, "C1", starter="notify:b") == ("C1", "100.1")
     assert store.links.thread(9) == ("C1", "100.1")
+
+
+def test_a_thread_moves_once_however_many_notices_saw_it_where_it_was(store_url: str) -> None:
+    from bridge.store.links import ThreadBusy
+
+    store = open_store(store_url)
+    assert store.links.claim_thread(9, "C1", starter="notify:a") is None
+    store.links.remember_thread(9, "C1", "100.1", starter="notify:a")
+    # b and c both read the thread in C1 and both would start one in C2: b is first.
+    store.links.restart_thread(9, "C2", starter="notify:b", replacing="100.1")
+    try:
+        store.links.restart_thread(9, "C2", starter="notify:c", replacing="100.1")
+        raise AssertionError("two notices restarted one ticket's thread")
+    except ThreadBusy:
+        pass
+    assert store.links.claim_thread(9, "C2", starter="notify:b") is None  # b's retry still may
+    store.links.remember_thread(9, "C2", "200.1", starter="notify:b")
+    assert store.links.claim_thread(9, "C2", starter="notify:c") == ("C2", "200.1")
+    # A late answer of a notice that no longer holds the thread does not overwrite it.
+    store.links.remember_thread(9, "C1", "300.1", starter="notify:a")
+    assert store.links.thread(9) == ("C2", "200.1")
 
 
 def test_a_change_seen_again_while_waiting_gets_what_the_second_sighting_adds(store_url: str) -> None:
