@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     BRIDGE_RULES=/app/rules.yaml
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bridge ./bridge
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --home-dir /app bridge \
@@ -19,6 +19,6 @@ COPY rules.yaml ./rules.yaml
 USER bridge
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz').status != 200)"
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import os,sys,urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('BRIDGE_HTTP_PORT', '8080')).status != 200)"
 ENTRYPOINT ["bridge"]
 CMD ["run"]
