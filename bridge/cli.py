@@ -108,6 +108,10 @@ def run(
     zendesk_port: int = typer.Option(8701, help="Sandbox Zendesk port (0: any free port)."),
     jira_port: int = typer.Option(8702, help="Sandbox Jira port (0: any free port)."),
     slack_port: int = typer.Option(8703, help="Sandbox Slack port (0: any free port)."),
+    store: Optional[str] = typer.Option(
+        None, "--store", help="With --sandbox: the store's URL (default: a new SQLite file the sandbox deletes on exit). "
+        "A sandbox never uses BRIDGE_STORE_URL: its tickets would mix with the real ones.",
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """The daemon: webhook server, scheduled polling, workers."""
@@ -122,8 +126,11 @@ def run(
         box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port)
         info = box.info()
         print(json.dumps(info), flush=True)  # the first stdout line: how to reach the emulators
-        settings = sandbox_settings(settings, info)
+        settings = sandbox_settings(settings, info, store_url=store or f"sqlite:///{box.workdir / 'bridge.db'}")
+        logging.getLogger(__name__).info("sandbox store: %s", redact(settings.store_url, settings))
     else:
+        if store is not None:
+            _fail("--store goes with --sandbox; the daemon's store is BRIDGE_STORE_URL")
         try:
             require(settings, *REMOTE_SETTINGS)
         except SettingsError as exc:

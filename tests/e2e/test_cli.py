@@ -124,6 +124,25 @@ def test_the_daemon_in_dry_run_logs_what_it_would_do_and_changes_nothing(tmp_pat
     assert store.actions.counts() == {} and store.inbox.count("pending") == 0 and store.cursor("zendesk.incremental_tickets") is None
 
 
+def test_a_sandbox_daemon_never_touches_the_configured_store(tmp_path: Path) -> None:
+    from tests.e2e.harness import eventually, start_daemon
+
+    env = base_env(tmp_path)
+    real = tmp_path / "production.db"
+    env["BRIDGE_STORE_URL"] = f"sqlite:///{real}"
+    running = start_daemon(tmp_path, env=env, store=False)
+    try:
+        [ticket] = open_tickets(running, 1)
+        eventually(lambda: f"zendesk-{ticket}" in jira_labels(running), what="the sandbox ticket escalated")
+    finally:
+        running.process.terminate()
+        running.process.wait(15)
+    assert not real.exists()  # the sandbox's tickets went to a store of its own
+    assert "sandbox store: sqlite:///" in running.log.read_text()
+    refused = bridge(env, "run", "--store", f"sqlite:///{tmp_path / 'other.db'}")
+    assert refused.returncode == 2 and "--store goes with --sandbox" in refused.stderr
+
+
 SECRET = "TOPSECRET-4711"
 
 
