@@ -286,9 +286,7 @@ def backfill(
 @app.command()
 def status() -> None:
     """Actions by status, and the dead letters with their last error."""
-    from bridge.store import open_store
-
-    store = open_store(_settings().store_url)
+    store = _existing_store()
     counts = store.actions.counts()
     out.print("actions: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
     dead = store.actions.with_status("dead")
@@ -299,12 +297,19 @@ def status() -> None:
         out.print(table)
 
 
+def _existing_store():  # type: ignore[no-untyped-def]
+    from bridge.store import StoreNotFound, open_store
+
+    try:
+        return open_store(_settings().store_url, existing=True)
+    except StoreNotFound as exc:
+        _fail(str(exc), code=1)
+
+
 @app.command()
 def retry(keys: list[str] = typer.Argument(None, help="Action keys; none: every dead letter.")) -> None:
     """Put dead-lettered actions back in the queue."""
-    from bridge.store import open_store
-
-    store = open_store(_settings().store_url)
+    store = _existing_store()
     unknown = sorted(set(keys) - store.actions.dead_among(keys)) if keys else []
     revived = store.actions.revive([key for key in keys if key not in unknown] if keys else None)
     out.print(f"{revived} actions queued again")
@@ -315,9 +320,7 @@ def retry(keys: list[str] = typer.Argument(None, help="Action keys; none: every 
 @app.command()
 def history(ticket: int = typer.Argument(..., help="Zendesk ticket id.")) -> None:
     """Every event received and action taken for one ticket."""
-    from bridge.store import open_store
-
-    store = open_store(_settings().store_url)
+    store = _existing_store()
     entries = store.history.of(ticket)
     if not entries:
         out.print(f"nothing recorded for ticket {ticket}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Iterable, Mapping, Sequence
 
@@ -11,7 +12,7 @@ from sqlalchemy.engine import Connection
 from bridge.model import Action, Decision, Link, Ticket, TicketState
 from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import move_cursor, read_cursor
-from bridge.store.db import make_engine, store_problem, store_unavailable, utc
+from bridge.store.db import make_engine, sqlite_file, store_problem, store_unavailable, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links
@@ -20,7 +21,11 @@ from bridge.store.tables import actions, events, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
-__all__ = ["Conflict", "Store", "StoredAction", "StoredEvent", "open_store", "store_problem", "store_unavailable"]
+__all__ = [
+    "Conflict", "Store", "StoreNotFound", "StoredAction", "StoredEvent", "open_store", "store_problem", "store_unavailable",
+]
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -153,5 +158,17 @@ def _apply(conn: Connection, decision: Decision, *, now: datetime) -> int:
     return plan(conn, decision.actions, now=now)
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, existing: bool = False) -> Store:
+    """The store at `url`, created if need be. With `existing` (commands that read what a
+    daemon kept), a SQLite file that is not there is an error, not a new empty store:
+    `sqlite:///bridge.db` is relative to the directory the command runs in."""
+    path = sqlite_file(url)
+    if path is not None and not path.exists():
+        if existing:
+            raise StoreNotFound(f"no store at {path} (BRIDGE_STORE_URL={url}): run this where the daemon runs, or name its store")
+        log.info("new store at %s", path)
     return Store(make_engine(url))
+
+
+class StoreNotFound(Exception):
+    """A command that reads the daemon's store was pointed at a SQLite file that does not exist."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Engine, Table, create_engine, event, inspect, select, text, update
@@ -26,6 +27,14 @@ _POSTGRES_LIVENESS = {
     "keepalives_count": 3,
     "tcp_user_timeout": 60_000,  # ms a write may go unacknowledged
 }
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The absolute path of a SQLite store's file; None for PostgreSQL or an in-memory store."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).resolve()
 
 
 def make_engine(url: str) -> Engine:

@@ -152,7 +152,7 @@ SECRET = "TOPSECRET-4711"
         # a store that cannot be opened: one line, and its password never shown
         ({"BRIDGE_STORE_URL": "sqlite:///{tmp}/garbage.db"}, ("status",), "file is not a database"),
         ({"BRIDGE_STORE_URL": f"postgresql://u:{SECRET}@x@127.0.0.1:9/test"}, ("status",), "error: OperationalError"),
-        ({"BRIDGE_STORE_URL": "sqlite:///{tmp}/no/such/dir/x.db"}, ("retry",), "unable to open database file"),
+        ({"BRIDGE_STORE_URL": "sqlite:///{tmp}/no/such/dir/x.db"}, ("retry",), "no store at {tmp}/no/such/dir/x.db"),
         # settings that no timer holds, URLs with credentials in them: refused by name, not repeated
         ({"BRIDGE_POLL_INTERVAL_SECONDS": "inf"}, ("status",), "BRIDGE_POLL_INTERVAL_SECONDS: Input should be a finite number"),
         ({"BRIDGE_LEASE_SECONDS": "1e12"}, ("status",), "BRIDGE_LEASE_SECONDS: Input should be less than or equal to 86400"),
@@ -175,8 +175,20 @@ def test_what_a_command_cannot_do_is_one_line_without_a_secret(tmp_path: Path, c
     env = base_env(tmp_path) | {key: value.format(tmp=tmp_path) for key, value in changes.items()}
     result = bridge(env, *args)
     assert result.returncode in (1, 2), result.stdout + result.stderr
-    assert said in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert said.format(tmp=tmp_path) in result.stderr and "Traceback" not in result.stderr + result.stdout
     assert SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("args", [("status",), ("history", "1"), ("retry",)])
+def test_reading_commands_run_elsewhere_say_the_store_is_not_there_and_create_none(tmp_path: Path, args) -> None:
+    env = base_env(tmp_path) | {"BRIDGE_STORE_URL": "sqlite:///bridge.db"}  # the default: relative to where one runs
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", *args], cwd=elsewhere, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"no store at {elsewhere / 'bridge.db'}" in result.stderr  # not "actions: none" from a new empty store
+    assert list(elsewhere.iterdir()) == []
 
 
 def test_every_bad_setting_is_a_line_of_its_own_named_as_the_operator_writes_it(tmp_path: Path) -> None:
