@@ -189,17 +189,22 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
     """An agent pointed the ticket at an existing issue (tag `jira_<key>`): many tickets, one issue.
 
     The issue lists the ticket (label, remote link, a comment); the ticket gets the same
-    treatment as an escalated one. Also how a lost store re-learns a link from the ticket.
+    treatment as an escalated one. Also how a lost store re-learns a link from the ticket:
+    a ticket the bridge linked before (it carries `jira_escalated`) is linked again quietly,
+    as both sides were told then.
     """
     link_key = f"attach:{ticket.id}:{issue_key}"
+    link = Action(
+        ActionKind.LINK_TICKET,
+        link_key,
+        ticket_id=ticket.id,
+        issue_key=issue_key,
+        params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}", "attach": True},
+    )
+    if ESCALATED_TAG in ticket.tags:
+        return [link]
     return [
-        Action(
-            ActionKind.LINK_TICKET,
-            link_key,
-            ticket_id=ticket.id,
-            issue_key=issue_key,
-            params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}", "attach": True},
-        ),
+        link,
         Action(
             ActionKind.COMMENT_ISSUE,
             f"attach_comment:{ticket.id}:{issue_key}",

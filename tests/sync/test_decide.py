@@ -252,6 +252,15 @@ def test_a_ticket_tagged_with_an_existing_issue_is_attached_to_it_not_escalated_
     assert all(a.params.get("status") is None for a in solved.actions)  # relinked, never reopened
 
 
+def test_a_lost_store_relinks_a_ticket_the_bridge_escalated_without_telling_anyone_again(rules: Rules) -> None:
+    # The bridge's own escalation left both tags; the store that knew the link is gone.
+    escalated = ticket(tags=frozenset({"jira_escalated", "jira_sup-7"}), comments=())
+    decision = decide(escalated, TicketState(), rules, now=NOW, default_project="SUP")
+    assert [(a.kind, a.issue_key) for a in decision.actions if a.kind is not ActionKind.NOTIFY] == [
+        (ActionKind.LINK_TICKET, "SUP-7")  # no second "is about this issue too" in Jira, no second note
+    ]
+
+
 def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rules: Rules) -> None:
     with_file = replace(
         ticket().comments[1], attachments=(("gateway.log", "https://acme.zendesk.com/attachments/token/x/?name=gateway.log"),)
