@@ -9,7 +9,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from dotenv import dotenv_values
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE = ".env"  # in the directory the bridge runs in
 
 
 class Settings(BaseSettings):
@@ -19,7 +22,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="BRIDGE_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="BRIDGE_", env_file=ENV_FILE, extra="ignore", frozen=True
     )
 
     zendesk_url: str = ""
@@ -120,7 +123,7 @@ class SettingsError(Exception):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line per bad `BRIDGE_*` variable."""
-    lines = _misspelt(os.environ)
+    lines = _misspelt(os.environ) + _misspelt(_env_file(), where=f"{ENV_FILE}: ")
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -134,7 +137,12 @@ def load_settings(**overrides: object) -> Settings:
     return settings
 
 
-def _misspelt(environment: Mapping[str, str]) -> list[str]:
+def _env_file() -> Mapping[str, str | None]:
+    """The variables the `.env` file in the current directory sets (none if it is not there)."""
+    return dotenv_values(ENV_FILE) if Path(ENV_FILE).is_file() else {}
+
+
+def _misspelt(environment: Mapping[str, str | None], *, where: str = "") -> list[str]:
     """`BRIDGE_*` variables that are no setting but nearly one: a typo would leave the default in
     force unnoticed. (One like no setting at all may belong to something else: left alone.)"""
     known = ["BRIDGE_" + name.upper() for name in Settings.model_fields]
@@ -143,7 +151,7 @@ def _misspelt(environment: Mapping[str, str]) -> list[str]:
         if name.startswith("BRIDGE_") and name not in known:
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
             if close:
-                lines.append(f"{name}: no such setting; did you mean {close[0]}?")
+                lines.append(f"{where}{name}: no such setting; did you mean {close[0]}?")
     return lines
 
 

@@ -179,6 +179,15 @@ def test_what_a_command_cannot_do_is_one_line_without_a_secret(tmp_path: Path, c
     assert SECRET not in result.stderr + result.stdout
 
 
+def test_a_misspelt_setting_in_the_env_file_is_caught_like_one_in_the_environment(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BRIDGE_WORKER=3\nBRIDGE_STORE_UR=sqlite:///y.db\n")
+    result = subprocess.run([sys.executable, "-m", "bridge.cli", "status"], cwd=tmp_path, env=base_env(tmp_path),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert ".env: BRIDGE_WORKER: no such setting; did you mean BRIDGE_WORKERS?" in result.stderr
+    assert ".env: BRIDGE_STORE_UR: no such setting; did you mean BRIDGE_STORE_URL?" in result.stderr
+
+
 @pytest.mark.parametrize("args", [("status",), ("history", "1"), ("retry",)])
 def test_reading_commands_run_elsewhere_say_the_store_is_not_there_and_create_none(tmp_path: Path, args) -> None:
     env = base_env(tmp_path) | {"BRIDGE_STORE_URL": "sqlite:///bridge.db"}  # the default: relative to where one runs
@@ -228,7 +237,9 @@ def test_sync_once_exits_1_when_a_poll_fails(setup) -> None:
 
 
 def test_a_bridge_variable_like_no_setting_is_left_alone(tmp_path: Path) -> None:
-    result = bridge(base_env(tmp_path) | {"BRIDGE_SOMETHING_ELSE": "1"}, "status")
+    env = base_env(tmp_path)
+    open_store(env["BRIDGE_STORE_URL"])
+    result = bridge(env | {"BRIDGE_SOMETHING_ELSE": "1"}, "status")
     assert result.returncode == 0, result.stderr
 
 
