@@ -12,7 +12,7 @@ from typing import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bridge.config import Settings
-from bridge.connectors.errors import ApiError
+from bridge.connectors.errors import ApiError, RetriableError
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
@@ -118,6 +118,9 @@ class Daemon:
         self._poll_failures = {
             source: FailureLog(log, f"{source} poll", expected=(ApiError,)) for source in ("zendesk", "jira")
         }
+        # A service that answered 429 with Retry-After is not polled before then: Zendesk
+        # allows 10 incremental-export reads a minute, and a read sooner only meets another 429.
+        self._poll_resumes: dict[str, datetime] = {}
         self._sweep_failures = FailureLog(log, "sweep")
         self._reload_failures = FailureLog(log, "judging open tickets by the reloaded rules")
         self._judge_all_again = False  # new rules came, and open tickets are not yet due for them
@@ -195,10 +198,15 @@ class Daemon:
             log.warning("dry run: preview failed: %s", exc)
 
     def _poll(self, source: str, poll_once: Callable[[], int]) -> int:
+        resumes = self._poll_resumes.get(source)
+        if resumes is not None and self.clock() < resumes:
+            return 0
         try:
             new = poll_once()
         except Exception as exc:  # noqa: BLE001 — a failed poll is retried on the next tick
             self.metrics.polls.labels(source=source, outcome="error").inc()
+            if isinstance(exc, RetriableError) and exc.retry_after:
+                self._poll_resumes[source] = self.clock() + timedelta(seconds=exc.retry_after)
             self._poll_failures[source].failed(exc)
             self.poll_errors[source] = f"store unavailable ({store_problem(exc)})" if store_unavailable(exc) else str(exc)
             return 0
