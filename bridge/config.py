@@ -12,6 +12,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from dotenv import dotenv_values
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bridge.connectors.slack_text import CHANNEL_ID_HINT, is_channel_id
+
 ENV_FILE = ".env"  # in the directory the bridge runs in
 
 
@@ -59,6 +61,13 @@ class Settings(BaseSettings):
     # first retry after about this long, doubling
     retry_base_seconds: float = Field(default=2.0, gt=0, le=86_400, allow_inf_nan=False)
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=1 << 30)
+
+    @field_validator("slack_manager_channel")
+    @classmethod
+    def _channel_id(cls, value: str) -> str:
+        if value and not is_channel_id(value):
+            raise ValueError(CHANNEL_ID_HINT)
+        return value
 
     @field_validator("zendesk_url", "jira_url", "slack_base_url")
     @classmethod

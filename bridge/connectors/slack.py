@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import ssl
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,14 +21,6 @@ T = TypeVar("T")
 # https://docs.slack.dev/apis/web-api/rate-limits
 _RETRIABLE_CODES = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 _AUTH_CODES = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "missing_scope"})
-
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{6,}")
-
-
-def is_channel_id(channel: str) -> bool:
-    """`C0123456789` (or G…, D…), as Slack names a channel in its answers; not `#support`."""
-    return _CHANNEL_ID.fullmatch(channel) is not None
-
 
 def posted_at(ts: str) -> datetime:
     """When a message was posted: its `ts` is the Unix time, to the microsecond."""

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
+# A conversation's id, as Slack names it in every answer: C… (channels), G… (older private
+# ones), D… (direct messages); upper case, where a channel's name is lower case.
+CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
+CHANNEL_ID_HINT = (
+    "a channel id (C…), not a name: it is at the foot of the channel's details in Slack. "
+    "Slack answers with ids, and a retried notice looks for itself by the id"
+)
+
+
+def is_channel_id(channel: str) -> bool:
+    return CHANNEL_ID.fullmatch(channel) is not None
+
 
 def escaped(text: str) -> str:
     """`text` as literal mrkdwn: `&`, `<` and `>` escaped, as Slack asks. Unescaped, a ticket

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from bridge.connectors.slack_text import CHANNEL_ID, CHANNEL_ID_HINT, is_channel_id
 from bridge.rules.result import StatusMapping
 
 DURATION_RE = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([dhm])\s*)+$")
@@ -213,6 +214,12 @@ def _one_or_list(item: dict[str, Any]) -> WithJsonSchema:
     return WithJsonSchema({"anyOf": [item, {"type": "array", "items": item}]})
 
 
+def _channel_id(value: str) -> str:
+    if not is_channel_id(value):
+        raise ValueError(f"{value!r}: {CHANNEL_ID_HINT}")
+    return value
+
+
 def _not_blank(value: str) -> str:
     # An empty name, tag or status is a slip: it matches nothing, or fails only when an API call is made.
     if not value.strip():
@@ -239,6 +246,7 @@ Age = Annotated[Duration, AfterValidator(_within_a_century)]  # wall-clock time 
 Span = Annotated[str, BeforeValidator(_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 WrappingSpan = Annotated[str, BeforeValidator(_wrapping_span), Field(json_schema_extra={"pattern": SPAN_RE.pattern})]
 DaysKey = Annotated[str, AfterValidator(_days_key)]
+ChannelId = Annotated[str, AfterValidator(_channel_id), Field(json_schema_extra={"pattern": f"^{CHANNEL_ID.pattern}$"})]
 Percent = Annotated[
     float,
     BeforeValidator(_percent),
@@ -474,7 +482,7 @@ class QuietHours(Strict):
 
 
 class Notifications(Strict):
-    channel: Text | None = Field(None, description="Slack channel; default BRIDGE_SLACK_MANAGER_CHANNEL")
+    channel: ChannelId | None = Field(None, description="Slack channel id (C…); default BRIDGE_SLACK_MANAGER_CHANNEL")
     events: NotifyEvents = NotifyEvents()
     stale_after: Target = "2d"
     stale_calendar: Text | None = None

@@ -97,7 +97,7 @@ class SlackService:
                 "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": False}
 
     def post_message(self, state: SlackState, args: Args) -> dict[str, Any]:
-        channel = state.channel(str(args.get("channel") or ""))
+        channel = state.channel(str(args.get("channel") or ""), by_name=True)
         blocks = _blocks(args.get("blocks"))
         text = str(args.get("text") or "")
         if not text and not blocks and not args.get("attachments"):

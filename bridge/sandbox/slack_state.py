@@ -73,10 +73,15 @@ class SlackState:
         self.messages[channel_id] = []
         return channel
 
-    def channel(self, ref: str) -> dict[str, Any]:
-        ref = (ref or "").lstrip("#")
+    def channel(self, ref: str, *, by_name: bool = False) -> dict[str, Any]:
+        """A conversation by its id. Only chat.postMessage also takes a name (`#support`) or a
+        user id (the app's direct message with them); every other method answers
+        channel_not_found to those, as Slack does."""
         if ref in self.channels:
             return self.channels[ref]
+        if not by_name:
+            raise SlackApiError("channel_not_found")
+        ref = (ref or "").lstrip("#")
         found = next((c for c in self.channels.values() if c.get("name") == ref), None)
         if found is None and ref in self.users:
             return self.open_im(ref)[0]

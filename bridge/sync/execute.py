@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
-from bridge.connectors.slack import SlackConnector, is_channel_id, posted_at
+from bridge.connectors.slack import SlackConnector, posted_at
 from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
@@ -247,18 +247,12 @@ class Executor:
 
         The notices moved when this one, planned after the thread began, goes to another
         channel: it starts a thread there. One planned before the move answers in the
-        thread wherever it is now, so it cannot drag the thread back. Only a channel id can
-        be compared with the thread's (Slack answers with ids); a `#name` keeps the thread.
+        thread wherever it is now, so it cannot drag the thread back.
         """
         key = stored.action.key
         try:
             thread = self._store.links.claim_thread(ticket_id, channel, starter=key)
-            if (
-                thread is not None
-                and thread[0] != channel
-                and is_channel_id(channel)
-                and stored.created_at > posted_at(thread[1])
-            ):
+            if thread is not None and thread[0] != channel and stored.created_at > posted_at(thread[1]):
                 self._store.links.restart_thread(ticket_id, channel, starter=key, replacing=thread[1])
                 return None
         except ThreadBusy:

@@ -159,6 +159,7 @@ SECRET = "TOPSECRET-4711"
         ({"BRIDGE_JIRA_URL": f"http://user:{SECRET}@127.0.0.1:99999"}, ("status",), "BRIDGE_JIRA_URL: is not a URL"),
         ({"BRIDGE_ZENDESK_URL": f"https://user:{SECRET}@acme.zendesk.com"}, ("status",),
          "BRIDGE_ZENDESK_URL: must not hold a user or password"),
+        ({"BRIDGE_SLACK_MANAGER_CHANNEL": "#support"}, ("status",), "BRIDGE_SLACK_MANAGER_CHANNEL: a channel id (C…), not a name"),
         # a setting's name mistyped would leave its default in force unnoticed
         ({"BRIDGE_POLL_INTERVL_SECONDS": "5"}, ("status",),
          "BRIDGE_POLL_INTERVL_SECONDS: no such setting; did you mean BRIDGE_POLL_INTERVAL_SECONDS?"),
@@ -168,7 +169,7 @@ SECRET = "TOPSECRET-4711"
          ("backfill", "--since", "2026-11-01", "--dry-run"), "error: RetriableError: zendesk: unreachable"),
     ],
     ids=["garbage-store", "postgres-password", "no-directory", "inf", "lease-too-long", "url-password",
-         "url-user", "misspelt", "zendesk-unreachable"],
+         "url-user", "channel-name", "misspelt", "zendesk-unreachable"],
 )
 def test_what_a_command_cannot_do_is_one_line_without_a_secret(tmp_path: Path, changes, args, said) -> None:
     (tmp_path / "garbage.db").write_bytes(b"not a database at all")

@@ -115,6 +115,9 @@ CASES = [
     (replaced("resolution: 2d", "resolution: 10000d"), "10000d", "sla.policies.0.targets.resolution: '10000d' is more than 2000 days"),
     # catching up on nothing would make every breach old news: no notice of its own, ever
     (BASE + "notifications: {catch_up: 0m}\n", "0m", "notifications.catch_up: '0m' is no time at all"),
+    # Slack reads a channel's history only by its id: a retried notice could not find itself.
+    (BASE + "notifications: {channel: \"#support\"}\n", "\"#support\"",
+     "notifications.channel: '#support': a channel id (C…), not a name"),
     (replaced("hours: {mon-fri: \"08:00-16:00\"}", "hours: {sat: \"09:00-10:00\"}").replace("resolution: 2d", "resolution: 1500d"),
      "1500d", "'1500d' is more working time than calendar 'office' has in 25 years"),
     (replaced("{name: Support, group: Support,", "{name: Support, group: Support, calendar: office, response: 100000d,"),

@@ -104,6 +104,13 @@ def test_errors_are_http_200_ok_false(slack: WebClient, info: dict) -> None:
     assert no_token.value.response["error"] == "not_authed"
 
 
-def test_channel_by_name(slack: WebClient, info: dict) -> None:
+def test_channel_by_name_only_when_posting(slack: WebClient, info: dict) -> None:
     posted = slack.chat_postMessage(channel="#support-escalations", text="by name")
     assert posted["channel"] == info["slack"]["manager_channel"]
+    # Every other method takes the conversation's id alone, as Slack's reference says.
+    for call in (lambda: slack.conversations_history(channel="#support-escalations"),
+                 lambda: slack.conversations_replies(channel="support-escalations", ts=posted["ts"]),
+                 lambda: slack.conversations_info(channel="#support-escalations")):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == "channel_not_found"

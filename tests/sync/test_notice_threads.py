@@ -80,14 +80,3 @@ def test_notices_move_to_the_new_channel_and_one_planned_before_the_move_follows
     assert desk.threads(desk.second_channel) == {"escalated": ["stale", "resolved"]}
     channel, _ = desk.store.links.thread(TICKET) or ("", "")
     assert channel == desk.second_channel
-
-
-def test_a_channel_named_by_hash_keeps_the_ticket_s_thread(desk: Desk) -> None:
-    desk.plan("warning", desk.first_channel, at=T0)
-    desk.send(at=T0 + timedelta(minutes=1))
-    # `#name` cannot be compared with the channel id Slack answered: the thread stays where it is.
-    desk.plan("breach", "#dev-escalations", at=T0 + timedelta(minutes=10))
-    desk.send(at=T0 + timedelta(minutes=11))
-
-    assert desk.threads(desk.first_channel) == {"warning": ["breach"]}
-    assert desk.threads(desk.second_channel) == {}
