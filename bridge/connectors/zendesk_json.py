@@ -131,7 +131,8 @@ def ticket_from_document(document: Any) -> Ticket:
     The file is what `GET /api/v2/tickets/{id}.json?include=users,organizations,groups`
     returns (`{"ticket": {...}, "users": [...], ...}`), or the bare ticket object; the
     requester's, organisation's and group's names come from the side-loads, and `comments`,
-    if given, as `GET /api/v2/tickets/{id}/comments.json` returns them (their authors in `users`).
+    if given, as `GET /api/v2/tickets/{id}/comments.json` returns them (their authors in `users`);
+    both beside "ticket" or inside it.
     """
     if not isinstance(document, Mapping):
         raise MalformedTicket(f"expected a JSON object (a Zendesk ticket), got {_kind(document)}")
@@ -141,8 +142,8 @@ def ticket_from_document(document: Any) -> Ticket:
     if not isinstance(raw, Mapping):
         raise MalformedTicket(f'"ticket" must be an object, got {_kind(raw)}')
     _check_ticket(raw)
-    side = {key: _by_id(document, key) for key in ("users", "organizations", "groups")}
-    comments = document.get("comments", [])
+    side = {key: _by_id(_holding(key, document, raw), key) for key in ("users", "organizations", "groups")}
+    comments = _holding("comments", document, raw).get("comments", [])
     if not isinstance(comments, list) or not all(isinstance(c, Mapping) for c in comments):
         raise MalformedTicket('"comments" must be a list of comment objects')
     for number, comment in enumerate(comments, 1):
@@ -168,6 +169,17 @@ def ticket_from_document(document: Any) -> Ticket:
         raise MalformedTicket(f"not the shape of a Zendesk ticket and its side-loads ({error})") from None
     # No updated_at: nothing changed since creation (not "updated in 1970").
     return ticket if raw.get("updated_at") else replace(ticket, updated_at=ticket.created_at)
+
+
+def _holding(key: str, document: Mapping[str, Any], ticket: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Where a file keeps `comments` or a side-load: beside "ticket", as the API gives it, or
+    inside it, as people write it by hand (read there too: a file whose comments went
+    unseen was judged as if nobody had replied)."""
+    if key in ticket and ticket is not document:
+        if key in document:
+            raise MalformedTicket(f'"{key}" is both beside "ticket" and inside it: give it once')
+        return ticket
+    return document
 
 
 def _check_ticket(raw: Mapping[str, Any]) -> None:

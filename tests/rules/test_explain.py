@@ -81,6 +81,18 @@ def test_comments_in_the_file_meet_the_response_target(tmp_path: Path) -> None:
     assert answered["assumed"] == []
 
 
+def test_comments_and_users_written_inside_the_ticket_are_read_there(tmp_path: Path) -> None:
+    comments = [
+        {"id": 1, "author_id": 4200, "public": True, "body": "Help", "created_at": MONDAY},
+        {"id": 2, "author_id": 9, "public": True, "body": "On it", "created_at": "2026-11-23T09:10:00Z"},
+    ]
+    users = [{"id": 4200, "email": "ann@initech.example"}, {"id": 9, "email": "agent@us.example"}]
+    inside = explained(tmp_path, {"ticket": ticket(tags=["tier3"], comments=comments, users=users)}, "2026-11-23T11:00:00Z")
+    assert inside["escalate"] is None and inside["assumed"] == []  # the reply counts: no breach
+    code, output = run(tmp_path, {"ticket": ticket(comments=comments, users=users), "users": users}, "--now", MONDAY)
+    assert code == 1 and '"users" is both beside "ticket" and inside it: give it once' in output
+
+
 def test_a_paused_ticket_is_paused_since_its_last_update(tmp_path: Path) -> None:
     """Pending from 11:00 Monday (2 working hours in): due times stand still, as if resumed now."""
     out = explained(tmp_path, {"ticket": ticket(status="pending", updated_at="2026-11-23T11:00:00Z")}, "2026-11-24T12:00:00Z")
