@@ -242,7 +242,10 @@ def sync_once(
 
 @app.command()
 def backfill(
-    since: datetime = typer.Option(..., "--since", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"], help="Tickets changed since this date (UTC)."),
+    since: datetime = typer.Option(
+        ..., "--since", formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"],
+        help="Tickets changed since this date: UTC, or the offset written (2026-01-01T09:00:00+01:00, …Z).",
+    ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Decide and log every action, change nothing."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -252,7 +255,7 @@ def backfill(
     from bridge.sync.backfill import backfill as run_backfill
     from bridge.sync.preview import preview_changes
 
-    since = since.replace(tzinfo=timezone.utc)
+    since = since.astimezone(timezone.utc) if since.tzinfo else since.replace(tzinfo=timezone.utc)
     daemon = _remote_daemon(verbose=verbose, dry_run=dry_run)
     zendesk = daemon.connectors.zendesk
     if dry_run:

@@ -45,8 +45,10 @@ def test_backfill_escalates_existing_tickets_once_and_a_second_run_finds_nothing
     assert first.returncode == 0, first.stderr
     assert "backfill done: 5 new ticket changes" in first.stdout
     assert sorted(jira_labels(running)) == sorted(f"zendesk-{t}" for t in tickets)
-    again = bridge(env, "backfill", "--since", since)
+    # The same moment written with an offset, as `rules explain --now` takes it: the same backfill, resumed.
+    again = bridge(env, "backfill", "--since", f"{since}T01:00:00+01:00")
     assert again.returncode == 0 and sorted(jira_labels(running)) == sorted(f"zendesk-{t}" for t in tickets)
+    assert f"ticket changes since {since} 00:00 UTC" in again.stdout  # (the changes are the escalations' own notes)
 
 
 def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> None:
