@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import signal
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -25,6 +27,7 @@ from bridge.runtime.rules_watch import RulesHolder
 from bridge.runtime.webhooks import WebhookConfig, webhook_router
 from bridge.runtime.worker import Worker
 from bridge.store import Store, open_store, store_problem, store_unavailable
+from bridge.store.db import sqlite_file
 from bridge.sync.execute import Connectors, Executor
 from bridge.sync.poll import SECOND_CLOSED, ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
@@ -81,7 +84,15 @@ class Daemon:
         self.clock = clock  # real time: API bookmarks, leases, retries
         self.decision_clock = decision_clock or clock  # the time SLAs are judged at
         self.metrics = Metrics()
-        self.store: Store = open_store(settings.store_url)
+        store_url = settings.store_url
+        missing = sqlite_file(store_url)
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if dry_run and missing is not None and not missing.exists():
+            # A dry run writes nothing, not even a new empty store: it judges as a new install
+            # would, on a scratch store that goes with it.
+            self._scratch = tempfile.TemporaryDirectory(prefix="bridge-dry-run-")
+            store_url = f"sqlite:///{Path(self._scratch.name) / 'bridge.db'}"
+        self.store: Store = open_store(store_url)
         self.leadership = Leadership(self.store.engine)
         self.connectors = build_connectors(settings)
         self.processor = Processor(

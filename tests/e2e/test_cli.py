@@ -82,7 +82,10 @@ def test_dry_runs_say_what_they_would_do_and_change_nothing(setup, tmp_path: Pat
         assert result.returncode == 0, result.stderr
         assert f"would create_issue: create_issue:{ticket}" in result.stdout
     assert jira_labels(running) == []
+    assert not (tmp_path / "bridge.db").exists()  # not even an empty store is left behind
     store = open_store(env["BRIDGE_STORE_URL"])
+    for args in (("sync", "once", "--dry-run"),):  # with a store: read, never written
+        assert bridge(env, *args).returncode == 0
     assert store.actions.counts() == {} and store.inbox.count("pending") == 0
 
 
