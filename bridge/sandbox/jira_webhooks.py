@@ -60,8 +60,12 @@ def _millis(state: "JiraState") -> int:
 
 def issue_event(event: str, type_name: str, state: "JiraState", issue: dict[str, Any], actor: str, *,
                 changelog: dict[str, Any] | None = None, comment: dict[str, Any] | None = None) -> dict[str, Any]:
+    rendered = state.render(issue)
+    # Jira Cloud's webhook issue carries neither comments nor the work log (so its webhook
+    # bodies show, since 2019): a receiver reads the issue when it needs them.
+    rendered["fields"] = {k: v for k, v in rendered["fields"].items() if k not in ("comment", "worklog")}
     body: dict[str, Any] = {"timestamp": _millis(state), "webhookEvent": event, "issue_event_type_name": type_name,
-                            "user": user_json(state.base, state.users[actor]), "issue": state.render(issue)}
+                            "user": user_json(state.base, state.users[actor]), "issue": rendered}
     if changelog is not None:
         body["changelog"] = changelog
     if comment is not None:
