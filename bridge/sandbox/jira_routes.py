@@ -29,7 +29,7 @@ async def server_info(request: R, state: S) -> Response:
 
 async def myself(request: R, state: S) -> Response:
     with state.lock:
-        me = user_json(base_of(request), state.users[state.me])
+        me = user_json(base_of(request), state.users[state.me], email=True)
     return json_response({**me, "locale": "en_US", "groups": {"size": 1, "items": []},
                           "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"})
 

@@ -98,10 +98,12 @@ def link_type_json(base: str, name: str) -> dict[str, Any]:
     return {"id": lid, "name": name, "inward": inward, "outward": outward, "self": f"{base}/rest/api/2/issueLinkType/{lid}"}
 
 
-def user_json(base: str, user: dict[str, Any]) -> dict[str, Any]:
+def user_json(base: str, user: dict[str, Any], *, email: bool = False) -> dict[str, Any]:
+    """A user as Jira Cloud shows one: without `emailAddress`, which Cloud keeps to the user
+    (profile visibility) everywhere but `/myself`, where `email` asks for it."""
     avatar = f"https://avatar-management.sandbox.invalid/{user['accountId']}"
     return {"self": f"{base}/rest/api/2/user?accountId={user['accountId']}", "accountId": user["accountId"],
-            "emailAddress": user["emailAddress"],
+            **({"emailAddress": user["emailAddress"]} if email else {}),
             "avatarUrls": {size: f"{avatar}/{size}" for size in ("48x48", "24x24", "16x16", "32x32")},
             "displayName": user["displayName"], "active": True, "timeZone": "Etc/UTC", "accountType": "atlassian"}
 
