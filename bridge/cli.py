@@ -14,7 +14,7 @@ from typing import NoReturn, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from bridge.config import Settings, SettingsError, load_settings, redact, require
 from bridge.rules import RulesError
@@ -294,9 +294,16 @@ def status() -> None:
     out.print("actions: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"))
     dead = store.actions.with_status("dead")
     if dead:
-        table = Table("action", "ticket", "attempts", "last error", title="dead letters")
+        table = Table(Column("action", no_wrap=True), "ticket", "attempts", "last error", title="dead letters")
         for item in dead:
             table.add_row(*map(escape, (item.action.key, str(item.action.ticket_id or ""), str(item.attempts), item.last_error or "")))
+        out.print(table)
+    dead_events = store.inbox.dead()
+    if dead_events:  # changes nobody judged: `bridge retry` queues them again too
+        # (never cut: the id is what `bridge retry` takes)
+        table = Table(Column("event", no_wrap=True), "ticket or issue", "attempts", "last error", title="events given up on")
+        for event in dead_events:
+            table.add_row(*map(escape, (event.event_id, event.subject, str(event.attempts), event.last_error or "")))
         out.print(table)
 
 
@@ -310,12 +317,18 @@ def _existing_store():  # type: ignore[no-untyped-def]
 
 
 @app.command()
-def retry(keys: list[str] = typer.Argument(None, help="Action keys; none: every dead letter.")) -> None:
-    """Put dead-lettered actions back in the queue."""
+def retry(keys: list[str] = typer.Argument(None, help="Action keys or event ids; none: every dead letter and dead event.")) -> None:
+    """Put dead-lettered actions, and events given up on, back in the queue."""
     store = _existing_store()
-    unknown = sorted(set(keys) - store.actions.dead_among(keys)) if keys else []
-    revived = store.actions.revive([key for key in keys if key not in unknown] if keys else None)
-    out.print(f"{revived} actions queued again")
+    if not keys:
+        actions, events = store.actions.revive(None), store.inbox.revive(None)
+        out.print(f"{actions} actions queued again" + (f", {events} events" if events else ""))
+        return
+    dead_actions = store.actions.dead_among(keys)
+    dead_events = store.inbox.dead_among(key for key in keys if key not in dead_actions)
+    unknown = sorted(set(keys) - dead_actions - dead_events)
+    actions, events = store.actions.revive(sorted(dead_actions)), store.inbox.revive(sorted(dead_events))
+    out.print(f"{actions} actions queued again" + (f", {events} events" if events else ""))
     if unknown:  # a mistyped key, or one already retried: said, not passed over
         _fail(f"not dead letters: {', '.join(unknown)}", code=1)
 

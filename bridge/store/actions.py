@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bridge.model import Action, ActionKind
-from bridge.store.db import claim_rows, dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import chunks, claim_rows, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.history import record
 from bridge.store.tables import actions
 
@@ -97,7 +97,7 @@ class ActionLog:
     def revive(self, keys: Iterable[str] | None = None) -> int:
         """Put dead actions back in the queue (all of them when `keys` is None)."""
         dead = actions.c.status == "dead"
-        conditions = [dead] if keys is None else [and_(dead, actions.c.key.in_(chunk)) for chunk in _chunks(keys)]
+        conditions = [dead] if keys is None else [and_(dead, actions.c.key.in_(chunk)) for chunk in chunks(keys)]
         with self._engine.begin() as conn:
             return sum(
                 conn.execute(
@@ -110,7 +110,7 @@ class ActionLog:
         """Which of `keys` are dead letters."""
         found: set[str] = set()
         with self._engine.connect() as conn:
-            for chunk in _chunks(keys):
+            for chunk in chunks(keys):
                 query = select(actions.c.key).where(actions.c.status == "dead", actions.c.key.in_(chunk))
                 found.update(conn.execute(query).scalars())
         return found
@@ -152,8 +152,3 @@ def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-u
 def _summary(result: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(result.items()))
 
-
-def _chunks(keys: Iterable[str], size: int = 1000) -> list[list[str]]:
-    """The keys, once each, a thousand at a time (PostgreSQL takes at most 65,535 parameters)."""
-    wanted = list(dict.fromkeys(keys))
-    return [wanted[start:start + size] for start in range(0, len(wanted), size)]

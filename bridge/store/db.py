@@ -29,6 +29,12 @@ _POSTGRES_LIVENESS = {
 }
 
 
+def chunks(keys: Iterable[str], size: int = 1000) -> list[list[str]]:
+    """The keys, once each, a thousand at a time (PostgreSQL takes at most 65,535 parameters)."""
+    wanted = list(dict.fromkeys(keys))
+    return [wanted[start:start + size] for start in range(0, len(wanted), size)]
+
+
 def sqlite_file(url: str) -> Path | None:
     """The absolute path of a SQLite store's file; None for PostgreSQL or an in-memory store."""
     parsed = make_url(url)

@@ -12,8 +12,16 @@ from sqlalchemy.engine import Connection
 from bridge.codec import ticket_from_json
 from bridge.model import Event, EventSource, Ticket
 from bridge.store.cursors import write_cursor
-from bridge.store.db import claim_rows, dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import chunks, claim_rows, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.tables import events
+
+
+@dataclass(frozen=True, slots=True)
+class DeadEvent:
+    event_id: str
+    subject: str  # the ticket's number or the issue's key
+    attempts: int
+    last_error: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +63,7 @@ class Inbox:
             new = insert_ignoring_duplicates(conn, events, rows, on=["source", "event_id"])
             if new < len(rows):
                 _merge_waiting(conn, rows, now=now)
+                new += _revive_seen_again(conn, rows)
             if cursor is not None:
                 write_cursor(conn, cursor[0], cursor[1], now=now)
         return new
@@ -107,9 +116,54 @@ class Inbox:
             ).scalar()
         return utc(soonest)
 
+    def dead(self, *, limit: int = 1000) -> list[DeadEvent]:
+        """The events given up on, oldest first: what `bridge status` shows and `bridge retry` revives."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(events.c.event_id, events.c.subject, events.c.attempts, events.c.last_error)
+                .where(events.c.status == "dead").order_by(events.c.id).limit(limit)
+            ).all()
+        return [DeadEvent(*row) for row in rows]
+
+    def dead_among(self, event_ids: Iterable[str]) -> set[str]:
+        """Which of `event_ids` are of events given up on."""
+        found: set[str] = set()
+        with self._engine.connect() as conn:
+            for chunk in chunks(event_ids):
+                query = select(events.c.event_id).where(events.c.status == "dead", events.c.event_id.in_(chunk))
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def revive(self, event_ids: Iterable[str] | None = None) -> int:
+        """Put dead events back in the queue (all of them when `event_ids` is None); returns how many."""
+        dead = events.c.status == "dead"
+        conditions = [dead] if event_ids is None else [
+            and_(dead, events.c.event_id.in_(chunk)) for chunk in chunks(event_ids)
+        ]
+        with self._engine.begin() as conn:
+            return sum(conn.execute(update(events).where(c).values(_AGAIN)).rowcount for c in conditions)
+
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()
+
+
+# A dead event queued again: from its first attempt, as a new one would be.
+_AGAIN = {"status": "pending", "attempts": 0, "not_before": None, "lease_until": None}
+
+
+def _revive_seen_again(conn: Connection, rows: list[dict[str, Any]]) -> int:
+    """A change seen again (a backfill, a poll from an older bookmark) whose event was given up
+    on is queued again: a new sighting was the only way the change would ever be judged."""
+    revived = 0
+    for source in {row["source"] for row in rows}:
+        ids = [row["event_id"] for row in rows if row["source"] == source]
+        for chunk in chunks(ids):
+            revived += conn.execute(
+                update(events).where(events.c.source == source, events.c.status == "dead", events.c.event_id.in_(chunk))
+                .values(_AGAIN)
+            ).rowcount
+    return revived
 
 
 def _merge_waiting(conn: Connection, rows: list[dict[str, Any]], *, now: datetime) -> None:

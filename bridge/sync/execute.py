@@ -90,9 +90,11 @@ class Executor:
         try:
             result = self._handlers[action.kind](stored)
         except (RetriableError, AuthError) as exc:
-            # An auth failure needs an operator, not a dead letter per action: keep retrying slowly.
+            # A service's "not now" (429, 5xx, a timeout) or refused credentials (an operator's
+            # to mend) only delay the action: retried, at most every MAX_BACKOFF, never dead.
             retry_after = getattr(exc, "retry_after", None)
-            self._fail(stored, str(exc), now + backoff(stored.attempts + 1, retry_after, base=self._retry_base), now)
+            retry_at = now + backoff(stored.attempts + 1, retry_after, base=self._retry_base)
+            self._fail(stored, str(exc), retry_at, now, transient=True)
         except PermanentError as exc:
             self._fail(stored, str(exc), None, now)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
@@ -106,9 +108,11 @@ class Executor:
             )
             log.info("done %s %s", action.key, result)
 
-    def _fail(self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime) -> None:
+    def _fail(
+        self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime, *, transient: bool = False
+    ) -> None:
         action = stored.action
-        if stored.attempts + 1 >= self._max_attempts:
+        if not transient and stored.attempts + 1 >= self._max_attempts:
             retry_at = None
         elif retry_at is not None and action.kind is ActionKind.CREATE_ISSUE:
             # The failed call may have created the issue after all (a timeout, a 502 after the

@@ -83,9 +83,12 @@ class Processor:
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             if store_unavailable(exc):
                 raise  # not the event's fault: the worker waits for the store; the event is taken again after its lease
-            if not isinstance(exc, RetriableError):
+            # A service's "not now" (429, 5xx, a timeout) only delays the change: given up on, it
+            # would never be judged. Only what no retry mends (a fault of the bridge's) ends dead.
+            transient = isinstance(exc, RetriableError)
+            if not transient:
                 log.exception("event %s failed", stored.event.event_id)
-            give_up = stored.attempts + 1 >= self._max_attempts
+            give_up = not transient and stored.attempts + 1 >= self._max_attempts
             retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None), base=self._retry_base)
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up)
 

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 
-from bridge.model import Action, ActionKind, Decision
+from bridge.model import Action, ActionKind, Decision, Event, EventSource
 from bridge.sandbox import Sandbox
 from bridge.store import open_store
 from tests.e2e.harness import ROOT, Running, base_env, daytime_rules, sandbox_env
@@ -105,9 +105,15 @@ def test_status_shows_dead_letters_retry_queues_them_and_history_tells_the_story
     assert "not dead letters: notify:stale:42:y" in typo.stderr
     assert store.actions.counts() == {"pending": 1}
     store.actions.failed("notify:stale:42:x", error="slack: channel_not_found", retry_at=None)
+    # An event the bridge gave up on (a fault of its own) is shown too, and queued again by retry.
+    store.inbox.add([Event(EventSource.ZENDESK, "ticket.changed", "ticket:42:2026-11-30T10:00:00Z", "42", now, {})], now=now)
+    [stored] = store.inbox.claim(now=now, limit=1, lease=timedelta(seconds=30))
+    store.inbox.retry(stored.row_id, error="KeyError: 'ticket'", not_before=None, give_up=True)
+    status = bridge(env, "status")
+    assert "events given up on" in status.stdout and "ticket:42:2026-11-30T10:00:00Z" in status.stdout
     retried = bridge(env, "retry")
-    assert retried.returncode == 0 and "1 actions queued again" in retried.stdout
-    assert store.actions.counts() == {"pending": 1}
+    assert retried.returncode == 0 and "1 actions queued again, 1 events" in retried.stdout
+    assert store.actions.counts() == {"pending": 1} and store.inbox.dead() == []
     history = bridge(env, "history", "42")
     assert history.returncode == 0 and "notify:stale:42:x" in history.stdout
     assert bridge(env, "history", "43").returncode == 1

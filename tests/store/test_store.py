@@ -61,6 +61,21 @@ def test_actions_are_planned_once_and_wait_for_their_prerequisite(store_url: str
     assert store.actions.result("create:1") == {"issue_key": "SUP-1"}
 
 
+def test_an_event_given_up_on_is_listed_and_queued_again_by_retry_or_a_new_sighting(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1"), event("e2")], now=NOW)
+    for stored in store.inbox.claim(now=NOW, limit=2, lease=LEASE):
+        store.inbox.retry(stored.row_id, error="KeyError: 'ticket'", not_before=None, give_up=True)
+    assert [(d.event_id, d.last_error) for d in store.inbox.dead()] == [("e1", "KeyError: 'ticket'"), ("e2", "KeyError: 'ticket'")]
+    assert store.inbox.dead_among(["e1", "e9"]) == {"e1"}
+    assert store.inbox.revive(["e1"]) == 1 and [d.event_id for d in store.inbox.dead()] == ["e2"]
+    # A backfill or a poll seeing the change again: it would never be judged otherwise.
+    assert store.inbox.add([event("e2")], now=NOW) == 1
+    assert store.inbox.dead() == [] and store.inbox.count("pending") == 2
+    [again, _] = store.inbox.claim(now=NOW, limit=2, lease=LEASE)
+    assert again.attempts == 0  # from its first attempt, as a new event
+
+
 def test_failed_actions_retry_later_and_dead_letters_can_be_revived(store_url: str) -> None:
     store = open_store(store_url)
     store.inbox.add([event("e1")], now=NOW)
