@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bridge.model import Action, ActionKind
-from bridge.store.db import chunks, claim_rows, dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import chunks, claim_rows, dead_among, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.history import record
 from bridge.store.tables import actions
 
@@ -108,12 +108,7 @@ class ActionLog:
 
     def dead_among(self, keys: Iterable[str]) -> set[str]:
         """Which of `keys` are dead letters."""
-        found: set[str] = set()
-        with self._engine.connect() as conn:
-            for chunk in chunks(keys):
-                query = select(actions.c.key).where(actions.c.status == "dead", actions.c.key.in_(chunk))
-                found.update(conn.execute(query).scalars())
-        return found
+        return dead_among(self._engine, actions, actions.c.key, keys)
 
     def result(self, key: str) -> dict[str, Any] | None:
         with self._engine.connect() as conn:

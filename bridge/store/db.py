@@ -35,6 +35,15 @@ def chunks(keys: Iterable[str], size: int = 1000) -> list[list[str]]:
     return [wanted[start:start + size] for start in range(0, len(wanted), size)]
 
 
+def dead_among(engine: Engine, table: Table, key: Any, keys: Iterable[str]) -> set[str]:
+    """Which of `keys` (values of the column `key`) are of rows given up on (status dead)."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for chunk in chunks(keys):
+            found.update(conn.execute(select(key).where(table.c.status == "dead", key.in_(chunk))).scalars())
+    return found
+
+
 def sqlite_file(url: str) -> Path | None:
     """The absolute path of a SQLite store's file; None for PostgreSQL or an in-memory store."""
     parsed = make_url(url)

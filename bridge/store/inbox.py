@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from bridge.codec import ticket_from_json
 from bridge.model import Event, EventSource, Ticket
 from bridge.store.cursors import write_cursor
-from bridge.store.db import chunks, claim_rows, dumps, insert_ignoring_duplicates, loads, utc
+from bridge.store.db import chunks, claim_rows, dead_among, dumps, insert_ignoring_duplicates, loads, utc
 from bridge.store.tables import events
 
 
@@ -127,12 +127,7 @@ class Inbox:
 
     def dead_among(self, event_ids: Iterable[str]) -> set[str]:
         """Which of `event_ids` are of events given up on."""
-        found: set[str] = set()
-        with self._engine.connect() as conn:
-            for chunk in chunks(event_ids):
-                query = select(events.c.event_id).where(events.c.status == "dead", events.c.event_id.in_(chunk))
-                found.update(conn.execute(query).scalars())
-        return found
+        return dead_among(self._engine, events, events.c.event_id, event_ids)
 
     def revive(self, event_ids: Iterable[str] | None = None) -> int:
         """Put dead events back in the queue (all of them when `event_ids` is None); returns how many."""
