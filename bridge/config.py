@@ -55,8 +55,9 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=8, ge=1, le=1000)
     # How long a worker owns a claimed event or action; after a crash, work waits this long.
     lease_seconds: float = Field(default=60.0, ge=1, le=86_400, allow_inf_nan=False)
-    # Per API call. An action makes at most three calls, and must end before its lease does,
-    # or another worker would take it over while it is still running.
+    # Per API call. A worker renews its lease on an action before each write; the reads
+    # before that write (an earlier attempt looked for) and the write must fit in one
+    # lease, or another worker takes the action over and this attempt stops unwritten.
     api_timeout_seconds: float = Field(default=15.0, gt=0, le=3600, allow_inf_nan=False)
     # first retry after about this long, doubling
     retry_base_seconds: float = Field(default=2.0, gt=0, le=86_400, allow_inf_nan=False)
@@ -101,7 +102,7 @@ class Settings(BaseSettings):
         if self.api_timeout_seconds * 3 >= self.lease_seconds:
             raise ValueError(
                 f"BRIDGE_LEASE_SECONDS ({self.lease_seconds:g}) must exceed 3 × BRIDGE_API_TIMEOUT_SECONDS "
-                f"({self.api_timeout_seconds:g}): an action makes up to three calls, all within its lease"
+                f"({self.api_timeout_seconds:g}): the reads before an action's write and the write itself must fit in its lease"
             )
         return self
 

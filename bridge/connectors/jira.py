@@ -42,9 +42,10 @@ def tickets_from_labels(labels: Iterable[str]) -> list[int]:
 # Jira refuses a description or comment longer than this (jira.text.field.character.limit):
 # a pasted log would make the escalation or the reply a dead letter.
 TEXT_LIMIT = 32_767
-# Pages of newest comments a retry reads for its earlier attempt's (50 each on Cloud): an
-# attempt more than that many comments ago is older than any lease.
+# Pages of newest comments a retry reads for its earlier attempt's: an attempt more than
+# that many comments ago is older than any lease.
 SIGNED_PAGES = 4
+COMMENT_PAGE = 50  # Cloud's default page; asked for, so a shorter page is known to be the last
 _CUT = "\n\n(cut here: Jira takes at most 32,767 characters; the whole text is in Zendesk)"
 
 
@@ -213,9 +214,11 @@ class JiraConnector:
         first, page by page (a busy issue has more comments than one page holds)."""
         start = 0
         for _ in range(SIGNED_PAGES):  # the lease allows a few calls, not a whole busy issue's history
-            page = self._call(lambda: self.client.comments(key, start_at=start, order_by="-created"))
+            page = self._call(
+                lambda: self.client.comments(key, start_at=start, max_results=COMMENT_PAGE, order_by="-created")
+            )
             found = next((str(c.id) for c in page if signed_for(c.body or "", action_key)), None)
-            if found is not None or not page:
+            if found is not None or len(page) < COMMENT_PAGE:
                 return found
             start += len(page)
         return None

@@ -24,6 +24,12 @@ class StoredAction:
     last_error: str | None
     created_at: datetime
 
+    @property
+    def attempt(self) -> int:
+        """A claimed action's attempt number: the row counts it at claim time, so it tells
+        which worker holds the action now (a lease run out and claimed again counts on)."""
+        return self.attempts + 1
+
 
 def plan(conn: Connection, batch: Iterable[Action], *, now: datetime) -> int:
     """Record actions to carry out; an action whose key is known already is left as it is."""
@@ -76,23 +82,42 @@ class ActionLog:
         rows.sort(key=lambda row: (row.created_at, row.key))
         return [_stored(row, claimed=True) for row in rows]
 
-    def done(self, key: str, *, result: dict[str, Any], now: datetime, ticket_id: int | None = None, note: str = "") -> None:
-        """Record the action as done (and, for a ticket, in its history) in one transaction."""
+    def renew(self, key: str, *, attempt: int, until: datetime) -> bool:
+        """Extend the lease of the worker making `attempt` to `until`; False when that attempt
+        holds the action no more (its lease ran out and another worker claimed it, or it ended)."""
         with self._engine.begin() as conn:
-            conn.execute(
-                update(actions)
-                .where(actions.c.key == key)
-                .values(status="done", result=dumps(result), done_at=now, lease_until=None)
-            )
-            if ticket_id is not None:
-                record(conn, ticket_id, note, _summary(result), now=now)
+            return conn.execute(update(actions).where(*_held(key, attempt)).values(lease_until=until)).rowcount == 1
 
-    def failed(self, key: str, *, error: str, retry_at: datetime | None) -> None:
-        """A failed attempt: retry at `retry_at`, or with None, move it to the dead letters."""
+    def done(
+        self,
+        key: str,
+        *,
+        result: dict[str, Any],
+        now: datetime,
+        ticket_id: int | None = None,
+        note: str = "",
+        attempt: int | None = None,
+    ) -> bool:
+        """Record the action as done (and, for a ticket, in its history) in one transaction.
+        With `attempt`, only while that attempt holds it; False when it did not."""
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(actions)
+                .where(*_held(key, attempt))
+                .values(status="done", result=dumps(result), done_at=now, lease_until=None)
+            ).rowcount
+            if changed and ticket_id is not None:
+                record(conn, ticket_id, note, _summary(result), now=now)
+        return bool(changed)
+
+    def failed(self, key: str, *, error: str, retry_at: datetime | None, attempt: int | None = None) -> bool:
+        """A failed attempt: retry at `retry_at`, or with None, move it to the dead letters.
+        With `attempt`, only while that attempt holds it: a worker that lost its lease must not
+        free the action under the worker running it now, nor bury one that worker finished."""
         values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
         values |= {"not_before": retry_at} if retry_at else {"status": "dead"}
         with self._engine.begin() as conn:
-            conn.execute(update(actions).where(actions.c.key == key).values(**values))
+            return conn.execute(update(actions).where(*_held(key, attempt)).values(**values)).rowcount == 1
 
     def revive(self, keys: Iterable[str] | None = None) -> int:
         """Put dead actions back in the queue (all of them when `keys` is None)."""
@@ -125,6 +150,13 @@ class ActionLog:
         with self._engine.connect() as conn:
             rows = conn.execute(select(actions.c.status, func.count()).group_by(actions.c.status)).all()
         return {status: count for status, count in rows}
+
+
+def _held(key: str, attempt: int | None) -> tuple[Any, ...]:
+    """The action's row, if `attempt` (when given) still holds it."""
+    if attempt is None:
+        return (actions.c.key == key,)
+    return (actions.c.key == key, actions.c.status == "pending", actions.c.attempts == attempt)
 
 
 def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-untyped-def]

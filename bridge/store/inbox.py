@@ -27,8 +27,13 @@ class DeadEvent:
 @dataclass(frozen=True, slots=True)
 class StoredEvent:
     row_id: int
-    attempts: int
+    attempts: int  # attempts made before this one
     event: Event
+
+    @property
+    def attempt(self) -> int:
+        """This attempt's number, counted at claim time: it tells which worker holds the event."""
+        return self.attempts + 1
 
 
 class Inbox:
@@ -90,11 +95,19 @@ class Inbox:
         with self._engine.begin() as conn:
             conn.execute(update(events).where(events.c.id == row_id).values(status="done", lease_until=None))
 
-    def retry(self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool) -> None:
+    def retry(
+        self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool, attempt: int | None = None
+    ) -> bool:
+        """A failed attempt: again after `not_before`, or given up on. With `attempt`, only while
+        that attempt holds the event: a worker whose lease ran out must not free or bury an
+        event another worker has taken over (or finished). False when it did not."""
         values: dict = {"last_error": error[:2000], "lease_until": None}
         values |= {"status": "dead"} if give_up else {"not_before": not_before}
+        held = [events.c.id == row_id]
+        if attempt is not None:
+            held += [events.c.status == "pending", events.c.attempts == attempt]
         with self._engine.begin() as conn:
-            conn.execute(update(events).where(events.c.id == row_id).values(**values))
+            return conn.execute(update(events).where(*held).values(**values)).rowcount == 1
 
     def own_views(self, ticket_id: int, updated_at: datetime) -> list[Ticket]:
         """The executor's views of the bridge's own updates of the ticket in that second

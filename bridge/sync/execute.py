@@ -42,6 +42,11 @@ def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0) -> ti
     return timedelta(seconds=max(exponential, retry_after or 0.0))
 
 
+class LeaseLost(Exception):
+    """The worker's lease on an action ran out and another worker claimed it: the attempt
+    stops before its next write, which the other worker makes (once) now."""
+
+
 class Executor:
     def __init__(
         self,
@@ -89,6 +94,8 @@ class Executor:
         now = self._clock()
         try:
             result = self._handlers[action.kind](stored)
+        except LeaseLost:
+            log.warning("%s: its lease ran out and another worker has taken it over; this attempt stops", action.key)
         except (RetriableError, AuthError) as exc:
             # A service's "not now" (429, 5xx, a timeout) or refused credentials (an operator's
             # to mend) only delay the action: retried, at most every MAX_BACKOFF, never dead.
@@ -103,10 +110,13 @@ class Executor:
             log.exception("action %s failed unexpectedly", action.key)
             self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
         else:
-            self._store.actions.done(
-                action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}"
-            )
-            log.info("done %s %s", action.key, result)
+            if self._store.actions.done(
+                action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}",
+                attempt=stored.attempt,
+            ):
+                log.info("done %s %s", action.key, result)
+            else:  # the worker that took it over finds this attempt's write and records it
+                log.warning("done %s %s, after its lease ran out: the worker holding it now records it", action.key, result)
 
     def _fail(
         self, stored: StoredAction, error: str, retry_at: datetime | None, now: datetime, *, transient: bool = False
@@ -118,7 +128,9 @@ class Executor:
             # The failed call may have created the issue after all (a timeout, a 502 after the
             # write); the retry searches for it, and Jira's search index needs time to show it.
             retry_at = max(retry_at, now + self._lease)
-        self._store.actions.failed(action.key, error=error, retry_at=retry_at)
+        if not self._store.actions.failed(action.key, error=error, retry_at=retry_at, attempt=stored.attempt):
+            log.warning("%s failed after its lease ran out (%s): the worker holding it now goes on", action.key, error)
+            return
         if action.ticket_id is not None:
             what = "dead letter" if retry_at is None else "retry"
             self._store.history.add(action.ticket_id, f"{what} {action.kind.value}", error, now=now)
@@ -139,6 +151,7 @@ class Executor:
             key = self._c.jira.find_for_ticket(ticket_id)
         found = key is not None
         if key is None:
+            self._hold(stored)
             p = action.params
             key = self._c.jira.create_issue(
                 project=p["project"],
@@ -177,6 +190,7 @@ class Executor:
         known = self._store.snapshots.get(ticket_id)
 
         def update(unchanged_since: datetime | None) -> Updated:
+            self._hold(stored)
             return self._c.zendesk.update(
                 ticket_id,
                 note=note,
@@ -226,8 +240,10 @@ class Executor:
     def _comment_issue(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
         key = self._issue_key(action)
-        earlier = self._c.jira.signed_comment(key, action.key) if stored.attempts > 0 else None
-        comment_id = earlier or self._c.jira.add_comment(key, action.params["body"], action_key=action.key)
+        comment_id = self._c.jira.signed_comment(key, action.key) if stored.attempts > 0 else None
+        if comment_id is None:
+            self._hold(stored)
+            comment_id = self._c.jira.add_comment(key, action.params["body"], action_key=action.key)
         return {"issue_key": key, "comment_id": comment_id}
 
     def _notify(self, stored: StoredAction) -> dict[str, Any]:
@@ -239,6 +255,8 @@ class Executor:
         thread = self._thread(ticket_id, channel, stored) if ticket_id is not None else None
         channel, thread_ts = thread if thread else (channel, None)
         posted = self._earlier_post(channel, action.key, thread_ts) if stored.attempts > 0 else None
+        if posted is None:
+            self._hold(stored)
         channel, ts = posted or self._c.slack.post(
             channel=channel, text=text, thread_ts=thread_ts, action_key=action.key
         )
@@ -264,6 +282,13 @@ class Executor:
         return thread
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _hold(self, stored: StoredAction) -> None:
+        """Before a write that must not happen twice: a full lease from now, so no other
+        worker takes the action over while the write is in flight (however long the reads
+        before it took). Lost already, the write is left to the worker that has it now."""
+        if not self._store.actions.renew(stored.action.key, attempt=stored.attempt, until=self._clock() + self._lease):
+            raise LeaseLost(stored.action.key)
 
     def _earlier_post(self, channel: str, action_key: str, thread_ts: str | None) -> tuple[str, str] | None:
         """The message an earlier attempt posted, if Slack lets us look (channels:history)."""

@@ -76,10 +76,10 @@ class Processor:
             # Credentials need an operator, a conflict a fresh look: neither is a reason to drop the event.
             retry_at = now + backoff(stored.attempts + 1, None, base=self._retry_base)
             log.warning("event %s will be retried: %s", stored.event.event_id, exc)
-            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False, attempt=stored.attempt)
         except PermanentError as exc:
             log.warning("event %s dropped: %s", stored.event.event_id, exc)
-            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True, attempt=stored.attempt)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             if store_unavailable(exc):
                 raise  # not the event's fault: the worker waits for the store; the event is taken again after its lease
@@ -90,7 +90,9 @@ class Processor:
                 log.exception("event %s failed", stored.event.event_id)
             give_up = not transient and stored.attempts + 1 >= self._max_attempts
             retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None), base=self._retry_base)
-            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up)
+            self._store.inbox.retry(
+                stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up, attempt=stored.attempt
+            )
 
     def _process(self, stored: StoredEvent) -> None:
         event = stored.event

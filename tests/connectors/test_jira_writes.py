@@ -23,6 +23,17 @@ def test_an_earlier_attempts_comment_is_found_behind_a_full_page_of_others(sandb
     assert connector.signed_comment(key, "comment_to_jira:7:32") is None
 
 
+def test_looking_for_an_earlier_comment_stops_at_the_last_page(sandbox: Sandbox) -> None:
+    """Each read spends the retry's lease: a page shorter than a full one is the last."""
+    connector = jira(sandbox)
+    key = connector.client.create_issue(project=sandbox.info()["jira"]["project"], summary="Login slow", issuetype={"name": "Bug"}).key
+    for n in range(3):
+        connector.client.add_comment(key, f"Looked at log {n}")
+    sandbox.reset_counters("jira")
+    assert connector.signed_comment(key, "comment_to_jira:8:1") is None
+    assert sandbox.counters("jira") == {"GET /rest/api/2/issue/{key}/comment": 1}
+
+
 def test_a_text_over_jiras_limit_is_cut_and_says_so(sandbox: Sandbox) -> None:
     """Jira refuses more than 32,767 characters: a pasted log made the escalation, or the
     customer's reply, a dead letter."""

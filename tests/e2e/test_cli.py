@@ -224,8 +224,8 @@ def test_every_bad_setting_is_a_line_of_its_own_named_as_the_operator_writes_it(
     # a rule between two settings names both
     result = bridge(base_env(tmp_path) | {"BRIDGE_LEASE_SECONDS": "10", "BRIDGE_API_TIMEOUT_SECONDS": "5"}, "status")
     assert result.stderr.splitlines() == [
-        "error: BRIDGE_LEASE_SECONDS (10) must exceed 3 × BRIDGE_API_TIMEOUT_SECONDS (5): an action makes up to "
-        "three calls, all within its lease"
+        "error: BRIDGE_LEASE_SECONDS (10) must exceed 3 × BRIDGE_API_TIMEOUT_SECONDS (5): the reads before an "
+        "action's write and the write itself must fit in its lease"
     ]
 
 

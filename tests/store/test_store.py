@@ -35,6 +35,30 @@ def test_a_claimed_event_is_not_handed_out_twice_until_its_lease_expires(store_u
     assert [r.attempts for r in retaken] == [1]  # the crashed worker's attempt counts
 
 
+def test_a_worker_whose_lease_ran_out_cannot_free_or_bury_what_another_worker_holds(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW)
+    store.commit_decision(None, Decision([Action(ActionKind.NOTIFY, "n:1", ticket_id=1, params={"text": "t"})]), ticket_ids=[1], now=NOW)
+    late = NOW + LEASE + timedelta(seconds=1)
+    [slow_event] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    [slow_action] = store.actions.claim(now=NOW, limit=1, lease=LEASE)
+    [event_now] = store.inbox.claim(now=late, limit=1, lease=LEASE)
+    [action_now] = store.actions.claim(now=late, limit=1, lease=LEASE)
+
+    # The slow worker's failures come in late: they change nothing.
+    assert not store.inbox.retry(slow_event.row_id, error="x", not_before=None, give_up=True, attempt=slow_event.attempt)
+    assert not store.actions.failed("n:1", error="x", retry_at=late, attempt=slow_action.attempt)
+    assert not store.actions.renew("n:1", attempt=slow_action.attempt, until=late + LEASE)
+    assert store.inbox.claim(now=late, limit=1, lease=LEASE) == []  # still held by the other worker
+    assert store.actions.claim(now=late, limit=1, lease=LEASE) == []
+    # The worker holding them now renews and ends them.
+    assert store.actions.renew("n:1", attempt=action_now.attempt, until=late + LEASE)
+    assert store.actions.done("n:1", result={}, now=late, attempt=action_now.attempt)
+    assert store.inbox.retry(event_now.row_id, error="y", not_before=late, give_up=False, attempt=event_now.attempt)
+    assert not store.actions.failed("n:1", error="x", retry_at=None, attempt=action_now.attempt)  # done stays done
+    assert store.actions.counts() == {"done": 1}
+
+
 def test_the_cursor_moves_with_the_events_it_covers(store_url: str) -> None:
     store = open_store(store_url)
     store.inbox.add([event("e1")], now=NOW, cursor=("zendesk", "c1"))
