@@ -79,10 +79,10 @@ def ticket_from_json(
     requester = users.get(raw.get("requester_id"), {})
     organization = organizations.get(raw.get("organization_id"), {})
     group = groups.get(raw.get("group_id"), {})
-    custom = {
-        str(field["id"]): field.get("value")
+    custom = {  # Zendesk lists every field, null where unset: an unset field is left out
+        str(field["id"]): field["value"]
         for field in raw.get("custom_fields") or ()
-        if isinstance(field, Mapping) and "id" in field
+        if isinstance(field, Mapping) and "id" in field and field.get("value") is not None
     }
     ticket_id = int(raw["id"]) if raw.get("id") is not None else 0
     return Ticket(

@@ -82,11 +82,21 @@ class ZendeskState:
     def ticket_json(self, record: dict[str, Any], base: str, *, generated: bool = False) -> dict[str, Any]:
         out = {key: copy.deepcopy(record.get(key)) for key in TICKET_KEYS}
         out["url"] = f"{base}/tickets/{record['id']}.json"
+        out["custom_fields"] = self._every_field(record["custom_fields"])
+        out["fields"] = copy.deepcopy(out["custom_fields"])
         if record["_deleted"]:
             out["status"] = "deleted"
         if generated:
             out["generated_timestamp"] = record["_ts"]
         return out
+
+    def _every_field(self, values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Zendesk lists every active custom field on every ticket, null where it is unset
+        (search_result_ticket_item.json), and a field given a value before it was removed."""
+        given = {field["id"]: field["value"] for field in values}
+        listed = [fid for fid, field in self.ticket_fields.items() if field.get("active", True)]
+        listed += [fid for fid in given if fid not in listed]
+        return [{"id": fid, "value": copy.deepcopy(given.get(fid))} for fid in listed]
 
     def comment_json(self, comment: dict[str, Any]) -> dict[str, Any]:
         return {key: copy.deepcopy(comment.get(key)) for key in COMMENT_KEYS}

@@ -55,7 +55,11 @@ def test_search_tickets_with_common_filters(zenpy: Zenpy) -> None:
 
 def test_custom_fields_ccs_and_followers(zenpy: Zenpy) -> None:
     ticket = _create(zenpy, custom_fields=[CustomField(id=360000200001, value="billing")])
-    assert ticket.custom_fields == [{"id": 360000200001, "value": "billing"}]
+    # every field of the account is listed, null where unset, as Zendesk does
+    assert ticket.custom_fields == [
+        {"id": 360000200001, "value": "billing"}, {"id": 360000200002, "value": None}, {"id": 360000200003, "value": None}
+    ]
+    assert ticket.fields == ticket.custom_fields
     cc = zenpy.users.create(User(name="Cleo", email="cleo@acme.example"))
     zenpy.tickets.update(Ticket(id=ticket.id, email_ccs=[{"user_id": cc.id, "action": "put"}],
                                 followers=[{"user_email": "dev@acme.example", "action": "put"}]))

@@ -136,6 +136,7 @@ def test_recorded_ticket_replays_through_serializer(sandbox: Sandbox, raw: reque
     recorded_user = zendesk_body("TestDeletedTickets.test_delete_and_restore", "GET", "/users/")["user"]
     recorded_org = zendesk_body("TestDeletedTickets.test_delete_and_restore", "GET", "/organizations/")["organization"]
     recorded_comments = zendesk_body("TestAttachmentUpload.test_redact_attachment-upload-single", "GET", "/comments.json")["comments"]
+    sandbox.service("zendesk").state.ticket_fields.clear()  # the recorded account had no custom fields
     sandbox.seed("zendesk", {"raw_organizations": [recorded_org], "raw_users": [recorded_user],
                              "raw_tickets": [{**recorded_ticket, "comments": recorded_comments}]})
     base = f"{info['zendesk']['url']}/api/v2"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from bridge.connectors.zendesk import ChangePage
+from bridge.connectors.zendesk_json import ticket_from_json
 from bridge.model import Decision, Ticket
 from bridge.store import open_store
 from bridge.sync.poll import ZendeskPoller, ticket_event
@@ -50,6 +51,18 @@ def test_a_ticket_the_export_shows_as_judged_needs_no_second_look(store_url: str
 def test_the_custom_fields_a_webhook_did_not_carry_are_kept_from_the_export(store_url: str) -> None:
     poll(store_url, replace(JUDGED, custom_fields={"360": "Billing"}))
     assert dict(open_store(store_url).snapshots.get(JUDGED.id).custom_fields) == {"360": "Billing"}  # type: ignore[union-attr]
+
+
+def test_fields_the_export_lists_unset_leave_the_stored_copy_as_it_is(store_url: str) -> None:
+    """Zendesk lists every custom field, null where unset: that is no news of the ticket, and
+    no reason to write its stored copy again after every webhook."""
+    raw = {"id": 8, "custom_fields": [{"id": 360, "value": None}, {"id": 361, "value": "Billing"}]}
+    fields = ticket_from_json(raw).custom_fields
+    assert dict(fields) == {"361": "Billing"}
+    exported = replace(JUDGED, custom_fields=fields)
+    store = open_store(store_url)
+    assert poll(store_url, exported) == ["ticket:8:2026-11-23T09:55:00Z"]
+    assert dict(store.snapshots.get(JUDGED.id).custom_fields) == {"361": "Billing"}  # type: ignore[union-attr]
 
 
 def test_a_persons_webhook_judged_before_the_poll_needs_no_second_look(store_url: str) -> None:
