@@ -131,7 +131,9 @@ class Executor:
         if not self._store.actions.failed(action.key, error=error, retry_at=retry_at, attempt=stored.attempt):
             log.warning("%s failed after its lease ran out (%s): the worker holding it now goes on", action.key, error)
             return
-        if action.ticket_id is not None:
+        # The same "not now" again is no news: one history line per spell, not one per retry
+        # (a day's outage would add about a hundred to each waiting action's ticket).
+        if action.ticket_id is not None and not (transient and error == stored.last_error):
             what = "dead letter" if retry_at is None else "retry"
             self._store.history.add(action.ticket_id, f"{what} {action.kind.value}", error, now=now)
         log.warning("%s %s: %s", "gave up on" if retry_at is None else "will retry", action.key, error)

@@ -47,6 +47,8 @@ def test_an_outage_longer_than_the_attempts_delays_an_escalation_and_loses_nothi
 
         eventually(note_retried, what="the escalation's note retried past BRIDGE_MAX_ATTEMPTS")
         assert bridge.daemon.store.actions.with_status("dead") == []
+        # The ticket's history says so once, not at every retry.
+        assert [e.what for e in bridge.daemon.store.history.of(ticket)].count("retry note_ticket") == 1
         bridge.sandbox.clear_faults("zendesk")
         key = eventually(lambda: bridge.issue_key(ticket), what="the issue")
         eventually(lambda: f"jira_{key.lower()}" in bridge.zendesk().tickets(id=ticket).tags, what="the note's tag on the ticket")
