@@ -540,6 +540,11 @@ class Rules(Strict):
         copy._engine = None
         return copy
 
+    def groups_moved_to(self) -> list[str]:
+        """The Zendesk groups these rules move tickets to (a tier's group, a rule's), once each."""
+        named = [tier.group for tier in self.tiers.values()] + [rule.then.group for rule in self.routing]
+        return list(dict.fromkeys(name for name in named if name))
+
     def status_for_jira(self, status_name: str, resolution: str | None = None) -> StatusMapping | None:
         """The ticket lifecycle step for a Jira status, or for its `resolution` where the entry
         names it (names compared case-insensitively): Done as Won't Do is no fix in place."""

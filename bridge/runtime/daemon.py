@@ -19,6 +19,7 @@ from bridge.connectors.jira import JiraConnector
 from bridge.connectors.slack import SlackConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.runtime.app import create_app
+from bridge.runtime.group_check import check_groups
 from bridge.runtime.http import HttpServer
 from bridge.runtime.leader import Leadership
 from bridge.runtime.metrics import Metrics
@@ -252,10 +253,14 @@ class Daemon:
         except Exception as exc:  # noqa: BLE001 — learnt from the next update instead
             log.warning("could not read the bridge's own Zendesk user: %s", exc)
 
+    def _check_groups(self) -> None:
+        check_groups(self.rules.current(), self.connectors.zendesk)
+
     def reload_rules(self) -> bool:
         """Take up a changed rules.yaml; new rules may judge any open ticket otherwise, so all are due."""
         if self.rules.reload_if_changed():
             self._judge_all_again = True
+            self._check_groups()
         if not self._judge_all_again:
             return False
         try:
@@ -296,6 +301,7 @@ class Daemon:
         # Knowing its own Zendesk user lets the bridge recognise its own changes on arrival;
         # until then (or if this read fails) they are read back like anyone's.
         self.scheduler.add_job(self._learn_identity, id="whoami", next_run_time=datetime.now(timezone.utc))
+        self.scheduler.add_job(self._check_groups, id="check-groups", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(
             self.reload_rules, "interval", seconds=2, id="reload-rules", max_instances=1, coalesce=True
         )
