@@ -4,7 +4,6 @@ tickets to that Zendesk does not have, not from the history of the first ticket 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,17 +11,9 @@ import pytest
 from bridge.rules import Rules, load_rules
 from bridge.runtime.group_check import check_groups
 from bridge.sandbox import Sandbox
-from tests.connectors.conftest import zendesk
+from tests.connectors.conftest import sandbox, zendesk  # noqa: F401 - the emulators, per module
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
-    box.start()
-    yield box
-    box.stop()
 
 
 def _with_tier_group(rules: Rules, tier: int, group: str) -> Rules:
