@@ -16,7 +16,16 @@ from zenpy.lib.api_objects import Comment as ZComment
 from zenpy.lib.api_objects import Ticket as ZTicket
 from zenpy.lib.exception import APIException, ZenpyException
 
-from bridge.connectors.errors import ApiError, NotFound, PermanentError, RetriableError, from_status, retry_after_seconds
+from bridge.connectors.errors import (
+    ApiError,
+    AuthError,
+    ConflictError,
+    NotFound,
+    PermanentError,
+    RetriableError,
+    from_status,
+    retry_after_seconds,
+)
 from bridge.connectors.marker import sign, signed_for
 from bridge.connectors.zendesk_directory import Directory
 from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
@@ -199,6 +208,20 @@ class ZendeskConnector:
             raise UnknownGroup(SERVICE, f"no group is named {name!r}: create it in Zendesk, or name another in rules.yaml")
         return found
 
+    def group_names(self) -> set[str]:
+        """The names of the groups Zendesk has now (casefolded), read afresh: a check, which
+        leaves the ids `group_id` keeps alone."""
+        return set(self._call(self._read_groups))
+
+    def _group_moved(self, name: str, used: int) -> int | None:
+        """After Zendesk refused an update that moved a ticket to group id `used`: the group's
+        id read afresh when it differs (deleted and made again), None when it is the same (the
+        refusal was about something else); UnknownGroup when there is no such group now."""
+        with self._groups_lock:
+            self._group_ids = self._call(self._read_groups)
+        found = self.group_id(name)
+        return found if found != used else None
+
     def _read_groups(self) -> dict[str, int]:
         groups: dict[str, int] = {}
         page = 1
@@ -284,7 +307,17 @@ class ZendeskConnector:
         if unchanged_since is not None:
             fields["safe_update"] = True
             fields["updated_stamp"] = unchanged_since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+        try:
+            result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
+        except PermanentError as refused:
+            # The id kept for the group may be stale (the group was deleted since it was read):
+            # asked afresh, a group that is gone is said (UnknownGroup), one made again is used.
+            if not group or isinstance(refused, (ConflictError, AuthError)):
+                raise
+            if (moved := self._group_moved(group, fields["group_id"])) is None:
+                raise
+            fields["group_id"] = moved
+            result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
         return self._updated(result)
 
     def _updated(self, result: Any) -> Updated:

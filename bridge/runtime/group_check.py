@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from bridge.connectors.errors import ApiError
-from bridge.connectors.zendesk import UnknownGroup, ZendeskConnector
+from bridge.connectors.zendesk import ZendeskConnector
 from bridge.rules import Rules
 
 log = logging.getLogger(__name__)
@@ -15,13 +15,11 @@ log = logging.getLogger(__name__)
 
 def missing_groups(rules: Rules, zendesk: ZendeskConnector) -> list[str]:
     """The groups `rules` name that Zendesk has none of (names compared as Zendesk does, in any case)."""
-    missing = []
-    for name in rules.groups_moved_to():
-        try:
-            zendesk.group_id(name)
-        except UnknownGroup:
-            missing.append(name)
-    return missing
+    names = rules.groups_moved_to()
+    if not names:
+        return []
+    known = zendesk.group_names()
+    return [name for name in names if name.casefold() not in known]
 
 
 def check_groups(rules: Rules, zendesk: ZendeskConnector) -> list[str]:

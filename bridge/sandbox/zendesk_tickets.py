@@ -51,6 +51,15 @@ def _edit_list(current: list[int], directory: Directory, changes: list[Any]) -> 
     return out
 
 
+def _group_id(directory: Directory, group_id: Any) -> int:
+    """A ticket's group must be one Zendesk has: a deleted one is a validation error of the
+    ticket (422), not a missing ticket."""
+    try:
+        return int(directory.get_group(group_id)["id"])
+    except ZendeskApiError:
+        raise ZendeskApiError(422, record_invalid("group", "Group: is invalid", "InvalidValue")) from None
+
+
 def _custom_fields(record: dict[str, Any], values: list[dict[str, Any]], known: dict[int, dict[str, Any]]) -> None:
     current = {f["id"]: f["value"] for f in record["custom_fields"]}
     for item in values or ():
@@ -88,7 +97,7 @@ def apply_ticket_changes(record: dict[str, Any], data: dict[str, Any], *, direct
     if data.get("assignee_email"):
         record["assignee_id"] = _user_id(directory, data["assignee_email"])
     if "group_id" in data:
-        record["group_id"] = None if data["group_id"] is None else directory.get_group(data["group_id"])["id"]
+        record["group_id"] = None if data["group_id"] is None else _group_id(directory, data["group_id"])
     if "organization_id" in data:
         record["organization_id"] = None if data["organization_id"] is None else directory.get_org(data["organization_id"])["id"]
     elif record.get("_org_from_requester") or ("requester" in data or "requester_id" in data):

@@ -192,36 +192,46 @@ class Executor:
         known = self._store.snapshots.get(ticket_id)
 
         def update(unchanged_since: datetime | None) -> Updated:
+            nonlocal group, unknown_group
             self._hold(stored)
-            return self._c.zendesk.update(
-                ticket_id,
-                note=note,
-                public=bool(p.get("public", False)),
-                add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
-                remove_tags=p.get("remove_tags", ()),
-                status=p.get("status"),
-                group=group,
-                priority=p.get("priority"),
-                action_key=action.key,
-                unchanged_since=unchanged_since,
-            )
+            try:
+                return self._c.zendesk.update(
+                    ticket_id,
+                    note=note,
+                    public=bool(p.get("public", False)),
+                    add_tags=[_fill(tag, values) for tag in p.get("add_tags", ())],
+                    remove_tags=p.get("remove_tags", ()),
+                    status=p.get("status"),
+                    group=group,
+                    priority=p.get("priority"),
+                    action_key=action.key,
+                    unchanged_since=unchanged_since,
+                )
+            except UnknownGroup as exc:  # deleted since it was looked up: as if it never was
+                if group is None or not _more_than_a_move(p):
+                    raise
+                log.warning("ticket not moved to group %r: %s", group, exc)
+                group, unknown_group = None, str(exc)
+                return update(unchanged_since)
 
-        done = {"ticket_id": ticket_id} | ({"group_not_set": unknown_group} if unknown_group else {})
+        def done() -> dict[str, Any]:
+            return {"ticket_id": ticket_id} | ({"group_not_set": unknown_group} if unknown_group else {})
+
         if known is None:
             update(None)
-            return done
+            return done()
         try:
             updated = update(known.updated_at)
         except ConflictError:
             # Changed since the bridge last looked: write anyway; the change comes back to be read.
             update(None)
-            return done
+            return done()
         if updated.audit_id is None:
-            return done  # Zendesk found nothing to change: there is no update to record
+            return done()  # Zendesk found nothing to change: there is no update to record
         # Nothing changed in between: the ticket now is our view plus this update (sync/own_update.py).
         view = after_own_update(known, updated)
         self._store.inbox.add([own_change_event(view, updated.audit_id)], now=self._clock())
-        return done | {"own_update": updated.ticket.updated_at.isoformat()}
+        return done() | {"own_update": updated.ticket.updated_at.isoformat()}
 
     def _known_group(self, params: Mapping[str, Any]) -> tuple[str | None, str | None]:
         """The group to move the ticket to, and why it is not moved. A group Zendesk does not
@@ -233,7 +243,7 @@ class Executor:
         try:
             self._c.zendesk.group_id(group)
         except UnknownGroup as exc:  # (not a refused token or a 429: those are retried as any call)
-            if not any(params.get(other) for other in ("note", "status", "priority", "add_tags", "remove_tags")):
+            if not _more_than_a_move(params):
                 raise
             log.warning("ticket not moved to group %r: %s", group, exc)
             return None, str(exc)
@@ -319,6 +329,11 @@ def _ticket(action: Action) -> int:
     if action.ticket_id is None:
         raise PermanentError("bridge", f"{action.key}: no ticket")
     return action.ticket_id
+
+
+def _more_than_a_move(params: Mapping[str, Any]) -> bool:
+    """Whether a ticket update has more to do than move the ticket to a group."""
+    return any(params.get(other) for other in ("note", "status", "priority", "add_tags", "remove_tags"))
 
 
 def _fill(template: str | None, values: Mapping[str, str]) -> str | None:

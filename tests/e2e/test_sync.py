@@ -246,11 +246,15 @@ def test_a_ticket_tagged_for_tier_2_moves_to_tier_2s_group_and_an_escalation_to_
     assert group(tier2) == "Tier 1 Help Desk"
 
 
-def test_a_group_zendesk_lacks_costs_the_escalation_nothing_else(bridge: Bridge) -> None:
+def _delete_group(bridge: Bridge, name: str) -> None:
     state = bridge.sandbox.zendesk.state
-    with state.lock:  # this Zendesk has no group for the developers' tier
-        [gone] = [gid for gid, g in state.directory.groups.items() if g["name"] == "Tier 4 Development"]
+    with state.lock:
+        [gone] = [gid for gid, g in state.directory.groups.items() if g["name"] == name]
         del state.directory.groups[gone]
+
+
+def test_a_group_zendesk_lacks_costs_the_escalation_nothing_else(bridge: Bridge) -> None:
+    _delete_group(bridge, "Tier 4 Development")  # this Zendesk has no group for the developers' tier
     ticket_id = bridge.open_ticket(subject="Checkout fails", tags=["tier4"])
     key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation")
     eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}"), what="the escalation note")
@@ -260,6 +264,35 @@ def test_a_group_zendesk_lacks_costs_the_escalation_nothing_else(bridge: Bridge)
     result = bridge.daemon.store.actions.result(f"note_escalated:{ticket_id}")
     assert "no group is named 'Tier 4 Development'" in result["group_not_set"]
     assert not bridge.daemon.store.actions.with_status("dead")
+
+
+def _escalate_first(bridge: Bridge) -> None:
+    """A first escalation moves its ticket to the developers' group: the bridge keeps its id."""
+    first = bridge.open_ticket(subject="Checkout fails", tags=["tier4"])
+    eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{first}"), what="the first escalation note")
+    assert bridge.zendesk().tickets(id=first).group.name == "Tier 4 Development"
+
+
+def test_a_group_deleted_after_the_bridge_used_it_costs_the_next_escalation_nothing_else(bridge: Bridge) -> None:
+    _escalate_first(bridge)
+    _delete_group(bridge, "Tier 4 Development")
+    second = bridge.open_ticket(subject="Login fails", tags=["tier4"])
+    result = eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{second}"), what="the second note")
+    assert "no group is named 'Tier 4 Development'" in result["group_not_set"]
+    status, tags = ticket_view(bridge, second)
+    assert status == "hold" and issue_tag(bridge.issue_key(second)) in tags
+    assert not bridge.daemon.store.actions.with_status("dead")
+
+
+def test_a_group_made_again_under_its_name_is_used(bridge: Bridge) -> None:
+    _escalate_first(bridge)
+    _delete_group(bridge, "Tier 4 Development")
+    with bridge.sandbox.zendesk.state.lock:
+        bridge.sandbox.zendesk.state.directory.create_group({"name": "Tier 4 Development"})
+    second = bridge.open_ticket(subject="Login fails", tags=["tier4"])
+    result = eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{second}"), what="the second note")
+    assert "group_not_set" not in result
+    assert bridge.zendesk().tickets(id=second).group.name == "Tier 4 Development"
 
 
 def test_a_refused_group_listing_is_retried_not_taken_for_a_missing_group(bridge: Bridge) -> None:
