@@ -16,6 +16,9 @@ from bridge.sync.notify import new_action
 # What routing last wrote (or planned to write) to the ticket, per field: a value once
 # planned is not planned again, so an agent who then changes it is not overruled.
 GROUP_MARK, PRIORITY_MARK, TAGS_MARK = "routed_group", "routed_priority", "routed_tags"
+# How many updates routing has planned for the ticket: the next one's key. Two workers judging
+# two versions of the ticket at once read the same count, so they plan the same update once.
+ROUTED_COUNT_MARK = "routed_count"
 _NOTE = ActionKind.NOTE_TICKET
 
 
@@ -50,9 +53,12 @@ def with_routing(
         if action.key == note_key:
             tags = [*action.params.get("add_tags", ()), *change.get("add_tags", ())]
             return [*planned[:index], replace(action, params={**action.params, **change, "add_tags": tags}), *planned[index + 1:]]
-    # Keyed by the ticket's update too: the rules may come back to a value they left (A, B, A).
-    what = digest(f"{ticket.updated_at} {change.get('group')} {change.get('priority')} {change.get('add_tags')}")
-    return [*planned, new_action(_NOTE, f"route:{ticket.id}:{what}", ticket.id, None, change, None)]
+    # Keyed by the count, not the ticket's version: the rules may come back to a value they
+    # left (A, B, A), and two versions judged at once must not both write the same move.
+    count = int(done.get(ROUTED_COUNT_MARK, "0"))
+    marks[(ticket.id, ROUTED_COUNT_MARK)] = str(count + 1)
+    what = digest(f"{change.get('group')} {change.get('priority')} {change.get('add_tags')}")
+    return [*planned, new_action(_NOTE, f"route:{ticket.id}:{count}:{what}", ticket.id, None, change, None)]
 
 
 def _new_priority(ticket: Ticket, evaluation: Evaluation, rules: Rules, engine: Engine) -> str | None:

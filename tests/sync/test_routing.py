@@ -84,6 +84,34 @@ def test_the_rules_coming_back_to_a_group_they_left_move_the_ticket_back(vip_rul
     assert routes(decide(back, state, vip_rules, now=NOW, default_project="SUP")) == [{"group": "VIP Desk"}]
 
 
+
+def test_two_versions_judged_at_once_plan_the_move_once(rules: Rules) -> None:
+    # Two workers take two changes of one ticket at the same time: both read a store that has
+    # routed nothing yet. The store keeps one action per key, so Zendesk gets one update.
+    first = ticket(tags=frozenset({"tier2"}), group="Tier 1 Help Desk", updated_at=NOW - timedelta(minutes=2))
+    second = ticket(tags=frozenset({"tier2", "billing"}), group="Tier 1 Help Desk", updated_at=NOW - timedelta(minutes=1))
+    keys = [
+        {a.key for a in decide(t, TicketState(), rules, now=NOW, default_project="SUP").actions if a.key.startswith("route:")}
+        for t in (first, second)
+    ]
+    assert len(keys[0]) == 1 and keys[0] == keys[1]
+
+
+def test_the_rules_going_back_and_forth_write_every_move(vip_rules: Rules) -> None:
+    # Acme's ticket goes to VIP Desk, the organisation is corrected (no rule: tier 1's group is
+    # not forced), then set back to Acme twice over: each answer of the rules that differs
+    # from the last one written is written, however often it was written before.
+    state, moves = TicketState(), []
+    for minutes, group in enumerate(["VIP Desk", "Tier 2 Support", "VIP Desk", "Tier 2 Support"]):
+        tags = frozenset({"vip", "tier2"}) if group == "Tier 2 Support" else frozenset({"vip"})
+        org = "Other" if group == "Tier 2 Support" else "Acme Corp"
+        changed = ticket(tags=tags, organization=org, group="Tier 1 Help Desk", updated_at=NOW - timedelta(minutes=10 - minutes))
+        decision = decide(changed, state, vip_rules, now=NOW, default_project="SUP")
+        moves.append(routes(decision))
+        state = after(decision, state)
+    assert moves == [[{"group": "VIP Desk"}], [{"group": "Tier 2 Support"}], [{"group": "VIP Desk"}], [{"group": "Tier 2 Support"}]]
+
+
 def test_a_severity_tag_sets_the_zendesk_priority(rules: Rules) -> None:
     severe = ticket(tags=frozenset({"severe"}), priority="normal", group="Tier 1 Help Desk")
     assert routes(decide(severe, TicketState(), rules, now=NOW, default_project="SUP")) == [{"priority": "urgent"}]
