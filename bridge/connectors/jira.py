@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 import requests
 from jira import JIRA, JIRAError
 
-from bridge.connectors.errors import ApiError, RetriableError, from_status
+from bridge.connectors.errors import ApiError, NotFound, RetriableError, from_status
 from bridge.connectors.jira_json import issue_from_json
 from bridge.connectors.marker import sign, signed_for
 from bridge.model import Issue
@@ -223,9 +223,18 @@ class JiraConnector:
             start += len(page)
         return None
 
-    def add_labels(self, key: str, labels: Iterable[str]) -> None:
+    def add_labels(self, key: str, labels: Iterable[str]) -> frozenset[str]:
+        """Add labels to the issue; returns the labels it had before (NotFound: no such issue,
+        or one the bridge's account may not see)."""
         update = {"labels": [{"add": label} for label in sorted(set(labels))]}
-        self._call(lambda: self.client.issue(key, fields="labels").update(update=update))
+
+        def add() -> frozenset[str]:
+            issue = self.client.issue(key, fields="labels")
+            had = frozenset(getattr(issue.fields, "labels", None) or ())
+            issue.update(update=update)
+            return had
+
+        return self._call(add)
 
     def browse_url(self, key: str) -> str:
         return f"{self.base_url}/browse/{key}"
@@ -243,6 +252,18 @@ class JiraConnector:
         except JIRAError as exc:
             headers = exc.response.headers if exc.response is not None else None
             # Only the response text: str(JIRAError) includes the request headers (Authorization).
-            raise from_status(SERVICE, exc.status_code or 0, (exc.text or "no response body")[:300], headers=headers) from None
+            text = (exc.text or "no response body")[:300]
+            if exc.status_code == 404 and _jira_error_body(exc.response):
+                raise NotFound(SERVICE, text, status=404) from None  # Jira's own answer: no such issue
+            raise from_status(SERVICE, exc.status_code or 0, text, headers=headers) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc
+
+
+def _jira_error_body(response: requests.Response | None) -> bool:
+    """Whether a response is Jira's own error (`errorMessages`), not a proxy's or a wrong address's page."""
+    try:
+        body = response.json() if response is not None else None
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "errorMessages" in body

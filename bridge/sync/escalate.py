@@ -189,9 +189,11 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
     """An agent pointed the ticket at an existing issue (tag `jira_<key>`): many tickets, one issue.
 
     The issue lists the ticket (label, remote link, a comment); the ticket gets the same
-    treatment as an escalated one. Also how a lost store re-learns a link from the ticket:
-    a ticket the bridge linked before (it carries `jira_escalated`) is linked again quietly,
-    as both sides were told then.
+    treatment as an escalated one. Also how a lost store re-learns a link from the ticket.
+    The comment and the note are `attached`: the executor leaves them out when the issue
+    listed the ticket already (a relink: both sides were told then; a follow-up ticket, which
+    inherits its original's tags, is not listed and is told), and the note says so when the
+    tag names no issue.
     """
     link_key = f"attach:{ticket.id}:{issue_key}"
     link = Action(
@@ -201,8 +203,6 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
         issue_key=issue_key,
         params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}", "attach": True},
     )
-    if ESCALATED_TAG in ticket.tags:
-        return [link]
     return [
         link,
         Action(
@@ -215,7 +215,8 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
                     f"Zendesk ticket #{ticket.id} is about this issue too: {ticket.subject}\n"
                     f"Requester: {ticket.requester_name or '?'} <{ticket.requester_email or '?'}>, "
                     f"{ticket.organization or 'no organisation'}\n{ticket.url}"
-                )
+                ),
+                "attached": True,
             },
             after=link_key,
         ),
@@ -228,6 +229,7 @@ def attach_actions(ticket: Ticket, issue_key: str, rules: Rules, *, status_after
                 "note": "Linked to development issue {issue_key}: {issue_url}. Updates on it will appear here.",
                 **at_stage([ESCALATED_TAG], rules, rules.escalation.stage_after),
                 "status": status_after,
+                "attached": True,
             },
             after=link_key,
         ),

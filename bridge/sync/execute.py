@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping
 
-from bridge.connectors.errors import AuthError, ConflictError, PermanentError, RetriableError
+from bridge.connectors.errors import AuthError, ConflictError, NotFound, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
 from bridge.connectors.slack import SlackConnector, posted_at
 from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
@@ -172,19 +172,40 @@ class Executor:
         """The issue points back at the ticket; when attaching, the link is recorded here first."""
         action = stored.action
         ticket_id = _ticket(action)
+        relinked = False
         if action.params.get("attach"):
-            key = self._store.links.add(ticket_id, action.issue_key or "", now=self._clock()).issue_key
-            self._c.jira.add_labels(key, [ticket_label(ticket_id), ESCALATION_LABEL])
+            key = action.issue_key or ""
+            try:
+                had = self._c.jira.add_labels(key, [ticket_label(ticket_id), ESCALATION_LABEL])
+            except NotFound:
+                # A mistyped tag, or an issue deleted: no link, so once the tag is mended or
+                # removed the ticket is attached or escalated as usual. The note says so.
+                log.warning("ticket %s: tag %s names no Jira issue", ticket_id, issue_tag(key))
+                return {"issue_key": key, "missing": True}
+            # Listed already: a relink after a lost store. Only a first attempt can tell: a
+            # retried one may find the label its own earlier attempt added.
+            relinked = stored.attempts == 0 and ticket_label(ticket_id) in had
+            key = self._store.links.add(ticket_id, key, now=self._clock()).issue_key
         else:
             key = self._issue_key(action)
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
-        return {"issue_key": key}
+        return {"issue_key": key} | ({"relinked": True} if relinked else {})
 
     def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
-        values = self._placeholders(action)
         p = action.params
         ticket_id = _ticket(action)
+        attached = self._attach_outcome(action)
+        if attached == "relinked":
+            return {"ticket_id": ticket_id, "left_out": "the issue listed the ticket already"}
+        if attached == "missing":
+            key = action.issue_key or ""
+            p = {"note": (
+                f"The tag {issue_tag(key)} names no Jira issue: {key} was not found (or the bridge's Jira "
+                "account cannot see it), so the ticket is not linked. Correct the tag, or remove it to "
+                "let the rules escalate the ticket."
+            )}
+        values = self._placeholders(action)
         note = _fill(p.get("note"), values)
         if note and stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
@@ -251,6 +272,8 @@ class Executor:
 
     def _comment_issue(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
+        if attached := self._attach_outcome(action):
+            return {"left_out": attached}  # a relink (told before) or no such issue
         key = self._issue_key(action)
         comment_id = self._c.jira.signed_comment(key, action.key) if stored.attempts > 0 else None
         if comment_id is None:
@@ -309,6 +332,14 @@ class Executor:
         except PermanentError as exc:  # missing scope, or a channel given by name: posting is still right
             log.warning("cannot look for an earlier post of %s (%s); posting", action_key, exc)
             return None
+
+    def _attach_outcome(self, action: Action) -> str | None:
+        """For the comment and note of an attach: "relinked" when the issue listed the ticket
+        already, "missing" when the tag names no issue; None when they are to be made."""
+        if not action.params.get("attached") or action.after is None:
+            return None
+        result = self._store.actions.result(action.after) or {}
+        return "missing" if result.get("missing") else "relinked" if result.get("relinked") else None
 
     def _issue_key(self, action: Action) -> str:
         if action.issue_key:

@@ -252,12 +252,15 @@ def test_a_ticket_tagged_with_an_existing_issue_is_attached_to_it_not_escalated_
     assert all(a.params.get("status") is None for a in solved.actions)  # relinked, never reopened
 
 
-def test_a_lost_store_relinks_a_ticket_the_bridge_escalated_without_telling_anyone_again(rules: Rules) -> None:
-    # The bridge's own escalation left both tags; the store that knew the link is gone.
+def test_the_comment_and_note_of_an_attach_wait_for_the_link_which_tells_whether_they_are_made(rules: Rules) -> None:
+    # Tags alone cannot tell a lost store's relink (told before) from a follow-up ticket, which
+    # inherits its original's tags: the executor asks the issue (tests/e2e/test_attach.py).
     escalated = ticket(tags=frozenset({"jira_escalated", "jira_sup-7"}), comments=())
     decision = decide(escalated, TicketState(), rules, now=NOW, default_project="SUP")
-    assert [(a.kind, a.issue_key) for a in decision.actions if a.kind is not ActionKind.NOTIFY] == [
-        (ActionKind.LINK_TICKET, "SUP-7")  # no second "is about this issue too" in Jira, no second note
+    link, *told = [a for a in decision.actions if a.kind is not ActionKind.NOTIFY]
+    assert link.kind is ActionKind.LINK_TICKET and link.params["attach"]
+    assert [(a.kind, a.after, a.params["attached"]) for a in told] == [
+        (ActionKind.COMMENT_ISSUE, link.key, True), (ActionKind.NOTE_TICKET, link.key, True)
     ]
 
 

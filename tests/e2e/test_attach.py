@@ -1,0 +1,82 @@
+"""A ticket tagged with an issue's key (`jira_<key>`) joins that issue, as the issue says, not the tags.
+
+The tags alone cannot tell a ticket that joins an issue from one the bridge linked before
+its store was lost, nor a mistyped key from a real one: the executor asks Jira.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from zenpy.lib.api_objects import Ticket as ZTicket
+
+from tests.e2e.harness import eventually
+from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
+from tests.e2e.test_sync import jira_comments, settle, ticket_view, zendesk_comments
+
+pytestmark = pytest.mark.e2e
+
+JOINED = "is about this issue too"
+LINKED = "Linked to development issue"
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    running = start_bridge(tmp_path)
+    yield running
+    stop_bridge(running)
+
+
+def _escalated(bridge: Bridge) -> tuple[int, str]:
+    first = bridge.open_ticket(subject="Login loops back to the sign-in page", tags=["tier4"])
+    key = eventually(lambda: bridge.issue_key(first), what="the escalation")
+    eventually(lambda: bridge.daemon.store.actions.result(f"note_escalated:{first}"), what="the escalation note")
+    return first, key
+
+
+def test_a_mistyped_issue_tag_is_said_on_the_ticket_and_mended_by_removing_it(bridge: Bridge) -> None:
+    missing = f"{bridge.info['jira']['project']}-999"
+    ticket_id = bridge.open_ticket(subject="Export fails", tags=[f"jira_{missing.lower()}"])
+    eventually(lambda: any(f"jira_{missing.lower()} names no Jira issue" in body for _, body in zendesk_comments(bridge, ticket_id)),
+               what="a note saying the tag names no issue")
+    settle(bridge)
+    assert bridge.issue_key(ticket_id) is None  # not linked to an issue that is not there
+    assert not bridge.daemon.store.actions.with_status("dead")
+    assert ticket_view(bridge, ticket_id)[0] != "hold"  # nor handed to development
+    # The agent removes the tag and asks for development: the rules escalate it.
+    bridge.zendesk().tickets.update(ZTicket(id=ticket_id, tags=["tier4"]))
+    key = eventually(lambda: bridge.issue_key(ticket_id), what="the escalation once the tag is gone")
+    assert key != missing and bridge.jira().issue(key).fields.summary.endswith("Export fails")
+
+
+def test_a_follow_up_ticket_with_its_originals_tags_is_told_to_both_sides(bridge: Bridge) -> None:
+    first, key = _escalated(bridge)
+    tags = sorted(bridge.zendesk().tickets(id=first).tags)
+    assert "jira_escalated" in tags
+    # Zendesk gives a follow-up of a closed ticket every tag of the original.
+    follow_up = bridge.open_ticket(subject="Login loops again", tags=tags, requester=("Lee Park", "lee@acme.example"))
+    eventually(lambda: any(LINKED in body for _, body in zendesk_comments(bridge, follow_up)), what="the agents told")
+    assert bridge.issue_key(follow_up) == key
+    assert sum(f"#{follow_up}" in body and JOINED in body for body in jira_comments(bridge, key)) == 1
+    assert ticket_view(bridge, follow_up)[0] == "hold"
+
+
+def test_a_lost_store_relinks_an_escalated_ticket_without_telling_anyone_again(tmp_path: Path) -> None:
+    before = start_bridge(tmp_path / "lost")
+    first, key = _escalated(before)
+    settle(before)
+    notes = len(zendesk_comments(before, first))
+    stop_bridge(before, keep_sandbox=True)
+    bridge = start_bridge(tmp_path / "new", sandbox=before.sandbox)  # the store that knew the link is gone
+    try:
+        bridge.reply(first, "Any news?")
+        eventually(lambda: bridge.issue_key(first) == key, what="the link learnt again")
+        settle(bridge)
+        assert not any(JOINED in body for body in jira_comments(bridge, key))
+        assert not any(LINKED in body for _, body in zendesk_comments(bridge, first))
+        assert len(zendesk_comments(bridge, first)) == notes + 1  # the customer's reply alone
+        assert sum("Any news?" in body for body in jira_comments(bridge, key)) == 1  # mirrored as before
+    finally:
+        stop_bridge(bridge)
