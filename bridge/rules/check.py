@@ -17,6 +17,7 @@ import holidays as holidays_lib
 from bridge.rules.calendar import US, BusinessCalendar
 from bridge.rules.engine import compile_calendar, week_spans, working_us
 from bridge.rules.reach import shadowing
+from bridge.rules.regex_risk import repeats_a_repeat
 from bridge.rules.schema import WEEKDAYS, Condition, NotifyEvents, RoutingRule, Rules, expand_days
 
 Found = tuple[tuple[object, ...], str, bool]  # (path, message, points at the key)
@@ -253,6 +254,11 @@ def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_o
             yield (*path, "text_regex"), f"not a valid regular expression: {error}", False
         except RecursionError:
             yield (*path, "text_regex"), "not a valid regular expression: nested too deeply", False
+        else:
+            if repeats_a_repeat(cond.text_regex):
+                message = ("repeats a repetition (like (a+)+): on a ticket's text that almost matches it can run "
+                           "for hours; repeat once (a+), or make each pass match something fixed ((a+,)+)")
+                yield (*path, "text_regex"), message, False
     if cond.sla is not None and not sla_ok:
         yield (*path, "sla"), "an SLA condition cannot decide the SLA itself (policy, pause or stop)", True
     if set(cond.tags_all) & set(cond.tags_none):

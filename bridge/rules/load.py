@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -196,17 +197,31 @@ def _scalar(
     """The value of a scalar at `where`; one YAML cannot construct (a date 2026-04-31, `!!int
     abc`) is a problem at its place, and its text stands in for it so the rest is still checked."""
     try:
-        return loader.construct_object(node)
+        value = loader.construct_object(node)
     # (IndexError, KeyError: PyYAML's own slips on `!!int ''` or `!!bool maybe`)
     except (ValueError, TypeError, AttributeError, OverflowError, IndexError, KeyError,
             yaml.constructor.ConstructorError) as error:
         kind = {"timestamp": "date", "int": "whole number", "float": "number"}.get(node.tag.rsplit(":", 1)[-1], "value")
         detail = getattr(error, "problem", None) or error
-        if on_key:
-            marks.keys[where] = _position(node)
-        marks.unreadable.add(tuple(map(str, where)))
-        problems.append((where, f"{node.value!r} is not a valid {kind} ({detail})", on_key))
-        return node.value
+        return _unreadable(node, where, f"{node.value!r} is not a valid {kind} ({detail})", problems, marks, on_key)
+    if isinstance(value, (dict, list, set, bytes)):
+        # `!!map "a: b"`, `!!set x`, `!!binary …`: PyYAML reads a tagged scalar as an empty
+        # collection (or bytes), which would silently change what a rule does.
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        message = f"{node.value!r} is plain text tagged {tag}: remove the tag and write the value itself"
+        return _unreadable(node, where, message, problems, marks, on_key)
+    return value
+
+
+def _unreadable(
+    node: yaml.Node, where: Loc, message: str, problems: list[tuple[Loc, str, bool]], marks: Marks, on_key: bool
+) -> str:
+    """A problem at the scalar's place; its text stands in for it so the rest is still checked."""
+    if on_key:
+        marks.keys[where] = _position(node)
+    marks.unreadable.add(tuple(map(str, where)))
+    problems.append((where, message, on_key))
+    return str(node.value)
 
 
 def parse_yaml(text: str) -> tuple[Any, Marks, list[tuple[Loc, str, bool]]]:
@@ -253,6 +268,8 @@ def _load(name: str) -> Rules:
         line, col = _line_col(raw, error.start)
         message = f"byte {raw[error.start]:#04x} is not UTF-8: save the file as UTF-8"
         raise RulesError([Problem(name, line, col, message)]) from None
+    if odd := [Problem(name, *_line_col(text, at), message) for at, message in _odd_line_breaks(text)]:
+        raise RulesError(odd)
     try:
         data, marks, structural = parse_yaml(text)
     except yaml.MarkedYAMLError as error:
@@ -302,6 +319,20 @@ def _read(name: str) -> bytes:
             return stream.read()
     finally:
         os.close(descriptor)
+
+
+_ODD_BREAKS = {"\x85": "U+0085 (next line)", "\u2028": "U+2028 (line separator)", "\u2029": "U+2029 (paragraph separator)"}
+_ODD_BREAK_RE = re.compile("[\x85\u2028\u2029]")
+
+
+def _odd_line_breaks(text: str) -> list[tuple[int, str]]:
+    """Characters YAML reads as line breaks and editors do not (often pasted from a web page
+    or a word processor): every line number after one would be off, so each is refused."""
+    return [
+        (found.start(), f"character {_ODD_BREAKS[found.group()]} is a line break to YAML but not to editors: "
+                        "remove it, or use a plain line break")
+        for found in _ODD_BREAK_RE.finditer(text)
+    ]
 
 
 def _line_col(text: str | bytes, offset: int) -> Position:

@@ -169,6 +169,15 @@ CASES = [
      "not a valid regular expression: the repetition number is too large"),
     (BASE + "routing:\n  - {name: a, when: {text_regex: '" + "(" * 1200 + ")" * 1200 + "'}}\n", "'((",
      "not a valid regular expression: nested too deeply"),
+    # a pattern that can hold a worker for hours on one ticket's text
+    (BASE + "routing:\n  - {name: a, when: {text_regex: '(a+)+$'}}\n", "'(a+)+$'", "repeats a repetition (like (a+)+)"),
+    (BASE + "routing:\n  - {name: a, when: {text_regex: '(\\w+\\s?)*:'}}\n", "'(\\w+", "repeats a repetition"),
+    # a YAML tag PyYAML would read as an empty collection, silently changing a rule
+    (BASE + "routing:\n  - {name: a, when: !!map 'tags_any: [x]'}\n", "!!map", "'tags_any: [x]' is plain text tagged !!map"),
+    (BASE + "routing:\n  - {name: a, when: {tags_any: !!set x}}\n", "!!set", "'x' is plain text tagged !!set"),
+    (BASE + "notifications:\n  !!set events: {stale: true}\n", "!!set", "'events' is plain text tagged !!set"),
+    # characters YAML reads as line breaks and editors do not: every later line number would be off
+    (BASE.replace("\n", "\n# pasted\u2028note\n", 1), "\u2028", "character U+2028 (line separator) is a line break to YAML"),
     # keys the rules read alike: reported, and where they are written
     (replaced('hours: {mon-fri: "08:00-16:00"}', 'hours:\n      mon-fri: ["08:00-16:00"]\n      " mon-fri": ["10:00-11:00"]'),
      '" mon-fri"', "duplicate key ' mon-fri' (the same as 'mon-fri' on line 11)"),
@@ -402,3 +411,9 @@ def test_every_rule_below_a_catch_all_is_unreachable_whatever_continues_between(
         (position(text, "{name: x1")[0], "unreachable: rule 'catch-all' above always matches first"),
         (position(text, "{name: x2")[0], "unreachable: rule 'catch-all' above always matches first"),
     ]
+
+
+@pytest.mark.parametrize("pattern", [r"(\d+\.)+\d+", r"\b(crash|error)\b", r"(?:ERR-\d+,\s*)+", "a+b+"])
+def test_a_repeat_that_must_match_something_fixed_each_pass_is_accepted(write_rules, pattern: str) -> None:
+    rules = load_rules(write_rules(BASE + f"routing:\n  - {{name: a, when: {{text_regex: '{pattern}'}}}}\n"))
+    assert rules.routing[0].when.text_regex == pattern
