@@ -283,13 +283,16 @@ class ZendeskConnector:
         priority: str | None = None,
         action_key: str = "",
         unchanged_since: datetime | None = None,
+        before_write: Callable[[], object] = lambda: None,
     ) -> Updated:
         """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added and
         removed (never replaced), a status, a group (by name), a priority.
 
         With `unchanged_since`, Zendesk's safe update refuses the write (ConflictError, 409)
         if the ticket changed after that moment, so the caller knows the result is the
-        ticket it saw plus this update and nothing else."""
+        ticket it saw plus this update and nothing else. `before_write` runs before each PUT
+        (a refused group makes a second one, after reading the groups): the caller's last
+        word on whether the write may still happen."""
         fields: dict[str, Any] = {"id": ticket_id}
         tags = sorted(set(add_tags))
         if tags:
@@ -308,6 +311,7 @@ class ZendeskConnector:
             fields["safe_update"] = True
             fields["updated_stamp"] = unchanged_since.strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
+            before_write()
             result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
         except PermanentError as refused:
             # The id kept for the group may be stale (the group was deleted since it was read):
@@ -317,6 +321,7 @@ class ZendeskConnector:
             if (moved := self._group_moved(group, fields["group_id"])) is None:
                 raise
             fields["group_id"] = moved
+            before_write()
             result = self._call(lambda: self._client.tickets.update(ZTicket(**fields)))
         return self._updated(result)
 

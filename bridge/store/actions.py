@@ -23,12 +23,9 @@ class StoredAction:
     attempts: int  # attempts made before this one
     last_error: str | None
     created_at: datetime
-
-    @property
-    def attempt(self) -> int:
-        """A claimed action's attempt number: the row counts it at claim time, so it tells
-        which worker holds the action now (a lease run out and claimed again counts on)."""
-        return self.attempts + 1
+    # A claimed action's claim number, counted at claim time and never reset: it tells which
+    # worker holds the action now (a lease run out and claimed again, or revived, counts on).
+    claim: int = 0
 
 
 def plan(conn: Connection, batch: Iterable[Action], *, now: datetime) -> int:
@@ -77,16 +74,16 @@ class ActionLog:
             limit=limit,
             # Counted at claim time: a worker that dies mid-attempt still leaves a trace,
             # so the next attempt knows the remote side may already have changed.
-            values={"lease_until": now + lease, "attempts": actions.c.attempts + 1},
+            values={"lease_until": now + lease, "attempts": actions.c.attempts + 1, "claims": actions.c.claims + 1},
         )
         rows.sort(key=lambda row: (row.created_at, row.key))
         return [_stored(row, claimed=True) for row in rows]
 
-    def renew(self, key: str, *, attempt: int, until: datetime) -> bool:
-        """Extend the lease of the worker making `attempt` to `until`; False when that attempt
+    def renew(self, key: str, *, claim: int, until: datetime) -> bool:
+        """Extend the lease of the worker holding `claim` to `until`; False when that claim
         holds the action no more (its lease ran out and another worker claimed it, or it ended)."""
         with self._engine.begin() as conn:
-            return conn.execute(update(actions).where(*_held(key, attempt)).values(lease_until=until)).rowcount == 1
+            return conn.execute(update(actions).where(*_held(key, claim)).values(lease_until=until)).rowcount == 1
 
     def done(
         self,
@@ -96,28 +93,28 @@ class ActionLog:
         now: datetime,
         ticket_id: int | None = None,
         note: str = "",
-        attempt: int | None = None,
+        claim: int | None = None,
     ) -> bool:
         """Record the action as done (and, for a ticket, in its history) in one transaction.
-        With `attempt`, only while that attempt holds it; False when it did not."""
+        With `claim`, only while that claim holds it; False when it did not."""
         with self._engine.begin() as conn:
             changed = conn.execute(
                 update(actions)
-                .where(*_held(key, attempt))
+                .where(*_held(key, claim))
                 .values(status="done", result=dumps(result), done_at=now, lease_until=None)
             ).rowcount
             if changed and ticket_id is not None:
                 record(conn, ticket_id, note, _summary(result), now=now)
         return bool(changed)
 
-    def failed(self, key: str, *, error: str, retry_at: datetime | None, attempt: int | None = None) -> bool:
+    def failed(self, key: str, *, error: str, retry_at: datetime | None, claim: int | None = None) -> bool:
         """A failed attempt: retry at `retry_at`, or with None, move it to the dead letters.
-        With `attempt`, only while that attempt holds it: a worker that lost its lease must not
+        With `claim`, only while that claim holds it: a worker that lost its lease must not
         free the action under the worker running it now, nor bury one that worker finished."""
         values: dict[str, Any] = {"last_error": error[:2000], "lease_until": None}
         values |= {"not_before": retry_at} if retry_at else {"status": "dead"}
         with self._engine.begin() as conn:
-            return conn.execute(update(actions).where(*_held(key, attempt)).values(**values)).rowcount == 1
+            return conn.execute(update(actions).where(*_held(key, claim)).values(**values)).rowcount == 1
 
     def revive(self, keys: Iterable[str] | None = None) -> int:
         """Put dead actions back in the queue (all of them when `keys` is None)."""
@@ -152,11 +149,11 @@ class ActionLog:
         return {status: count for status, count in rows}
 
 
-def _held(key: str, attempt: int | None) -> tuple[Any, ...]:
-    """The action's row, if `attempt` (when given) still holds it."""
-    if attempt is None:
+def _held(key: str, claim: int | None) -> tuple[Any, ...]:
+    """The action's row, if `claim` (when given) still holds it."""
+    if claim is None:
         return (actions.c.key == key,)
-    return (actions.c.key == key, actions.c.status == "pending", actions.c.attempts == attempt)
+    return (actions.c.key == key, actions.c.status == "pending", actions.c.claims == claim)
 
 
 def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-untyped-def]
@@ -171,6 +168,7 @@ def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-u
         ),
         status=row.status,
         attempts=row.attempts - 1 if claimed else row.attempts,  # attempts made before this one
+        claim=row.claims,
         last_error=row.last_error,
         created_at=utc(row.created_at),  # type: ignore[arg-type]
     )

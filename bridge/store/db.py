@@ -12,7 +12,7 @@ from sqlalchemy import exc as sql_errors
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 
-from bridge.store.tables import ALWAYS_DUE, metadata, tickets
+from bridge.store.tables import ALWAYS_DUE, actions, events, metadata, tickets
 
 
 # libpq waits for a server that stopped answering for as long as the kernel does (hours):
@@ -73,6 +73,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=liveness)
     metadata.create_all(engine)
     _add_next_check(engine)
+    _add_claims(engine)
     return engine
 
 
@@ -124,6 +125,16 @@ def _add_next_check(engine: Engine) -> None:
     for index in tickets.indexes:
         if "next_check_at" in index.columns:
             index.create(engine, checkfirst=True)
+
+
+def _add_claims(engine: Engine) -> None:
+    """A store made before claims were counted gets the column; its rows start at 0."""
+    for table in (events, actions):
+        if "claims" in {column["name"] for column in inspect(engine).get_columns(table.name)}:
+            continue
+        maybe = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""  # replicas starting at once
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN{maybe} claims INTEGER NOT NULL DEFAULT 0"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -29,11 +29,9 @@ class StoredEvent:
     row_id: int
     attempts: int  # attempts made before this one
     event: Event
-
-    @property
-    def attempt(self) -> int:
-        """This attempt's number, counted at claim time: it tells which worker holds the event."""
-        return self.attempts + 1
+    # Counted at claim time and never reset (a given-up event seen again starts its attempts
+    # afresh): it tells which worker holds the event.
+    claim: int = 0
 
 
 class Inbox:
@@ -87,7 +85,7 @@ class Inbox:
             ready=ready,
             order_by=(events.c.id,),
             limit=limit,
-            values={"lease_until": now + lease, "attempts": events.c.attempts + 1},
+            values={"lease_until": now + lease, "attempts": events.c.attempts + 1, "claims": events.c.claims + 1},
         )
         return [_stored(row) for row in sorted(rows, key=lambda row: row.id)]
 
@@ -96,16 +94,16 @@ class Inbox:
             conn.execute(update(events).where(events.c.id == row_id).values(status="done", lease_until=None))
 
     def retry(
-        self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool, attempt: int | None = None
+        self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool, claim: int | None = None
     ) -> bool:
-        """A failed attempt: again after `not_before`, or given up on. With `attempt`, only while
-        that attempt holds the event: a worker whose lease ran out must not free or bury an
+        """A failed attempt: again after `not_before`, or given up on. With `claim`, only while
+        that claim holds the event: a worker whose lease ran out must not free or bury an
         event another worker has taken over (or finished). False when it did not."""
         values: dict = {"last_error": error[:2000], "lease_until": None}
         values |= {"status": "dead"} if give_up else {"not_before": not_before}
         held = [events.c.id == row_id]
-        if attempt is not None:
-            held += [events.c.status == "pending", events.c.attempts == attempt]
+        if claim is not None:
+            held += [events.c.status == "pending", events.c.claims == claim]
         with self._engine.begin() as conn:
             return conn.execute(update(events).where(*held).values(**values)).rowcount == 1
 
@@ -227,6 +225,7 @@ def _stored(row) -> StoredEvent:  # type: ignore[no-untyped-def]
     return StoredEvent(
         row_id=row.id,
         attempts=row.attempts - 1,  # claimed: attempts made before this one
+        claim=row.claims,
         event=Event(
             source=EventSource(row.source),
             kind=row.kind,

@@ -33,6 +33,9 @@ events = Table(
     Column("payload", Text, nullable=False, default="{}"),
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
+    # Claims ever made, never reset (`bridge retry` resets attempts): a worker's claim number
+    # fences its writes, so one whose lease ran out long ago cannot pass for a new claim.
+    Column("claims", Integer, nullable=False, default=0, server_default="0"),
     Column("not_before", DateTime(timezone=True), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),
@@ -52,6 +55,9 @@ actions = Table(
     Column("after", String(255), nullable=True),
     Column("status", String(16), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
+    # Claims ever made, never reset (`bridge retry` resets attempts): a worker's claim number
+    # fences its writes, so one whose lease ran out long ago cannot pass for a new claim.
+    Column("claims", Integer, nullable=False, default=0, server_default="0"),
     Column("not_before", DateTime(timezone=True), nullable=True),
     Column("lease_until", DateTime(timezone=True), nullable=True),
     Column("last_error", Text, nullable=True),

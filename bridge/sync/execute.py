@@ -112,7 +112,7 @@ class Executor:
         else:
             if self._store.actions.done(
                 action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}",
-                attempt=stored.attempt,
+                claim=stored.claim,
             ):
                 log.info("done %s %s", action.key, result)
             else:  # the worker that took it over finds this attempt's write and records it
@@ -128,7 +128,7 @@ class Executor:
             # The failed call may have created the issue after all (a timeout, a 502 after the
             # write); the retry searches for it, and Jira's search index needs time to show it.
             retry_at = max(retry_at, now + self._lease)
-        if not self._store.actions.failed(action.key, error=error, retry_at=retry_at, attempt=stored.attempt):
+        if not self._store.actions.failed(action.key, error=error, retry_at=retry_at, claim=stored.claim):
             log.warning("%s failed after its lease ran out (%s): the worker holding it now goes on", action.key, error)
             return
         # The same "not now" again is no news: one history line per spell, not one per retry
@@ -214,7 +214,6 @@ class Executor:
 
         def update(unchanged_since: datetime | None) -> Updated:
             nonlocal group, unknown_group
-            self._hold(stored)
             try:
                 return self._c.zendesk.update(
                     ticket_id,
@@ -227,6 +226,7 @@ class Executor:
                     priority=p.get("priority"),
                     action_key=action.key,
                     unchanged_since=unchanged_since,
+                    before_write=lambda: self._hold(stored),
                 )
             except UnknownGroup as exc:  # deleted since it was looked up: as if it never was
                 if group is None or not _more_than_a_move(p):
@@ -322,7 +322,7 @@ class Executor:
         """Before a write that must not happen twice: a full lease from now, so no other
         worker takes the action over while the write is in flight (however long the reads
         before it took). Lost already, the write is left to the worker that has it now."""
-        if not self._store.actions.renew(stored.action.key, attempt=stored.attempt, until=self._clock() + self._lease):
+        if not self._store.actions.renew(stored.action.key, claim=stored.claim, until=self._clock() + self._lease):
             raise LeaseLost(stored.action.key)
 
     def _earlier_post(self, channel: str, action_key: str, thread_ts: str | None) -> tuple[str, str] | None:

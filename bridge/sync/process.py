@@ -76,10 +76,10 @@ class Processor:
             # Credentials need an operator, a conflict a fresh look: neither is a reason to drop the event.
             retry_at = now + backoff(stored.attempts + 1, None, base=self._retry_base)
             log.warning("event %s will be retried: %s", stored.event.event_id, exc)
-            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False, attempt=stored.attempt)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False, claim=stored.claim)
         except PermanentError as exc:
             log.warning("event %s dropped: %s", stored.event.event_id, exc)
-            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True, attempt=stored.attempt)
+            self._store.inbox.retry(stored.row_id, error=str(exc), not_before=None, give_up=True, claim=stored.claim)
         except Exception as exc:  # noqa: BLE001 — the edge: log with ids, carry on
             if store_unavailable(exc):
                 raise  # not the event's fault: the worker waits for the store; the event is taken again after its lease
@@ -91,7 +91,7 @@ class Processor:
             give_up = not transient and stored.attempts + 1 >= self._max_attempts
             retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None), base=self._retry_base)
             self._store.inbox.retry(
-                stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up, attempt=stored.attempt
+                stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up, claim=stored.claim
             )
 
     def _process(self, stored: StoredEvent) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import text
+
 from bridge.model import Action, ActionKind, Decision, Event, EventSource
 from bridge.store import open_store
 
@@ -46,17 +48,64 @@ def test_a_worker_whose_lease_ran_out_cannot_free_or_bury_what_another_worker_ho
     [action_now] = store.actions.claim(now=late, limit=1, lease=LEASE)
 
     # The slow worker's failures come in late: they change nothing.
-    assert not store.inbox.retry(slow_event.row_id, error="x", not_before=None, give_up=True, attempt=slow_event.attempt)
-    assert not store.actions.failed("n:1", error="x", retry_at=late, attempt=slow_action.attempt)
-    assert not store.actions.renew("n:1", attempt=slow_action.attempt, until=late + LEASE)
+    assert not store.inbox.retry(slow_event.row_id, error="x", not_before=None, give_up=True, claim=slow_event.claim)
+    assert not store.actions.failed("n:1", error="x", retry_at=late, claim=slow_action.claim)
+    assert not store.actions.renew("n:1", claim=slow_action.claim, until=late + LEASE)
     assert store.inbox.claim(now=late, limit=1, lease=LEASE) == []  # still held by the other worker
     assert store.actions.claim(now=late, limit=1, lease=LEASE) == []
     # The worker holding them now renews and ends them.
-    assert store.actions.renew("n:1", attempt=action_now.attempt, until=late + LEASE)
-    assert store.actions.done("n:1", result={}, now=late, attempt=action_now.attempt)
-    assert store.inbox.retry(event_now.row_id, error="y", not_before=late, give_up=False, attempt=event_now.attempt)
-    assert not store.actions.failed("n:1", error="x", retry_at=None, attempt=action_now.attempt)  # done stays done
+    assert store.actions.renew("n:1", claim=action_now.claim, until=late + LEASE)
+    assert store.actions.done("n:1", result={}, now=late, claim=action_now.claim)
+    assert store.inbox.retry(event_now.row_id, error="y", not_before=late, give_up=False, claim=event_now.claim)
+    assert not store.actions.failed("n:1", error="x", retry_at=None, claim=action_now.claim)  # done stays done
     assert store.actions.counts() == {"done": 1}
+
+
+
+def test_a_stalled_worker_stays_fenced_out_after_its_work_is_revived_and_claimed_again(store_url: str) -> None:
+    # `bridge retry` (actions) and a change seen again (events) start attempts afresh: a worker
+    # stalled since before must not pass for the one that claimed the work since.
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW)
+    store.commit_decision(None, Decision([Action(ActionKind.NOTIFY, "n:1", ticket_id=1, params={"text": "t"})]), ticket_ids=[1], now=NOW)
+    [stalled_event] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    [first] = store.actions.claim(now=NOW, limit=1, lease=LEASE)
+    assert store.actions.failed("n:1", error="HTTP 503", retry_at=NOW, claim=first.claim)
+    [stalled_action] = store.actions.claim(now=NOW, limit=1, lease=LEASE)  # its second attempt
+    late = NOW + LEASE + timedelta(seconds=1)
+    [event_b] = store.inbox.claim(now=late, limit=1, lease=LEASE)
+    [action_b] = store.actions.claim(now=late, limit=1, lease=LEASE)
+    assert store.inbox.retry(event_b.row_id, error="404", not_before=None, give_up=True, claim=event_b.claim)
+    assert store.actions.failed("n:1", error="HTTP 400", retry_at=None, claim=action_b.claim)
+    assert store.inbox.add([event("e1")], now=late) == 1  # seen again: queued afresh
+    assert store.actions.revive() == 1
+    [event_c] = store.inbox.claim(now=late, limit=1, lease=LEASE)
+    [action_c] = store.actions.claim(now=late, limit=1, lease=LEASE)
+    assert (event_c.attempts, action_c.attempts) == (stalled_event.attempts, stalled_action.attempts)  # counted afresh
+
+    assert not store.actions.renew("n:1", claim=stalled_action.claim, until=late + LEASE)
+    assert not store.actions.done("n:1", result={}, now=late, claim=stalled_action.claim)
+    assert not store.inbox.retry(stalled_event.row_id, error="late", not_before=None, give_up=True, claim=stalled_event.claim)
+    assert store.actions.done("n:1", result={}, now=late, claim=action_c.claim)
+    assert store.inbox.retry(event_c.row_id, error="503", not_before=late, give_up=False, claim=event_c.claim)
+    assert store.inbox.count("pending") == 1 and store.actions.counts() == {"done": 1}
+
+
+
+def test_a_store_made_before_claims_were_counted_gets_the_count_and_keeps_its_work(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1")], now=NOW)
+    store.commit_decision(None, Decision([Action(ActionKind.NOTIFY, "n:1", ticket_id=1, params={"text": "t"})]), ticket_ids=[1], now=NOW)
+    with store.engine.begin() as conn:  # as an earlier version left it
+        for table in ("events", "actions"):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN claims"))
+    store.close()
+
+    store = open_store(store_url)
+    [taken] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
+    [action] = store.actions.claim(now=NOW, limit=1, lease=LEASE)
+    assert (taken.claim, action.claim) == (1, 1)
+    assert store.actions.done("n:1", result={}, now=NOW, claim=action.claim)
 
 
 def test_the_cursor_moves_with_the_events_it_covers(store_url: str) -> None:

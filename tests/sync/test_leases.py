@@ -131,12 +131,47 @@ def test_a_late_failure_neither_frees_nor_buries_an_action_another_worker_holds(
     a_claim = desk.store.actions.claim(now=desk.now, limit=1, lease=LEASE)[0]
     desk.now += LEASE + timedelta(seconds=1)
     b_claim = desk.store.actions.claim(now=desk.now, limit=1, lease=LEASE)[0]
-    assert b_claim.attempt == a_claim.attempt + 1
+    assert b_claim.claim == a_claim.claim + 1
 
     # A's call failed for good after all: it may not end the action B is running.
-    assert not desk.store.actions.failed(a_claim.action.key, error="HTTP 400", retry_at=None, attempt=a_claim.attempt)
-    assert not desk.store.actions.renew(a_claim.action.key, attempt=a_claim.attempt, until=desk.now + LEASE)
+    assert not desk.store.actions.failed(a_claim.action.key, error="HTTP 400", retry_at=None, claim=a_claim.claim)
+    assert not desk.store.actions.renew(a_claim.action.key, claim=a_claim.claim, until=desk.now + LEASE)
     # B still holds it: no third worker can claim it now.
     assert desk.store.actions.claim(now=desk.now, limit=1, lease=LEASE) == []
-    assert desk.store.actions.done(b_claim.action.key, result={}, now=desk.now, attempt=b_claim.attempt)
+    assert desk.store.actions.done(b_claim.action.key, result={}, now=desk.now, claim=b_claim.claim)
+    assert desk.store.actions.counts() == {"done": 1}
+
+
+def test_a_note_is_written_once_when_the_lease_runs_out_while_the_groups_are_read_again(desk: Desk) -> None:
+    # The group was deleted and made again since the bridge read its id: Zendesk refuses the
+    # first update, the groups are read afresh (slowly: B, another process, takes over
+    # meanwhile), and the update is sent again with the new id; only one of them may send it.
+    state = desk.sandbox.zendesk.state
+    with state.lock:
+        ticket, _ = state.create_ticket({"subject": "Export fails", "comment": {"body": "Help"}}, actor_id=state.agent["id"])
+    desk.b = desk._executor(build_connectors(sandbox_settings(Settings(_env_file=None), desk.sandbox.info())))  # type: ignore[call-arg]
+    for connectors in (desk.connectors, desk.b._c):
+        connectors.zendesk.group_id("Tier 2 Support")  # both knew the group's old id
+    with state.lock:
+        [gone] = [gid for gid, g in state.directory.groups.items() if g["name"] == "Tier 2 Support"]
+        del state.directory.groups[gone]
+        state.directory.create_group({"name": "Tier 2 Support"})
+    desk.store.commit_decision(None, Decision(actions=[Action(
+        ActionKind.NOTE_TICKET, f"note:{ticket['id']}", ticket["id"], None, {"note": "Moved to tier 2", "group": "Tier 2 Support"},
+    )]), ticket_ids=[ticket["id"]], now=desk.now)
+    zendesk = desk.connectors.zendesk
+    read_groups, slow = zendesk._read_groups, [True]
+
+    def slowly() -> dict[str, int]:
+        groups = read_groups()
+        if slow.pop() if slow else False:
+            desk.b_takes_over()
+        return groups
+
+    zendesk._read_groups = slowly  # type: ignore[method-assign]
+
+    desk.a.run_ready(limit=1)
+
+    notes = [c["body"].splitlines()[0] for c in state.comments[ticket["id"]]]
+    assert notes.count("Moved to tier 2") == 1
     assert desk.store.actions.counts() == {"done": 1}
