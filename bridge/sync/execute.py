@@ -169,7 +169,8 @@ class Executor:
         return {"issue_key": key, "found": "search" if found else "created"}
 
     def _link_ticket(self, stored: StoredAction) -> dict[str, Any]:
-        """The issue points back at the ticket; when attaching, the link is recorded here first."""
+        """The issue points back at the ticket; when attaching, the link is recorded here, once
+        Jira has the issue (its labels tell whether it listed the ticket already)."""
         action = stored.action
         ticket_id = _ticket(action)
         relinked = False
