@@ -34,13 +34,16 @@ def issue_tag(issue_key: str) -> str:
 def issue_key_from_tags(tags: frozenset[str]) -> str | None:
     """Recover the issue key from the ticket's own tags, so a lost store escalates nothing twice.
 
-    Of several such tags, the first in sorted order (found without sorting: every decision asks).
+    Of several such tags, the oldest issue: the lowest number, by project (`sup-9` before
+    `sup-10`); found without sorting, since every decision asks.
     """
-    found = None
+    found, order = None, None
     for tag in tags:
-        if tag.startswith(ISSUE_TAG_PREFIX) and (found is None or tag < found):
-            if _TAGGED_KEY.fullmatch(tag, len(ISSUE_TAG_PREFIX)):
-                found = tag
+        if tag.startswith(ISSUE_TAG_PREFIX) and _TAGGED_KEY.fullmatch(tag, len(ISSUE_TAG_PREFIX)):
+            project, _, number = tag.rpartition("-")
+            here = (project.casefold(), int(number))
+            if order is None or here < order:
+                found, order = tag, here
     return found[len(ISSUE_TAG_PREFIX):].upper() if found is not None else None
 
 

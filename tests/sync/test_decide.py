@@ -120,6 +120,9 @@ def test_issue_tags_round_trip() -> None:
     # Tagged with two issues: the same one every time, whatever the set's order.
     for order in (["jira_sup-9", "jira_abc-30", "jira_x-"], ["jira_x-", "jira_abc-30", "jira_sup-9"]):
         assert issue_key_from_tags(frozenset(order)) == "ABC-30"
+    # Of one project's, the oldest issue: by number, not by text (sup-10 sorts before sup-9).
+    for order in (["jira_sup-9", "jira_sup-10"], ["jira_sup-10", "jira_sup-9"]):
+        assert issue_key_from_tags(frozenset(order)) == "SUP-9"
 
 
 def issue(status: str, category: str = "indeterminate", comments: tuple[Comment, ...] = ()) -> Issue:
