@@ -104,6 +104,7 @@ class ActionKind(StrEnum):
     NOTE_TICKET = "note_ticket"  # internal note / tags / status on a Zendesk ticket
     COMMENT_ISSUE = "comment_issue"  # a comment on the Jira issue
     NOTIFY = "notify"  # a Slack notice to the support manager
+    MERGE_TICKET = "merge_ticket"  # a duplicate ticket merged into its original in Zendesk
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +133,17 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkedTicket:
+    """Another ticket linked to the same Jira issue, as the store last saw it: what tells a
+    duplicate (same organisation, open, linked earlier)."""
+
+    ticket_id: int
+    organization: str | None
+    open: bool
+    linked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TicketState:
     """What the store knows about one ticket, handed to `decide`."""
 
@@ -141,6 +153,8 @@ class TicketState:
     marks: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     # Intervals the SLA clocks were paused (awaiting the client …); the last may be open.
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    # The other tickets linked to the ticket's issue (the linked one, or the one its tag names).
+    issue_tickets: tuple[LinkedTicket, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,6 +81,15 @@ def _raise_on_rate_limit(response: requests.Response, *_: Any, **__: Any) -> Non
         raise RetriableError(
             SERVICE, "rate limited", status=429, retry_after=retry_after_seconds(response.headers)
         )
+
+
+def _answer(response: requests.Response) -> dict[str, Any]:
+    """The body of a call made without zenpy, or the error it is."""
+    if response.status_code >= 300:
+        if response.status_code == 404 and '"RecordNotFound"' in response.text:
+            raise NotFound(SERVICE, response.text[:300], status=404)  # Zendesk's own answer: it is gone
+        raise from_status(SERVICE, response.status_code, response.text[:300], headers=response.headers)
+    return response.json()
 
 
 class ZendeskConnector:
@@ -365,15 +375,60 @@ class ZendeskConnector:
             lambda: any(signed_for(c.body or "", action_key) for c in self._client.tickets.comments(ticket=ticket_id))
         )
 
+    def statuses(self, ticket_ids: Iterable[int]) -> dict[int, str]:
+        """Each ticket's status, in one read; a deleted ticket is missing."""
+        ids = ",".join(str(i) for i in sorted(set(ticket_ids)))
+        body = self._call(lambda: self._get_json("/api/v2/tickets/show_many.json", {"ids": ids}))
+        return {int(t["id"]): str(t["status"]) for t in body.get("tickets") or ()}
+
+    def merge(
+        self,
+        source_id: int,
+        target_id: int,
+        *,
+        source_comment: str,
+        source_public: bool,
+        target_comment: str,
+        action_key: str,
+        before_write: Callable[[], object] = lambda: None,
+        deadline: float = 30.0,
+    ) -> None:
+        """Merge a ticket into another: Zendesk closes the source with `source_comment`, adds
+        `target_comment` to the target (internal) and copies the source's requester on the
+        target. Waits for the merge's job; one still running after `deadline` seconds is
+        RetriableError (the caller looks again: a closed source is a merge done).
+
+        Not zenpy's `tickets.merge`: it cannot say whether the comments are public."""
+        payload = {
+            "ids": [source_id],
+            "source_comment": sign(source_comment, action_key),
+            "source_comment_is_public": source_public,
+            "target_comment": sign(target_comment, action_key),
+            "target_comment_is_public": False,
+        }
+        before_write()
+        job = self._call(lambda: self._post_json(f"/api/v2/tickets/{target_id}/merge.json", payload))["job_status"]
+        give_up = time.monotonic() + deadline
+        pause = 0.2
+        while job.get("status") in ("queued", "working"):
+            if time.monotonic() > give_up:
+                raise RetriableError(SERVICE, f"merging #{source_id} into #{target_id}: job {job.get('id')} still {job.get('status')}")
+            time.sleep(pause)  # Zendesk runs a merge as a background job: its status is all there is to read
+            pause = min(pause * 2, 2.0)
+            job_id = job["id"]
+            job = self._call(lambda: self._get_json(f"/api/v2/job_statuses/{job_id}.json", {}))["job_status"]
+        if job.get("status") != "completed":
+            raise PermanentError(
+                SERVICE, f"merging #{source_id} into #{target_id}: job {job.get('status')}: {job.get('message')}"
+            )
+
     # --- plumbing ------------------------------------------------------------------
 
     def _get_json(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        response = self._session.get(self.base_url + path, params=params, timeout=self._timeout)
-        if response.status_code >= 300:
-            if response.status_code == 404 and '"RecordNotFound"' in response.text:
-                raise NotFound(SERVICE, response.text[:300], status=404)  # Zendesk's own answer: it is gone
-            raise from_status(SERVICE, response.status_code, response.text[:300], headers=response.headers)
-        return response.json()
+        return _answer(self._session.get(self.base_url + path, params=params, timeout=self._timeout))
+
+    def _post_json(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        return _answer(self._session.post(self.base_url + path, json=payload, timeout=self._timeout))
 
     def _call(self, operation: Callable[[], T]) -> T:
         try:

@@ -461,6 +461,31 @@ class Comments(Strict):
     )
 
 
+DUPLICATE_REPLY = (
+    "Thank you for letting us know. This is the same problem as request #{original}, which our team is "
+    "already working on with development ({issue_key}), so we have merged your request into it and copied "
+    "you on it: you will receive every update there."
+)
+DUPLICATE_NOTE = (
+    "Request #{ticket} from {requester} ({organisation}) is the same problem, on {issue_key}: merged into "
+    "this ticket. Its requester is copied on this ticket now."
+)
+
+
+class Duplicates(Strict):
+    """Several people of one organisation report the same problem: the later tickets are merged into the first.
+
+    A ticket pointed at a Jira issue (tag `jira_<key>`, or linked) while an open ticket of the same
+    organisation was linked to that issue before it is merged into that one in Zendesk: it is
+    closed with `reply`, and its requester becomes a CC of the original, which gets `note`.
+    Placeholders: {ticket}, {original}, {issue_key}, {requester}, {organisation}."""
+
+    merge: bool = Field(False, description="merge a later ticket of one organisation on one Jira issue into the first")
+    reply: Text = Field(DUPLICATE_REPLY, description="the comment closing the merged ticket")
+    reply_public: bool = Field(True, description="whether the requester of the merged ticket gets `reply`")
+    note: Text = Field(DUPLICATE_NOTE, description="the internal note on the ticket it is merged into")
+
+
 class NotifyEvents(Strict):
     escalation: bool = True
     sla_warning: bool = True
@@ -529,6 +554,7 @@ class Rules(Strict):
     escalation: EscalationPolicy = EscalationPolicy()
     jira_status_map: dict[Text, StatusMapEntry] = Field(default_factory=dict)
     comments: Comments = Comments()
+    duplicates: Duplicates = Duplicates()
     notifications: Notifications = Notifications()
 
     # The compiled form `evaluate` runs on; built once, by `bridge.rules.compile`.

@@ -131,6 +131,19 @@ async def create_many(request: R, state: S) -> Response:
         return json_response(_job_json(request, state.jobs[job_id], done=False))
 
 
+async def merge(request: R, state: S) -> Response:
+    data = await read_json(request)
+    try:
+        ids = [int(i) for i in data.get("ids") or ()]
+    except (TypeError, ValueError):
+        raise ZendeskApiError(400, {"error": "InvalidValue", "description": "ids: must be ticket ids"}) from None
+    with state.lock:
+        results = state.merge_tickets(_tid(request), ids, data, actor_id=_actor(state))
+        job_id = "V3-" + uuid.uuid4().hex
+        state.record_job(job_id, job_type="Merge Tickets", results=results)
+        return json_response(_job_json(request, state.jobs[job_id], done=False))
+
+
 async def job_status(request: R, state: S) -> Response:
     with state.lock:
         job = state.jobs.get(request.path_params["job_id"])
@@ -261,6 +274,8 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
         (f"{p}/tickets/{{ticket_id:int}}/comments.json", list_comments, ["GET"]),
         (f"{p}/tickets/{{ticket_id:int}}/audits.json", list_audits, ["GET"]),
         (f"{p}/tickets/{{ticket_id:int}}/tags.json", tags, ["GET", "PUT", "POST", "DELETE"]),
+        (f"{p}/tickets/{{ticket_id:int}}/merge.json", merge, ["POST"]),
+        (f"{p}/tickets/{{ticket_id:int}}/merge", merge, ["POST"]),
         (f"{p}/deleted_tickets/{{ticket_id:int}}/restore.json", restore_ticket, ["PUT"]),
         (f"{p}/job_statuses/{{job_id}}.json", job_status, ["GET"]),
         (f"{p}/incremental/tickets/cursor.json", incremental_cursor, ["GET"]),

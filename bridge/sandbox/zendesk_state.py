@@ -209,6 +209,34 @@ class ZendeskState:
             record["is_public"] = public
         return comment
 
+    def merge_tickets(self, target_id: int, source_ids: list[int], data: dict[str, Any], *,
+                      actor_id: int) -> list[dict[str, Any]]:
+        """Zendesk's merge: each source is closed (with `source_comment`), the target gets
+        `target_comment` and the sources' requesters and CCs as CCs. Comments are internal unless
+        `*_comment_is_public`. Checked first, done whole: a refused merge changes nothing."""
+        target = self.ticket(target_id)
+        sources = [self.ticket(i) for i in source_ids]
+        if not sources or len(sources) > 5:
+            raise ZendeskApiError(400, {"error": "InvalidValue", "description": "ids: give 1 to 5 tickets to merge"})
+        for record in [target, *sources]:
+            if record["status"] == "closed":
+                raise ZendeskApiError(422, record_invalid("base", f"Ticket #{record['id']} is closed and cannot be merged"))
+        if target_id in source_ids:
+            raise ZendeskApiError(422, record_invalid("base", "A ticket cannot be merged into itself"))
+        results = []
+        for record in sources:
+            closing: dict[str, Any] = {"status": "closed"}
+            if data.get("source_comment"):
+                closing["comment"] = {"body": data["source_comment"], "public": bool(data.get("source_comment_is_public"))}
+            self.update_ticket(record["id"], closing, actor_id=actor_id)
+            results.append({"action": "merge", "status": "Merged", "success": True, "id": record["id"]})
+        copied = [u for r in sources for u in [r["requester_id"], *r["email_cc_ids"]] if u != target["requester_id"]]
+        joining: dict[str, Any] = {"email_ccs": [{"user_id": u, "action": "put"} for u in dict.fromkeys(copied)]}
+        if data.get("target_comment"):
+            joining["comment"] = {"body": data["target_comment"], "public": bool(data.get("target_comment_is_public"))}
+        self.update_ticket(target_id, joining, actor_id=actor_id)
+        return results
+
     def delete_ticket(self, ticket_id: int) -> None:
         self._deleted(self.ticket(ticket_id), True)
 

@@ -15,7 +15,7 @@ from bridge.store.cursors import move_cursor, read_cursor
 from bridge.store.db import make_engine, sqlite_file, store_problem, store_unavailable, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
-from bridge.store.links import Links
+from bridge.store.links import Links, on_issues
 from bridge.store.marks import Conflict, keep_batch_marks, keep_marks
 from bridge.store.tables import actions, events, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
@@ -42,11 +42,12 @@ class Store:
     def cursor(self, name: str) -> str | None:
         return read_cursor(self.engine, name)
 
-    def ticket_state(self, ticket_id: int) -> TicketState:
-        return self.ticket_states([ticket_id])[ticket_id]
+    def ticket_state(self, ticket_id: int, *, tagged: str | None = None) -> TicketState:
+        return self.ticket_states([ticket_id], tagged={ticket_id: tagged} if tagged else None)[ticket_id]
 
-    def ticket_states(self, ticket_ids: list[int]) -> dict[int, TicketState]:
-        """What the store knows of each ticket, in four queries however many tickets."""
+    def ticket_states(self, ticket_ids: list[int], *, tagged: Mapping[int, str] | None = None) -> dict[int, TicketState]:
+        """What the store knows of each ticket, in four queries however many tickets (five when
+        some are linked, or tagged with an issue key (`tagged`): the other tickets of their issues)."""
         planned: dict[int, set[str]] = {t: set() for t in ticket_ids}
         noted: dict[int, dict[str, str]] = {t: {} for t in ticket_ids}
         linked: dict[int, Link] = {}
@@ -62,9 +63,12 @@ class Store:
             for row in conn.execute(select(links).where(links.c.ticket_id.in_(ticket_ids))):
                 linked[row.ticket_id] = Link(row.ticket_id, row.issue_key, utc(row.created_at))  # type: ignore[arg-type]
             paused = pauses_of(conn, ticket_ids)
+            issue_of = {**(tagged or {}), **{t: link.issue_key for t, link in linked.items()}}
+            on_issue = on_issues(conn, set(issue_of.values())) if issue_of else {}
         return {
             t: TicketState(
-                link=linked.get(t), planned=frozenset(planned[t]), marks=noted[t], pauses=paused.get(t, ())
+                link=linked.get(t), planned=frozenset(planned[t]), marks=noted[t], pauses=paused.get(t, ()),
+                issue_tickets=tuple(o for o in on_issue.get(issue_of.get(t, ""), ()) if o.ticket_id != t),
             )
             for t in ticket_ids
         }

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select, update
 
-from bridge.model import Link
-from bridge.store.db import insert_ignoring_duplicates, utc
-from bridge.store.tables import actions, links, threads
+from bridge.model import Link, LinkedTicket
+from bridge.store.db import chunks, insert_ignoring_duplicates, utc
+from bridge.store.tables import actions, links, threads, tickets
 
 
 PENDING = "pending:"  # a thread being started by the notice whose key follows
@@ -100,3 +102,21 @@ def _replace(conn: Connection, ticket_id: int, holding: str, **values: str) -> b
         update(threads).where(threads.c.ticket_id == ticket_id, threads.c.ts == holding).values(**values)
     )
     return changed.rowcount == 1
+
+
+def on_issues(conn: Connection, issue_keys: Iterable[str]) -> dict[str, list[LinkedTicket]]:
+    """The tickets linked to each issue, with their organisation and whether they are open as
+    their last snapshot has them (a ticket never seen whole counts as in no organisation)."""
+    found: dict[str, list[LinkedTicket]] = {}
+    for keys in chunks(sorted(set(issue_keys))):
+        rows = conn.execute(
+            select(links.c.ticket_id, links.c.issue_key, links.c.created_at, tickets.c.open, tickets.c.snapshot)
+            .select_from(links.outerjoin(tickets, tickets.c.id == links.c.ticket_id))
+            .where(links.c.issue_key.in_(keys))
+        )
+        for ticket_id, issue_key, linked_at, is_open, snapshot in rows:
+            organization = json.loads(snapshot).get("organization") if snapshot else None
+            found.setdefault(issue_key, []).append(
+                LinkedTicket(int(ticket_id), organization, bool(is_open), utc(linked_at))  # type: ignore[arg-type]
+            )
+    return found

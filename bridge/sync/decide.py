@@ -14,7 +14,8 @@ from bridge.rules.engine import Engine, engine_of
 from bridge.rules.evaluate import evaluate_on
 from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
-from bridge.sync.backsync import STATUS_MARK, STATUS_SINCE_MARK
+from bridge.sync.backsync import CLOSED, STATUS_MARK, STATUS_SINCE_MARK
+from bridge.sync.duplicates import merge_actions, original_of
 from bridge.sync.escalate import (
     attach_actions,
     escalation_actions,
@@ -121,10 +122,16 @@ def _escalation(
     issue_planned: bool,
     default_project: str,
 ) -> list[Action]:
-    """Attaching to a tagged issue, or escalating, with the comment mark either needs; or the
-    notice of an escalation made during quiet hours, now that they are over."""
+    """Merging a duplicate into its original; attaching to a tagged issue, or escalating, with
+    the comment mark either needs; or the notice of an escalation made during quiet hours, now
+    that they are over."""
     tagged_key = issue_key_from_tags(ticket.tags) if state.link is None else None  # only unlinked tickets attach
-    if tagged_key is not None:
+    if state.issue_tickets and open_ticket and rules.duplicates.merge:
+        original = original_of(ticket, state)
+        if original is not None:  # instead of attaching it: the original is on the issue already
+            issue_key = state.link.issue_key if state.link is not None else tagged_key
+            return merge_actions(ticket, original, issue_key or "", rules, gate=gate)
+    if tagged_key is not None and ticket.status != CLOSED:  # Zendesk refuses any change to a closed ticket
         escalation = rules.escalation
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)
         return attach_actions(

@@ -20,6 +20,7 @@ from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
+from bridge.sync.backsync import CLOSED
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
 
@@ -72,6 +73,7 @@ class Executor:
             ActionKind.NOTE_TICKET: self._note_ticket,
             ActionKind.NOTIFY: self._notify,
             ActionKind.COMMENT_ISSUE: self._comment_issue,
+            ActionKind.MERGE_TICKET: self._merge_ticket,
         }
 
     def run_ready(self, *, limit: int = 4) -> int:
@@ -282,8 +284,34 @@ class Executor:
             comment_id = self._c.jira.add_comment(key, action.params["body"], action_key=action.key)
         return {"issue_key": key, "comment_id": comment_id}
 
+    def _merge_ticket(self, stored: StoredAction) -> dict[str, Any]:
+        """A duplicate merged into its original. Zendesk closes it, which is final: a closed
+        ticket is a merge done (by an earlier attempt) or nothing left to merge."""
+        action = stored.action
+        p = action.params
+        ticket_id, original = _ticket(action), int(p["into"])
+        statuses = self._c.zendesk.statuses([ticket_id, original])
+        if statuses.get(ticket_id, CLOSED) == CLOSED:
+            if stored.attempts > 0:
+                return {"into": original, "merged": "by an earlier attempt"}
+            return {"into": original, "left_out": f"#{ticket_id} is closed or deleted already"}
+        if statuses.get(original, CLOSED) == CLOSED:
+            # The original ended meanwhile: judged again, the ticket joins the issue itself.
+            self._store.snapshots.recheck([ticket_id], at=self._clock())
+            return {"into": original, "left_out": f"#{original} is closed or deleted"}
+        self._c.zendesk.merge(
+            ticket_id, original, source_comment=p["reply"], source_public=bool(p.get("reply_public", True)),
+            target_comment=p["note"], action_key=action.key, before_write=lambda: self._hold(stored),
+        )
+        self._store.history.add(original, "merged", f"ticket #{ticket_id} merged into this one", now=self._clock())
+        return {"into": original, "merged": True}
+
     def _notify(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
+        if action.params.get("kind") == "duplicate" and action.after is not None:
+            merged = self._store.actions.result(action.after) or {}
+            if merged.get("left_out"):
+                return {"left_out": "nothing was merged"}
         values = self._placeholders(action)
         text = _fill(action.params["text"], values) or ""
         ticket_id = action.ticket_id

@@ -139,3 +139,25 @@ def test_safe_update_refuses_a_ticket_changed_since_the_stamp(zenpy: Zenpy, sand
     assert caught.value.response.status_code == 409
     assert caught.value.response.json()["error"] == "UpdateConflict"
     assert zenpy.tickets(id=ticket.id).status == "open"  # nothing of the refused update landed
+
+
+def test_merge_closes_the_source_and_copies_its_requester_on_the_target(zenpy: Zenpy) -> None:
+    target = _create(zenpy, "Checkout fails", email="ana@acme.example")
+    source = _create(zenpy, "Cannot pay", email="lee@acme.example")
+    job = zenpy.tickets.merge(target.id, [source.id], target_comment="Lee's request merged", source_comment="Merged into the first")
+    assert zenpy.job_status(id=job.id).status == "completed"
+    closed, kept = zenpy.tickets(id=source.id), zenpy.tickets(id=target.id)
+    assert closed.status == "closed" and kept.status != "closed"
+    lee = closed.requester_id
+    assert kept.email_cc_ids == [lee] and lee in kept.collaborator_ids
+    # Comments are internal unless asked otherwise (zenpy's merge cannot ask).
+    assert [(c.body, c.public) for c in zenpy.tickets.comments(ticket=source.id)][-1] == ("Merged into the first", False)
+    assert [(c.body, c.public) for c in zenpy.tickets.comments(ticket=target.id)][-1] == ("Lee's request merged", False)
+    # A closed ticket takes no part in a merge, either way round.
+    other = _create(zenpy, "Another")
+    with pytest.raises(APIException) as refused:
+        zenpy.tickets.merge(other.id, [source.id])
+    assert refused.value.response.status_code == 422
+    with pytest.raises(APIException):
+        zenpy.tickets.merge(source.id, [other.id])
+    assert zenpy.tickets(id=other.id).status != "closed"

@@ -1,0 +1,62 @@
+"""Duplicates through the daemon: a colleague's ticket on the same Jira issue is merged into the first.
+
+Several people of one organisation report one problem; the agents point each ticket at the
+issue (tag `jira_<key>`). The later tickets are merged into the one on the issue first: closed
+with a reply that says where the request went, their requesters copied on the original.
+Another organisation's ticket joins the issue as a ticket of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.e2e.harness import eventually
+from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
+from tests.e2e.test_sync import jira_comments, settle, ticket_view, zendesk_comments
+
+pytestmark = pytest.mark.e2e
+
+JOINED = "is about this issue too"
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    running = start_bridge(tmp_path)
+    yield running
+    stop_bridge(running)
+
+
+def test_a_colleagues_ticket_is_merged_into_the_first_and_another_customers_joins_the_issue(bridge: Bridge) -> None:
+    first = bridge.open_ticket(subject="Checkout fails with error 500", tags=["tier4"])  # Dana, Acme
+    key = eventually(lambda: bridge.issue_key(first), what="the escalation")
+    tag = f"jira_{key.lower()}"
+    colleague = bridge.open_ticket(subject="Cannot pay by card", tags=[tag], requester=("Lee Park", "lee@acme.example"))
+    customer = bridge.open_ticket(subject="Payments broken", tags=[tag], requester=("Sam Ode", "sam@globex.example"))
+
+    eventually(lambda: ticket_view(bridge, colleague)[0] == "closed", what="the colleague's ticket merged")
+    eventually(lambda: bridge.issue_key(customer) == key, what="the other customer's ticket attached")
+    settle(bridge)
+    zendesk = bridge.zendesk()
+    lee = zendesk.tickets(id=colleague).requester_id
+    assert lee in zendesk.tickets(id=first).email_cc_ids  # every update of the original reaches Lee
+    [(public, reply)] = [(p, b) for p, b in zendesk_comments(bridge, colleague) if f"#{first}" in b]
+    assert public and key in reply
+    assert any(not p and f"#{colleague}" in b and "Lee Park" in b for p, b in zendesk_comments(bridge, first))
+    # The issue lists the tickets of customers, one per organisation: not the merged one.
+    assert bridge.issue_key(colleague) is None
+    labels = set(bridge.jira().issue(key).fields.labels)
+    assert f"zendesk-{customer}" in labels and f"zendesk-{colleague}" not in labels
+    comments = jira_comments(bridge, key)
+    assert sum(JOINED in c and f"#{customer}" in c for c in comments) == 1
+    assert not any(f"#{colleague}" in c for c in comments)
+    assert bridge.daemon.store.actions.result(f"merge:{colleague}:{first}") == {"into": first, "merged": True}
+
+    # Development moves on: the open tickets follow, the merged one is left alone, nothing fails.
+    bridge.transition(key, "In Progress")
+    eventually(lambda: ticket_view(bridge, customer)[0] == "hold", what="the attached ticket following the issue")
+    settle(bridge)
+    assert not bridge.daemon.store.actions.with_status("dead")
+    assert ticket_view(bridge, colleague)[0] == "closed"

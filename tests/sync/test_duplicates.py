@@ -1,0 +1,113 @@
+"""Duplicates, in the pure core: a later ticket of one organisation on one Jira issue is merged into the first."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bridge.model import ActionKind, Link, LinkedTicket, TicketState
+from bridge.rules import Rules
+from bridge.sync.decide import decide
+from tests.sync.test_decide import NOW, keys, rules, ticket  # noqa: F401 (rules: the module's fixture)
+
+ISSUE = "SUP-7"
+ORIGINAL = LinkedTicket(90, "Acme Corp", True, NOW - timedelta(days=2))
+
+
+def tagged(**changes: object):  # type: ignore[no-untyped-def]
+    """A colleague of the original's requester, whose agent tagged the ticket with the issue."""
+    base = ticket(
+        id=102, tags=frozenset({f"jira_{ISSUE.lower()}"}), requester_email="lee@acme.example", requester_name="Lee Park",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def with_flag(rules: Rules, *, merge: bool = True, notify: bool = False) -> Rules:
+    notifications = rules.notifications.model_copy(
+        update={"events": rules.notifications.events.model_copy(update={"duplicate": notify}), "quiet_hours": None}
+    )
+    return rules.model_copy(
+        update={"duplicates": rules.duplicates.model_copy(update={"merge": merge}), "notifications": notifications}
+    )
+
+
+def kinds(decision) -> list[ActionKind]:  # type: ignore[no-untyped-def]
+    return [a.kind for a in decision.actions]
+
+
+def test_a_colleagues_ticket_on_the_issue_is_merged_into_the_original_instead_of_attached(rules: Rules) -> None:
+    decision = decide(tagged(), TicketState(issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP")
+    [merge] = [a for a in decision.actions if a.kind is ActionKind.MERGE_TICKET]
+    assert merge.params["into"] == 90 and merge.issue_key == ISSUE and merge.key == "merge:102:90"
+    assert ActionKind.LINK_TICKET not in kinds(decision) and ActionKind.COMMENT_ISSUE not in kinds(decision)
+    # The requester is told where their request went; the original's agents, whose it was.
+    assert "#90" in merge.params["reply"] and ISSUE in merge.params["reply"] and merge.params["reply_public"]
+    assert "#102" in merge.params["note"] and "Lee Park <lee@acme.example>" in merge.params["note"]
+    assert "Acme Corp" in merge.params["note"]
+
+
+@pytest.mark.parametrize(
+    ("why", "state_changes", "ticket_changes"),
+    [
+        ("another organisation: a customer of its own", {"issue_tickets": (replace(ORIGINAL, organization="Globex"),)}, {}),
+        ("the original is solved or closed", {"issue_tickets": (replace(ORIGINAL, open=False),)}, {}),
+        ("no organisation: nobody's colleague", {}, {"organization": None}),
+        ("no other ticket on the issue", {"issue_tickets": ()}, {}),
+    ],
+)
+def test_a_ticket_that_is_no_duplicate_is_attached_as_before(rules: Rules, why: str, state_changes, ticket_changes) -> None:  # type: ignore[no-untyped-def]
+    state = replace(TicketState(issue_tickets=(ORIGINAL,)), **state_changes)
+    decision = decide(tagged(**ticket_changes), state, rules, now=NOW, default_project="SUP")
+    assert ActionKind.MERGE_TICKET not in kinds(decision), why
+    assert f"attach:102:{ISSUE}" in keys(decision), why
+
+
+def test_merging_is_off_unless_the_rules_turn_it_on(rules: Rules) -> None:
+    decision = decide(tagged(), TicketState(issue_tickets=(ORIGINAL,)), with_flag(rules, merge=False), now=NOW, default_project="SUP")
+    assert ActionKind.MERGE_TICKET not in kinds(decision)
+    assert f"attach:102:{ISSUE}" in keys(decision)
+
+
+def test_of_two_linked_colleagues_only_the_later_linked_merges_whichever_is_judged_first(rules: Rules) -> None:
+    first = Link(90, ISSUE, NOW - timedelta(days=2))
+    second = Link(102, ISSUE, NOW - timedelta(hours=1))
+    later = decide(
+        tagged(), TicketState(link=second, issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP"
+    )
+    assert [a.params["into"] for a in later.actions if a.kind is ActionKind.MERGE_TICKET] == [90]
+    colleague = LinkedTicket(102, "Acme Corp", True, second.created_at)
+    earlier = decide(
+        tagged(id=90), TicketState(link=first, issue_tickets=(colleague,)), rules, now=NOW, default_project="SUP"
+    )
+    assert ActionKind.MERGE_TICKET not in kinds(earlier)
+
+
+def test_of_several_originals_the_one_linked_first_is_taken(rules: Rules) -> None:
+    newer = LinkedTicket(80, "Acme Corp", True, NOW - timedelta(days=1))
+    decision = decide(tagged(), TicketState(issue_tickets=(newer, ORIGINAL)), rules, now=NOW, default_project="SUP")
+    assert [a.params["into"] for a in decision.actions if a.kind is ActionKind.MERGE_TICKET] == [90]
+
+
+def test_a_solved_ticket_is_not_merged_and_a_closed_one_is_not_attached(rules: Rules) -> None:
+    solved = decide(tagged(status="solved"), TicketState(issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP")
+    assert ActionKind.MERGE_TICKET not in kinds(solved)
+    # Closed is final in Zendesk: neither a merge nor an attach could change it (a merged ticket is closed).
+    closed = decide(tagged(status="closed"), TicketState(issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP")
+    assert closed.actions == []
+
+
+def test_a_planned_merge_is_not_planned_again_nor_replaced_by_an_attach(rules: Rules) -> None:
+    state = TicketState(issue_tickets=(ORIGINAL,), planned=frozenset({"merge:102:90"}))
+    decision = decide(tagged(), state, rules, now=NOW, default_project="SUP")
+    assert not [a for a in decision.actions if a.kind in (ActionKind.MERGE_TICKET, ActionKind.LINK_TICKET)]
+
+
+def test_the_manager_hears_of_a_merge_in_the_originals_thread_when_the_rules_ask(rules: Rules) -> None:
+    quiet = decide(tagged(), TicketState(issue_tickets=(ORIGINAL,)), with_flag(rules, notify=False), now=NOW, default_project="SUP")
+    assert ActionKind.NOTIFY not in kinds(quiet)
+    told = decide(tagged(), TicketState(issue_tickets=(ORIGINAL,)), with_flag(rules, notify=True), now=NOW, default_project="SUP")
+    [notice] = [a for a in told.actions if a.kind is ActionKind.NOTIFY and a.params["kind"] == "duplicate"]
+    assert notice.ticket_id == 90 and notice.after == "merge:102:90"
+    assert "#102 merged into #90" in notice.params["text"] and ISSUE in notice.params["text"]
