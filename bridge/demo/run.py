@@ -133,14 +133,20 @@ class Demo:
             linked = ticket_id is not None and self.store.links.for_ticket(ticket_id) is not None
             if ticket_id is None or linked != scripted.expect_escalation:
                 return False
+            if scripted.merged_into is not None and not self._merged(ticket_id, scripted.merged_into):
+                return False
         counts = self.store.actions.counts()
         if counts.get("pending", 0):
             return False
         done = self.store.actions.with_status("done", limit=10_000)
-        return all(  # the sign-off reply reached both tickets on the checkout issue
+        return all(  # the sign-off reply reached both customers' tickets on the checkout issue
             any(a.action.key.startswith(f"status_reply:{self.state.tickets[ref]}:") for a in done)
-            for ref in ("checkout", "duplicate")
+            for ref in ("checkout", "cards")
         )
+
+    def _merged(self, ticket_id: int, into_ref: str) -> bool:
+        into = self.state.tickets.get(into_ref)
+        return into is not None and (self.store.actions.result(f"merge:{ticket_id}:{into}") or {}).get("merged") is True
 
     def view(self) -> Group:
         table = Table(title=f"escalation bridge demo · simulated time {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
@@ -182,6 +188,11 @@ class Demo:
         table.add_row("escalated to Jira", ", ".join(
             f"#{tid} → {link.issue_key}" for tid in self.state.tickets.values()
             if (link := self.store.links.for_ticket(tid)) is not None
+        ) or "none")
+        table.add_row("duplicates merged", ", ".join(
+            f"#{stored.action.ticket_id} → #{stored.action.params['into']}" for stored in done
+            if stored.action.kind is ActionKind.MERGE_TICKET
+            and (self.store.actions.result(stored.action.key) or {}).get("merged")
         ) or "none")
         for kind, count in sorted(by_kind.items()):
             table.add_row(f"actions done: {kind}", str(count))

@@ -32,7 +32,8 @@ class ScriptedTicket:
     type: str
     tags: tuple[str, ...] = ()
     internal_notes: tuple[str, ...] = ()
-    expect_escalation: bool = False
+    expect_escalation: bool = False  # linked to a Jira issue in the end
+    merged_into: str | None = None  # a colleague's duplicate, merged into that ticket
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,14 @@ TICKETS: tuple[ScriptedTicket, ...] = (
         "Cannot pay by card - error 500",
         "Our team cannot pay invoices by card since this morning, the page shows error 500.",
         "high", "incident",
-        expect_escalation=True,  # attached by an agent to the checkout issue, not escalated again
+        merged_into="checkout",  # Dana's colleague: tagged with the checkout issue, merged into Dana's ticket
+    ),
+    ScriptedTicket(
+        "cards", timedelta(minutes=7), SAM,
+        "Card payments declined with error 500",
+        "None of our customers can pay by card in the shop since this morning: error 500 after entering the card.",
+        "high", "incident",
+        expect_escalation=True,  # another customer: attached by an agent to the checkout issue, not escalated again
     ),
     ScriptedTicket(
         "typo", timedelta(minutes=5), SAM,
@@ -99,6 +107,7 @@ STEPS: tuple[Step, ...] = (
     Step(timedelta(minutes=10), "checkout", "agent_reply",
          "We have raised this with our engineers as a priority 1 issue and will update you within the hour."),
     Step(timedelta(minutes=12), "duplicate", "agent_attach", extra={"to": "checkout"}),
+    Step(timedelta(minutes=13), "cards", "agent_attach", extra={"to": "checkout"}),
     Step(timedelta(minutes=15), "reports", "agent_escalate",
          "T3: query plan shows a full scan on sales_lines for long ranges; needs an index. Escalating."),
     Step(timedelta(minutes=25), "checkout", "dev_transition", extra={"to": "In Progress"}),

@@ -21,5 +21,6 @@ def test_the_scripted_day_converges() -> None:
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "#1 → SUP-1" in result.stdout and "#5 → SUP-1" in result.stdout  # an escalation and an attached duplicate
+    assert "#1 → SUP-1" in result.stdout and "#6 → SUP-1" in result.stdout  # an escalation, another customer's ticket attached
+    assert "#5 → #1" in result.stdout  # a colleague's duplicate merged into the first ticket
     assert re.search(r"dead letters\s*│\s*0\s*│", result.stdout), result.stdout[-2000:]
