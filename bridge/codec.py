@@ -64,7 +64,7 @@ def issue_to_json(issue: Issue) -> str:
             "key": issue.key, "summary": issue.summary, "status": issue.status,
             "status_category": issue.status_category, "labels": sorted(issue.labels),
             "updated_at": issue.updated_at.isoformat(), "resolution": issue.resolution, "url": issue.url,
-            "comments": _comments_to_list(issue.comments, None),
+            "comments": _comments_to_list(issue.comments, None), "duplicates": issue.duplicates,
         },
         separators=(",", ":"),
     )
@@ -76,4 +76,5 @@ def issue_from_json(text: str) -> Issue:
         key=raw["key"], summary=raw["summary"], status=raw["status"], status_category=raw["status_category"],
         labels=frozenset(raw["labels"]), updated_at=datetime.fromisoformat(raw["updated_at"]),
         resolution=raw["resolution"], url=raw["url"], comments=_comments_from_list(raw["comments"]),
+        duplicates=raw.get("duplicates"),  # (absent from events stored by earlier versions)
     )

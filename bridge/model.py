@@ -74,6 +74,8 @@ class Issue:
     resolution: str | None = None
     url: str = ""
     comments: tuple[Comment, ...] = ()
+    # The issue this one duplicates (a "Duplicate" link, this issue on its "duplicates" side).
+    duplicates: str | None = None
 
 
 class EventSource(StrEnum):

@@ -18,6 +18,8 @@ from bridge.connectors.jira_json import issue_from_json
 from bridge.connectors.marker import sign, signed_for
 from bridge.model import Issue
 
+# What the sync core reads of an issue (`jira_json.issue_from_json`): the links tell a duplicate.
+ISSUE_FIELDS = ("summary", "status", "labels", "updated", "resolution", "comment", "issuelinks")
 log = logging.getLogger(__name__)
 
 SERVICE = "jira"
@@ -144,7 +146,7 @@ class JiraConnector:
         return found[0].key if found else None
 
     def issue(self, key: str) -> Issue:
-        raw = self._call(lambda: self.client.issue(key, fields="summary,status,labels,updated,resolution,comment"))
+        raw = self._call(lambda: self.client.issue(key, fields=",".join(ISSUE_FIELDS)))
         return self._to_issue(raw.raw)
 
     def updated_within(self, window: timedelta, *, label: str) -> list[Issue]:
@@ -157,7 +159,7 @@ class JiraConnector:
         jql = f'labels = "{label}" AND updated >= "-{minutes}m" ORDER BY updated ASC'
         found = self._call(
             lambda: self.client.search_issues(
-                jql, maxResults=False, fields=["summary", "status", "labels", "updated", "resolution", "comment"]
+                jql, maxResults=False, fields=list(ISSUE_FIELDS)
             )
         )
         return [self._to_issue(item.raw) for item in found]

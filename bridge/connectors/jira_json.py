@@ -62,7 +62,22 @@ def issue_from_json(raw: Mapping[str, Any], *, browse_base: str = "") -> Issue:
         resolution=(fields.get("resolution") or {}).get("name"),
         url=f"{browse_base.rstrip('/')}/browse/{key}" if browse_base else "",
         comments=tuple(comment_from_json(c) for c in ((fields.get("comment") or {}).get("comments") or ())),
+        duplicates=duplicated_issue(fields.get("issuelinks")),
     )
+
+
+def duplicated_issue(links: Any) -> str | None:
+    """The key of the issue this one duplicates: a link of the type named Duplicate whose other
+    end is its `outwardIssue` (seen from this issue: "this duplicates that"). Of several, the
+    first; a link of any other type, or the other way round ("is duplicated by"), is none."""
+    for link in links if isinstance(links, list) else ():
+        if not isinstance(link, Mapping):
+            continue
+        kind = link.get("type") if isinstance(link.get("type"), Mapping) else {}
+        other = link.get("outwardIssue")
+        if str(kind.get("name") or "").casefold() == "duplicate" and isinstance(other, Mapping) and other.get("key"):
+            return str(other["key"])
+    return None
 
 
 def issue_event_id(key: str, updated_at: datetime) -> str:

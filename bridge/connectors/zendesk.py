@@ -375,6 +375,10 @@ class ZendeskConnector:
             lambda: any(signed_for(c.body or "", action_key) for c in self._client.tickets.comments(ticket=ticket_id))
         )
 
+    def ticket_url(self, ticket_id: int) -> str:
+        """Where an agent opens the ticket."""
+        return f"{self.base_url}/agent/tickets/{ticket_id}"
+
     def statuses(self, ticket_ids: Iterable[int]) -> dict[int, str]:
         """Each ticket's status, in one read; a deleted ticket is missing."""
         ids = ",".join(str(i) for i in sorted(set(ticket_ids)))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from types import MappingProxyType
 from typing import Mapping
 
 from bridge.connectors.slack_text import escaped
-from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Issue, Link, TicketState
+from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Event, EventSource, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import at_stage, issue_tag
 from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
@@ -21,6 +21,8 @@ CATEGORY_MARK = "jira_category"  # the status category last mirrored: new, indet
 REOPENED_ENTRY = "To Do"
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 STATUS_SINCE_MARK = "jira_status_since"  # when the issue entered its status: a pause on it begins or ends then
+# What a ticket knows of its issue's status; emptied when it moves to another issue.
+ISSUE_MARKS = (STATUS_MARK, SET_MARK, CATEGORY_MARK, UPDATED_MARK, STATUS_SINCE_MARK)
 
 
 def backsync(
@@ -50,6 +52,7 @@ def backsync(
     expect: dict[tuple[int, str], str | None] = {}
     named = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
+    original = duplicated(issue)
     for link, state in writable:
         ticket_id = link.ticket_id
         mirrored = comments_to_zendesk(
@@ -58,8 +61,14 @@ def backsync(
         )
         actions += mirrored.actions
         marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
+        if original is not None:
+            # Done as a duplicate: the ticket follows the original, not this issue's resolution.
+            actions += follow_original(issue, original, link, rules)
+            marks.update({(ticket_id, name): "" for name in ISSUE_MARKS})  # the original's status is news to it
+            continue
         mapping = named
-        previous = state.marks.get(STATUS_MARK)
+        known = state.marks.get(STATUS_MARK)
+        previous = known or None  # (emptied: the ticket moved to this issue)
         seen_at = state.marks.get(UPDATED_MARK)
         if seen_at and seen < seen_at:
             continue  # an older view of the issue arriving late
@@ -72,7 +81,7 @@ def backsync(
         marks[(ticket_id, STATUS_SINCE_MARK)] = seen
         marks[(ticket_id, CATEGORY_MARK)] = issue.status_category
         marks[(ticket_id, UPDATED_MARK)] = seen
-        expect[(ticket_id, STATUS_MARK)] = previous
+        expect[(ticket_id, STATUS_MARK)] = known
         expect[(ticket_id, UPDATED_MARK)] = seen_at  # two views judged at once: the older must lose
         if mapping is None and issue.status_category == "new" and state.marks.get(CATEGORY_MARK) == "done":
             mapping = rules.status_for_jira(REOPENED_ENTRY)  # reopened, under whatever name the workflow has
@@ -91,6 +100,54 @@ def backsync(
         actions.append(_system_wide_notice(issue, linked, rules))
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
+
+
+def duplicated(issue: Issue) -> str | None:
+    """The issue whose tickets this one's should follow: the one it duplicates, once it is done."""
+    if issue.status_category != "done" or not issue.duplicates or issue.duplicates == issue.key:
+        return None
+    return issue.duplicates
+
+
+def follow_original(issue: Issue, original: str, link: Link, rules: Rules) -> list[Action]:
+    """A ticket of an issue closed as a duplicate moves to the original: the original lists it
+    (label, link back, a comment), and the ticket's agents are told, its issue tag changed.
+    The link moves once Jira has the original (the executor), so the comment and the note wait
+    for it; the original's status then reaches the ticket as if newly linked."""
+    ticket_id = link.ticket_id
+    move_key = f"follow_original:{ticket_id}:{issue.key}:{original}"
+    return [
+        Action(
+            ActionKind.LINK_TICKET, move_key, ticket_id=ticket_id, issue_key=original,
+            params={"url": "", "title": f"Zendesk #{ticket_id}", "attach": True, "moved_from": issue.key},
+        ),
+        Action(
+            ActionKind.COMMENT_ISSUE, f"followed_comment:{ticket_id}:{original}", ticket_id=ticket_id,
+            issue_key=original,
+            params={
+                "body": f"Zendesk ticket #{ticket_id} follows this issue now: {issue.key} was closed as its duplicate.",
+                "attached": True,
+            },
+            after=move_key,
+        ),
+        Action(
+            ActionKind.NOTE_TICKET, f"followed_note:{ticket_id}:{original}", ticket_id=ticket_id, issue_key=original,
+            params={
+                "note": f"{issue.key} was closed in Jira as a duplicate of {original}: this ticket follows {original} now.",
+                "add_tags": [issue_tag(original)],
+                "remove_tags": [issue_tag(issue.key)],
+                "attached": True,
+                "moved_from": issue.key,
+            },
+            after=move_key,
+        ),
+    ]
+
+
+def original_read_event(original: str, move_key: str, now: datetime) -> Event:
+    """An event that reads the original issue once a ticket follows it, so that the ticket takes
+    its status (the original may not change again for a long time)."""
+    return Event(EventSource.JIRA, "issue_updated", f"followed:{original}:{move_key}", original, now)
 
 
 def issue_deleted(

@@ -100,7 +100,7 @@ def _evaluate(
     since: tuple[int, datetime] | None,
     escalated: bool,
 ) -> Evaluation:
-    jira_status = state.marks.get(STATUS_MARK) if state.marks else None
+    jira_status = (state.marks.get(STATUS_MARK) or None) if state.marks else None  # ("": not known yet)
     evaluation = evaluate_on(engine, rules, ticket, now_us, jira_status, state.pauses, restarted, since, escalated)
     if not evaluation.paused and state.pauses and state.pauses[-1][1] is None:
         # The pause ended with the change that ended it, not now: due times (and the notices

@@ -20,7 +20,7 @@ from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
-from bridge.sync.backsync import CLOSED
+from bridge.sync.backsync import CLOSED, original_read_event
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
 
@@ -188,11 +188,26 @@ class Executor:
             # Listed already: a relink after a lost store. Only a first attempt can tell: a
             # retried one may find the label its own earlier attempt added.
             relinked = stored.attempts == 0 and ticket_label(ticket_id) in had
+            if moved_from := action.params.get("moved_from"):
+                return self._follow(stored, ticket_id, moved_from, key)
             key = self._store.links.add(ticket_id, key, now=self._clock()).issue_key
         else:
             key = self._issue_key(action)
         self._c.jira.add_remote_link(key, url=action.params["url"], title=action.params["title"])
         return {"issue_key": key} | ({"relinked": True} if relinked else {})
+
+    def _follow(self, stored: StoredAction, ticket_id: int, moved_from: str, original: str) -> dict[str, Any]:
+        """The ticket of an issue closed as a duplicate follows the original, which lists it now:
+        the link moves, and the original is read so that its status reaches the ticket."""
+        now = self._clock()
+        link = self._store.links.move(ticket_id, moved_from, original, now=now)
+        if link is None or link.issue_key != original:  # unlinked or linked elsewhere meanwhile: left there
+            return {"issue_key": original, "left_out": f"the ticket is no longer linked to {moved_from}"}
+        known = self._store.snapshots.get(ticket_id)
+        title = f"Zendesk #{ticket_id}" + (f": {known.subject}" if known is not None else "")
+        self._c.jira.add_remote_link(original, url=self._c.zendesk.ticket_url(ticket_id), title=title)
+        self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
+        return {"issue_key": original, "moved_from": moved_from}
 
     def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
@@ -201,12 +216,17 @@ class Executor:
         attached = self._attach_outcome(action)
         if attached == "relinked":
             return {"ticket_id": ticket_id, "left_out": "the issue listed the ticket already"}
+        if attached == "left_out":
+            return {"ticket_id": ticket_id, "left_out": "the ticket did not move"}
         if attached == "missing":
             key = action.issue_key or ""
             p = {"note": (
                 f"The tag {issue_tag(key)} names no Jira issue: {key} was not found (or the bridge's Jira "
                 "account cannot see it), so the ticket is not linked. Correct the tag, or remove it to "
                 "let the rules escalate the ticket."
+            ) if not p.get("moved_from") else (
+                f"{p['moved_from']} was closed in Jira as a duplicate of {key}, which the bridge's Jira account "
+                f"cannot find: the ticket stays linked to {p['moved_from']}. Decide what this ticket needs now."
             )}
         values = self._placeholders(action)
         note = _fill(p.get("note"), values)
@@ -363,11 +383,14 @@ class Executor:
             return None
 
     def _attach_outcome(self, action: Action) -> str | None:
-        """For the comment and note of an attach: "relinked" when the issue listed the ticket
-        already, "missing" when the tag names no issue; None when they are to be made."""
+        """For the comment and note of an attach (or of a ticket following an original issue):
+        "relinked" when the issue listed the ticket already, "missing" when the issue is not
+        there, "left_out" when the ticket did not move; None when they are to be made."""
         if not action.params.get("attached") or action.after is None:
             return None
         result = self._store.actions.result(action.after) or {}
+        if result.get("left_out"):
+            return "left_out"
         return "missing" if result.get("missing") else "relinked" if result.get("relinked") else None
 
     def _issue_key(self, action: Action) -> str:

@@ -60,3 +60,34 @@ def test_a_colleagues_ticket_is_merged_into_the_first_and_another_customers_join
     settle(bridge)
     assert not bridge.daemon.store.actions.with_status("dead")
     assert ticket_view(bridge, colleague)[0] == "closed"
+
+
+def test_the_tickets_of_an_issue_closed_as_a_duplicate_follow_the_original(bridge: Bridge) -> None:
+    first = bridge.open_ticket(subject="Checkout fails with error 500", tags=["tier4"])  # Dana, Acme
+    duplicate_key = eventually(lambda: bridge.issue_key(first), what="the first escalation")
+    other = bridge.open_ticket(subject="Card payments fail", tags=["tier4"], requester=("Sam Ode", "sam@globex.example"))
+    original_key = eventually(lambda: bridge.issue_key(other), what="the second escalation")
+    settle(bridge)
+    # A developer finds both are one bug: the first issue duplicates the second, and is closed so.
+    jira = bridge.jira()
+    jira.create_issue_link("Duplicate", inwardIssue=duplicate_key, outwardIssue=original_key)
+    [done] = [t["id"] for t in jira.transitions(duplicate_key) if t["to"]["name"] == "Done"]
+    jira.transition_issue(duplicate_key, done, fields={"resolution": {"name": "Duplicate"}})
+
+    eventually(lambda: bridge.issue_key(first) == original_key, what="the ticket following the original")
+    eventually(lambda: f"jira_{original_key.lower()}" in ticket_view(bridge, first)[1], what="its tag changed")
+    settle(bridge)
+    status, tags = ticket_view(bridge, first)
+    assert f"jira_{duplicate_key.lower()}" not in tags
+    assert status == "hold"  # still with development, not handed back as "Done as Duplicate" alone would
+    assert any(f"duplicate of {original_key}" in body for _, body in zendesk_comments(bridge, first))
+    assert f"zendesk-{first}" in jira.issue(original_key).fields.labels
+    assert sum(f"#{first} follows this issue" in c for c in jira_comments(bridge, original_key)) == 1
+
+    # The original's progress reaches both customers now.
+    bridge.transition(original_key, "In Progress")
+    for ticket_id in (first, other):
+        eventually(lambda t=ticket_id: any(f"{original_key} moved to In Progress" in b for _, b in zendesk_comments(bridge, t)),
+                   what=f"ticket {ticket_id} told")
+    settle(bridge)
+    assert not bridge.daemon.store.actions.with_status("dead")
