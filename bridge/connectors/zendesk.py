@@ -379,6 +379,12 @@ class ZendeskConnector:
         """Where an agent opens the ticket."""
         return f"{self.base_url}/agent/tickets/{ticket_id}"
 
+    def add_ccs(self, ticket_id: int, emails: Iterable[str]) -> None:
+        """Copy people on a ticket (CCs), by e-mail; one copied already stays as they are."""
+        changes = [{"user_email": email, "action": "put"} for email in sorted(set(emails))]
+        if changes:
+            self._call(lambda: self._client.tickets.update(ZTicket(id=ticket_id, email_ccs=changes)))
+
     def statuses(self, ticket_ids: Iterable[int]) -> dict[int, str]:
         """Each ticket's status, in one read; a deleted ticket is missing."""
         ids = ",".join(str(i) for i in sorted(set(ticket_ids)))
@@ -395,7 +401,7 @@ class ZendeskConnector:
         target_comment: str,
         action_key: str,
         before_write: Callable[[], object] = lambda: None,
-        deadline: float = 30.0,
+        deadline: float = 20.0,
     ) -> None:
         """Merge a ticket into another: Zendesk closes the source with `source_comment`, adds
         `target_comment` to the target (internal) and copies the source's requester on the

@@ -461,6 +461,20 @@ class Comments(Strict):
     )
 
 
+DUPLICATE_PLACEHOLDERS = ("ticket", "original", "issue_key", "requester", "organisation")
+
+
+def _duplicate_placeholders(text: str) -> str:
+    # A misspelt placeholder would reach the customer as written.
+    for name in re.findall(r"\{([^{}]*)\}", text):
+        if name not in DUPLICATE_PLACEHOLDERS:
+            known = ", ".join("{" + known + "}" for known in DUPLICATE_PLACEHOLDERS)
+            raise ValueError(f"unknown placeholder {{{name}}}; the placeholders are {known}")
+    return text
+
+
+DuplicateText = Annotated[Text, AfterValidator(_duplicate_placeholders)]
+
 DUPLICATE_REPLY = (
     "Thank you for letting us know. This is the same problem as request #{original}, which our team is "
     "already working on with development ({issue_key}), so we have merged your request into it and copied "
@@ -475,15 +489,15 @@ DUPLICATE_NOTE = (
 class Duplicates(Strict):
     """Several people of one organisation report the same problem: the later tickets are merged into the first.
 
-    A ticket pointed at a Jira issue (tag `jira_<key>`, or linked) while an open ticket of the same
-    organisation was linked to that issue before it is merged into that one in Zendesk: it is
+    A ticket tagged with a Jira issue (`jira_<key>`) that an open ticket of the same organisation
+    is linked to already is merged into that one in Zendesk instead of joining the issue: it is
     closed with `reply`, and its requester becomes a CC of the original, which gets `note`.
     Placeholders: {ticket}, {original}, {issue_key}, {requester}, {organisation}."""
 
     merge: bool = Field(False, description="merge a later ticket of one organisation on one Jira issue into the first")
-    reply: Text = Field(DUPLICATE_REPLY, description="the comment closing the merged ticket")
+    reply: DuplicateText = Field(DUPLICATE_REPLY, description="the comment closing the merged ticket")
     reply_public: bool = Field(True, description="whether the requester of the merged ticket gets `reply`")
-    note: Text = Field(DUPLICATE_NOTE, description="the internal note on the ticket it is merged into")
+    note: DuplicateText = Field(DUPLICATE_NOTE, description="the internal note on the ticket it is merged into")
 
 
 class NotifyEvents(Strict):

@@ -212,8 +212,9 @@ class ZendeskState:
     def merge_tickets(self, target_id: int, source_ids: list[int], data: dict[str, Any], *,
                       actor_id: int) -> list[dict[str, Any]]:
         """Zendesk's merge: each source is closed (with `source_comment`), the target gets
-        `target_comment` and the sources' requesters and CCs as CCs. Comments are internal unless
-        `*_comment_is_public`. Checked first, done whole: a refused merge changes nothing."""
+        `target_comment`, and when that is public the sources' requesters and CCs as CCs.
+        Comments are internal unless `*_comment_is_public`. Checked first, done whole: a refused
+        merge changes nothing."""
         target = self.ticket(target_id)
         sources = [self.ticket(i) for i in source_ids]
         if not sources or len(sources) > 5:
@@ -230,8 +231,10 @@ class ZendeskState:
                 closing["comment"] = {"body": data["source_comment"], "public": bool(data.get("source_comment_is_public"))}
             self.update_ticket(record["id"], closing, actor_id=actor_id)
             results.append({"action": "merge", "status": "Merged", "success": True, "id": record["id"]})
-        copied = [u for r in sources for u in [r["requester_id"], *r["email_cc_ids"]] if u != target["requester_id"]]
-        joining: dict[str, Any] = {"email_ccs": [{"user_id": u, "action": "put"} for u in dict.fromkeys(copied)]}
+        joining: dict[str, Any] = {}
+        if data.get("target_comment_is_public"):  # (Zendesk's help: only a public comment copies them)
+            copied = [u for r in sources for u in [r["requester_id"], *r["email_cc_ids"]] if u != target["requester_id"]]
+            joining["email_ccs"] = [{"user_id": u, "action": "put"} for u in dict.fromkeys(copied)]
         if data.get("target_comment"):
             joining["comment"] = {"body": data["target_comment"], "public": bool(data.get("target_comment_is_public"))}
         self.update_ticket(target_id, joining, actor_id=actor_id)

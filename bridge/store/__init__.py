@@ -46,8 +46,9 @@ class Store:
         return self.ticket_states([ticket_id], tagged={ticket_id: tagged} if tagged else None)[ticket_id]
 
     def ticket_states(self, ticket_ids: list[int], *, tagged: Mapping[int, str] | None = None) -> dict[int, TicketState]:
-        """What the store knows of each ticket, in four queries however many tickets (five when
-        some are linked, or tagged with an issue key (`tagged`): the other tickets of their issues)."""
+        """What the store knows of each ticket, in four queries however many tickets; a fifth
+        when some unlinked ones are tagged with an issue key (`tagged`): the open tickets of those
+        issues (duplicates are told by them)."""
         planned: dict[int, set[str]] = {t: set() for t in ticket_ids}
         noted: dict[int, dict[str, str]] = {t: {} for t in ticket_ids}
         linked: dict[int, Link] = {}
@@ -63,7 +64,8 @@ class Store:
             for row in conn.execute(select(links).where(links.c.ticket_id.in_(ticket_ids))):
                 linked[row.ticket_id] = Link(row.ticket_id, row.issue_key, utc(row.created_at))  # type: ignore[arg-type]
             paused = pauses_of(conn, ticket_ids)
-            issue_of = {**(tagged or {}), **{t: link.issue_key for t, link in linked.items()}}
+            # A duplicate is told when a ticket joins an issue: only unlinked tickets need the others.
+            issue_of = {t: key for t, key in (tagged or {}).items() if t not in linked}
             on_issue = on_issues(conn, set(issue_of.values())) if issue_of else {}
         return {
             t: TicketState(

@@ -117,20 +117,18 @@ def _replace(conn: Connection, ticket_id: int, holding: str, **values: str) -> b
 
 
 def on_issues(conn: Connection, issue_keys: Iterable[str]) -> dict[str, list[LinkedTicket]]:
-    """The tickets linked to each issue, with whether they are open and their organisation as
-    their last snapshot has them (a ticket never seen whole, or not open, counts as in none)."""
+    """The open tickets linked to each issue, in the order they were linked, with their
+    organisation as their last snapshot has it (a ticket never seen whole has none)."""
     found: dict[str, list[LinkedTicket]] = {}
     for keys in chunks(issue_keys):
         rows = conn.execute(
-            select(links.c.ticket_id, links.c.issue_key, links.c.created_at, tickets.c.open, tickets.c.snapshot)
-            .select_from(links.outerjoin(tickets, tickets.c.id == links.c.ticket_id))
-            .where(links.c.issue_key.in_(keys))
+            select(links.c.ticket_id, links.c.issue_key, links.c.created_at, tickets.c.snapshot)
+            .select_from(links.join(tickets, tickets.c.id == links.c.ticket_id))
+            .where(links.c.issue_key.in_(keys), tickets.c.open == 1)
             .order_by(links.c.created_at, links.c.ticket_id)
         )
-        for ticket_id, issue_key, linked_at, is_open, snapshot in rows:
-            # (Only an open ticket can be an original: a closed one's snapshot is not read.)
-            organization = json.loads(snapshot).get("organization") if snapshot and is_open else None
-            found.setdefault(issue_key, []).append(
-                LinkedTicket(int(ticket_id), organization, bool(is_open), utc(linked_at))  # type: ignore[arg-type]
-            )
+        for ticket_id, issue_key, linked_at, snapshot in rows:
+            found.setdefault(issue_key, []).append(LinkedTicket(
+                int(ticket_id), json.loads(snapshot).get("organization"), True, utc(linked_at),  # type: ignore[arg-type]
+            ))
     return found

@@ -134,11 +134,6 @@ class Snapshots:
                 update(tickets).where(tickets.c.open == 1).values(next_check_at=_utc(at))
             ).rowcount
 
-    def recheck(self, ticket_ids: Iterable[int], *, at: datetime) -> None:
-        """The sweep judges these (open) tickets again from `at` on: something they depend on changed."""
-        with self._engine.begin() as conn:
-            make_due(conn, ticket_ids, at=at)
-
     def next_check(self, ticket_id: int) -> datetime | None:
         with self._engine.connect() as conn:
             return utc(conn.execute(select(tickets.c.next_check_at).where(tickets.c.id == ticket_id)).scalar())

@@ -126,11 +126,10 @@ def _escalation(
     the comment mark either needs; or the notice of an escalation made during quiet hours, now
     that they are over."""
     tagged_key = issue_key_from_tags(ticket.tags) if state.link is None else None  # only unlinked tickets attach
-    if state.issue_tickets and open_ticket and rules.duplicates.merge:
+    if tagged_key is not None and state.issue_tickets and open_ticket and rules.duplicates.merge:
         original = original_of(ticket, state)
-        if original is not None:  # instead of attaching it: the original is on the issue already
-            issue_key = state.link.issue_key if state.link is not None else tagged_key
-            return merge_actions(ticket, original, issue_key or "", rules, gate=gate)
+        if original is not None:  # instead of attaching it: a colleague's ticket is on the issue already
+            return merge_actions(ticket, original, tagged_key, rules, gate=gate)
     if tagged_key is not None and ticket.status != CLOSED:  # Zendesk refuses any change to a closed ticket
         escalation = rules.escalation
         marks[(ticket.id, SEEN_MARK)] = state.marks.get(SEEN_MARK) or last_comment_id(ticket)

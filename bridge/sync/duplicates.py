@@ -1,10 +1,11 @@
 """Duplicates: several people of one organisation reporting one problem. Pure: no I/O.
 
-Agents say that two tickets are about one problem by pointing both at its Jira issue (tag
-`jira_<key>`). Within one organisation that makes the later ticket a duplicate: it is merged
-into the ticket linked to the issue first (Zendesk closes it, and copies its requester on the
-original, where every update reaches them). Tickets of other organisations stay on the issue
-as tickets of their own: each customer keeps their own conversation.
+Agents say that a ticket is about a known problem by pointing it at the problem's Jira issue
+(tag `jira_<key>`). When a colleague's open ticket is on that issue already, the new ticket is
+a duplicate: instead of joining the issue it is merged into the colleague's ticket (Zendesk
+closes it; the bridge copies its requester on the original, where every update reaches them).
+Tickets of other organisations join the issue as tickets of their own: each customer keeps
+their own conversation. Tickets already on the issue are left as they are.
 """
 
 from __future__ import annotations
@@ -13,11 +14,21 @@ from typing import TYPE_CHECKING
 
 from bridge.connectors.slack_text import escaped
 from bridge.model import Action, ActionKind, LinkedTicket, Ticket, TicketState
+from bridge.sync.escalate import issue_key_from_tags
 from bridge.sync.notify import notice
 
 if TYPE_CHECKING:
     from bridge.rules import Rules
     from bridge.rules.notify import NoticeGate
+
+# The original a merge into was refused (it had ended by then): the ticket joins the issue instead.
+NOT_MERGED_MARK = "not_merged_into"
+
+
+def tagged_issue(ticket: Ticket, rules: Rules) -> str | None:
+    """The issue whose open tickets the store must hand over with `ticket`'s state: the one its
+    tag names, when the rules merge duplicates."""
+    return issue_key_from_tags(ticket.tags) if rules.duplicates.merge else None
 
 
 def merge_key(ticket_id: int, original_id: int) -> str:
@@ -25,22 +36,22 @@ def merge_key(ticket_id: int, original_id: int) -> str:
 
 
 def original_of(ticket: Ticket, state: TicketState) -> LinkedTicket | None:
-    """The ticket `ticket` duplicates, if any: of the open tickets of its organisation on the same
-    issue, the one linked first; when `ticket` is linked too, it must have been linked before it.
-
-    Every ticket of the organisation picks the same one, whichever is judged first: two tickets
-    never merge into each other. A ticket without an organisation duplicates none (a
-    requester on a public mail domain is nobody's colleague)."""
+    """The ticket an unlinked `ticket` duplicates, if any: of the open tickets of its
+    organisation on the issue, the one linked first (every colleague's ticket picks the same
+    one). A ticket without an organisation duplicates none: a requester on a public mail domain
+    is nobody's colleague."""
     organization = ticket.organization
-    if organization is None or not state.issue_tickets:
+    if organization is None or not state.issue_tickets or state.link is not None:
         return None
-    mine = (state.link.created_at, ticket.id) if state.link is not None else None
+    refused = state.marks.get(NOT_MERGED_MARK) if state.marks else None
     best, best_order = None, None
     for other in state.issue_tickets:
         if not other.open or other.organization != organization or other.ticket_id == ticket.id:
             continue
+        if refused is not None and str(other.ticket_id) == refused:
+            continue
         order = (other.linked_at, other.ticket_id)
-        if (mine is None or order < mine) and (best_order is None or order < best_order):
+        if best_order is None or order < best_order:
             best, best_order = other, order
     return best
 
@@ -67,6 +78,7 @@ def merge_actions(
             issue_key=issue_key,
             params={
                 "into": original.ticket_id,
+                "requester_email": ticket.requester_email,
                 "reply": _filled(policy.reply, values),
                 "reply_public": policy.reply_public,
                 "note": _filled(policy.note, values),

@@ -17,16 +17,18 @@ from bridge.connectors.errors import AuthError, ConflictError, NotFound, Permane
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
 from bridge.connectors.slack import SlackConnector, posted_at
 from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
-from bridge.model import Action, ActionKind
+from bridge.model import Action, ActionKind, Decision
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
 from bridge.sync.backsync import CLOSED, original_read_event
+from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+OPEN_STATUSES = frozenset({"new", "open", "pending", "hold"})  # what Zendesk merges: neither solved nor closed
 MAX_BACKOFF = timedelta(minutes=15)
 
 
@@ -305,26 +307,53 @@ class Executor:
         return {"issue_key": key, "comment_id": comment_id}
 
     def _merge_ticket(self, stored: StoredAction) -> dict[str, Any]:
-        """A duplicate merged into its original. Zendesk closes it, which is final: a closed
-        ticket is a merge done (by an earlier attempt) or nothing left to merge."""
+        """A duplicate merged into its original, and its requester copied on the original.
+
+        Zendesk closes the duplicate, which is final: a closed duplicate that carries this
+        action's signed comment is a merge made (by an earlier attempt, or by a job that ended
+        after its attempt stopped waiting). One that ended otherwise, or an original that ended
+        meanwhile, is left out: the ticket is judged again and joins the issue itself."""
         action = stored.action
         p = action.params
         ticket_id, original = _ticket(action), int(p["into"])
         statuses = self._c.zendesk.statuses([ticket_id, original])
-        if statuses.get(ticket_id, CLOSED) == CLOSED:
-            if stored.attempts > 0:
-                return {"into": original, "merged": "by an earlier attempt"}
-            return {"into": original, "left_out": f"#{ticket_id} is closed or deleted already"}
-        if statuses.get(original, CLOSED) == CLOSED:
-            # The original ended meanwhile: judged again, the ticket joins the issue itself.
-            self._store.snapshots.recheck([ticket_id], at=self._clock())
-            return {"into": original, "left_out": f"#{original} is closed or deleted"}
-        self._c.zendesk.merge(
-            ticket_id, original, source_comment=p["reply"], source_public=bool(p.get("reply_public", True)),
-            target_comment=p["note"], action_key=action.key, before_write=lambda: self._hold(stored),
-        )
+        if statuses.get(ticket_id) not in OPEN_STATUSES:
+            if self._merged(stored):
+                return self._copied(stored) | {"merged": "by an earlier attempt"}
+            return {"into": original, "left_out": f"#{ticket_id} is {statuses.get(ticket_id, 'deleted')}"}
+        if statuses.get(original) not in OPEN_STATUSES:
+            # Judged again with this mark, the ticket joins the issue instead.
+            self._store.commit_decision(
+                None, Decision(marks={(ticket_id, NOT_MERGED_MARK): str(original)}), ticket_ids=[ticket_id],
+                now=self._clock(),
+            )
+            return {"into": original, "left_out": f"#{original} is {statuses.get(original, 'deleted')}"}
+        try:
+            self._c.zendesk.merge(
+                ticket_id, original, source_comment=p["reply"], source_public=bool(p.get("reply_public", True)),
+                target_comment=p["note"], action_key=action.key, before_write=lambda: self._hold(stored),
+            )
+        except PermanentError:
+            if not self._merged(stored):  # (a second job fails when the first one merged)
+                raise
         self._store.history.add(original, "merged", f"ticket #{ticket_id} merged into this one", now=self._clock())
-        return {"into": original, "merged": True}
+        return self._copied(stored) | {"merged": True}
+
+    def _merged(self, stored: StoredAction) -> bool:
+        ticket_id = _ticket(stored.action)
+        return self._c.zendesk.statuses([ticket_id]).get(ticket_id) == CLOSED and self._c.zendesk.has_signed_comment(
+            ticket_id, stored.action.key
+        )
+
+    def _copied(self, stored: StoredAction) -> dict[str, Any]:
+        """The merged ticket's requester copied on the original (Zendesk's merge does that only
+        when the original's comment is public, and the bridge's note there is internal)."""
+        p = stored.action.params
+        original = int(p["into"])
+        if p.get("requester_email"):
+            self._hold(stored)
+            self._c.zendesk.add_ccs(original, [p["requester_email"]])
+        return {"into": original}
 
     def _notify(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action

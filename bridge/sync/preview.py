@@ -16,7 +16,7 @@ from bridge.model import Action
 from bridge.rules import Rules
 from bridge.store import Store
 from bridge.sync.decide import decide
-from bridge.sync.escalate import issue_key_from_tags
+from bridge.sync.duplicates import tagged_issue
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,8 @@ def preview_changes(
         page = zendesk.changes(cursor=cursor, start_time=start_time)
         for changed in page.tickets:
             ticket = zendesk.ticket(changed.id)
-            decision = decide(ticket, store.ticket_state(ticket.id, tagged=issue_key_from_tags(ticket.tags)), rules, now=now, default_project=default_project)
+            state = store.ticket_state(ticket.id, tagged=tagged_issue(ticket, rules))
+            decision = decide(ticket, state, rules, now=now, default_project=default_project)
             for action in decision.actions:
                 log.info("dry run: would %s for ticket %s (%s)", action.kind.value, ticket.id, action.key)
             result.would += decision.actions

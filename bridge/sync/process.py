@@ -18,7 +18,7 @@ from bridge.rules import Rules
 from bridge.store import Conflict, Store, StoredEvent, store_unavailable
 from bridge.sync.backsync import backsync, issue_deleted, issue_moved
 from bridge.sync.decide import decide
-from bridge.sync.escalate import issue_key_from_tags
+from bridge.sync.duplicates import tagged_issue
 from bridge.sync.execute import LEASE, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
 from bridge.sync.own_update import same_view
@@ -117,7 +117,7 @@ class Processor:
         own_view = seen if event.kind == OWN_CHANGE else None
         try:
             ticket = self._read(event, seen, detail, own_view, newest)
-            state = self._store.ticket_state(ticket.id, tagged=issue_key_from_tags(ticket.tags))
+            state = self._store.ticket_state(ticket.id, tagged=tagged_issue(ticket, self._rules()))
             decision = decide(ticket, state, self._rules(), now=self._decision_clock(), default_project=self._project)
             if own_view is not None and any(action.kind in NEEDS_FULL_TICKET for action in decision.actions):
                 # The view holds the stored copy's shortened texts: an issue or a mirrored comment

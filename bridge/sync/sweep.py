@@ -17,7 +17,7 @@ from bridge.model import ActionKind, Event, EventSource
 from bridge.rules import Rules
 from bridge.store import Store
 from bridge.sync.decide import decide
-from bridge.sync.escalate import issue_key_from_tags
+from bridge.sync.duplicates import tagged_issue
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def sweep(
     """Plan what the tickets due by `now` need; returns how many actions were newly planned."""
     planned = 0
     for page in store.snapshots.due(now=now, batch=batch):
-        tagged = {ticket.id: key for ticket, _ in page if (key := issue_key_from_tags(ticket.tags))}
+        tagged = {ticket.id: key for ticket, _ in page if (key := tagged_issue(ticket, rules))}
         states = store.ticket_states([ticket.id for ticket, _ in page], tagged=tagged)
         decisions, fresh_reads, next_checks = [], [], []
         for ticket, seen in page:

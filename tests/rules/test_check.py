@@ -31,6 +31,9 @@ def replaced(old: str, new: str) -> str:
 
 # (file text, marker where the problem is reported, expected message)
 CASES = [
+    # a misspelt placeholder would reach the customer as written
+    (BASE + "duplicates: {merge: true, reply: 'Merged into #{orignal}'}\n", "'Merged",
+     "duplicates.reply: unknown placeholder {orignal}; the placeholders are {ticket}, {original}, {issue_key}, {requester}, {organisation}"),
     (replaced("timezone: GMT", "timezone: GMT\n    time_zone: x"), "time_zone", "unknown key 'time_zone'; did you mean 'timezone'?"),
     (replaced("timezone: GMT", "timezone: GMT\n    opening: x"), "opening", "unknown key 'opening'; expected one of: timezone, hours, holidays, day_length"),
     (replaced("{name: Support,", "{nam: Support,"), "nam: Support", "unknown key 'nam'; did you mean 'name'?"),

@@ -148,8 +148,7 @@ def test_merge_closes_the_source_and_copies_its_requester_on_the_target(zenpy: Z
     assert zenpy.job_status(id=job.id).status == "completed"
     closed, kept = zenpy.tickets(id=source.id), zenpy.tickets(id=target.id)
     assert closed.status == "closed" and kept.status != "closed"
-    lee = closed.requester_id
-    assert kept.email_cc_ids == [lee] and lee in kept.collaborator_ids
+    assert kept.email_cc_ids == []  # the comment on the target is internal: its requester is not copied
     # Comments are internal unless asked otherwise (zenpy's merge cannot ask).
     assert [(c.body, c.public) for c in zenpy.tickets.comments(ticket=source.id)][-1] == ("Merged into the first", False)
     assert [(c.body, c.public) for c in zenpy.tickets.comments(ticket=target.id)][-1] == ("Lee's request merged", False)
@@ -161,3 +160,14 @@ def test_merge_closes_the_source_and_copies_its_requester_on_the_target(zenpy: Z
     with pytest.raises(APIException):
         zenpy.tickets.merge(source.id, [other.id])
     assert zenpy.tickets(id=other.id).status != "closed"
+
+
+def test_a_merge_with_a_public_comment_on_the_target_copies_the_sources_requester(zenpy: Zenpy) -> None:
+    target = _create(zenpy, "Checkout fails", email="ana@acme.example")
+    source = _create(zenpy, "Cannot pay", email="lee@acme.example")
+    url = zenpy.tickets._build_url(zenpy.tickets.endpoint.merge(id=target.id))
+    zenpy.tickets._post(url, payload={"ids": [source.id], "target_comment": "Lee joins", "target_comment_is_public": True})
+    kept = zenpy.tickets(id=target.id)
+    lee = zenpy.tickets(id=source.id).requester_id
+    assert kept.email_cc_ids == [lee] and lee in kept.collaborator_ids
+    assert [(c.body, c.public) for c in zenpy.tickets.comments(ticket=target.id)][-1] == ("Lee joins", True)

@@ -176,7 +176,7 @@ def test_links_many_tickets_to_one_issue_and_keep_the_first_link(store_url: str)
     assert store.links.thread(1) == ("C1", "111.1")
 
 
-def test_a_linked_or_tagged_ticket_is_handed_the_other_tickets_of_its_issue(store_url: str) -> None:
+def test_an_unlinked_ticket_tagged_with_an_issue_is_handed_the_open_tickets_of_that_issue(store_url: str) -> None:
     store = open_store(store_url)
 
     def seen(ticket_id: int, organization: str | None, status: str = "open") -> Ticket:
@@ -185,17 +185,16 @@ def test_a_linked_or_tagged_ticket_is_handed_the_other_tickets_of_its_issue(stor
 
     for ticket_id, organization, status in ((1, "Acme", "hold"), (2, "Globex", "open"), (3, "Acme", "solved")):
         store.commit_decision(None, Decision(), ticket_ids=[ticket_id], now=NOW, snapshot=seen(ticket_id, organization, status))
-        store.links.add(ticket_id, "SUP-1", now=NOW + timedelta(minutes=ticket_id))
+        store.links.add(ticket_id, "SUP-1", now=NOW + timedelta(minutes=10 - ticket_id))
     store.links.add(4, "SUP-2", now=NOW)  # another issue's
-    states = store.ticket_states([1, 5, 6], tagged={5: "SUP-1"})
-    assert states[5].issue_tickets == (
-        LinkedTicket(1, "Acme", True, NOW + timedelta(minutes=1)),
-        LinkedTicket(2, "Globex", True, NOW + timedelta(minutes=2)),
-        LinkedTicket(3, None, False, NOW + timedelta(minutes=3)),  # solved: no original, whatever its organisation
+    states = store.ticket_states([1, 5, 6], tagged={1: "SUP-1", 5: "SUP-1"})
+    assert states[5].issue_tickets == (  # in the order they were linked; the solved one is nobody's original
+        LinkedTicket(2, "Globex", True, NOW + timedelta(minutes=8)),
+        LinkedTicket(1, "Acme", True, NOW + timedelta(minutes=9)),
     )
-    assert [t.ticket_id for t in states[1].issue_tickets] == [2, 3]  # not itself
+    assert states[1].issue_tickets == ()  # linked already: duplicates are told when a ticket joins
     assert states[6].issue_tickets == ()  # neither linked nor tagged
-    assert store.ticket_state(5).issue_tickets == ()  # its tag not given: nothing to look up
+    assert store.ticket_state(5).issue_tickets == ()  # its tag not given (the rules merge nothing): no lookup
 
 
 def test_history_keeps_the_order_things_happened(store_url: str) -> None:

@@ -70,18 +70,23 @@ def test_merging_is_off_unless_the_rules_turn_it_on(rules: Rules) -> None:
     assert f"attach:102:{ISSUE}" in keys(decision)
 
 
-def test_of_two_linked_colleagues_only_the_later_linked_merges_whichever_is_judged_first(rules: Rules) -> None:
-    first = Link(90, ISSUE, NOW - timedelta(days=2))
-    second = Link(102, ISSUE, NOW - timedelta(hours=1))
-    later = decide(
-        tagged(), TicketState(link=second, issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP"
-    )
-    assert [a.params["into"] for a in later.actions if a.kind is ActionKind.MERGE_TICKET] == [90]
-    colleague = LinkedTicket(102, "Acme Corp", True, second.created_at)
-    earlier = decide(
-        tagged(id=90), TicketState(link=first, issue_tickets=(colleague,)), rules, now=NOW, default_project="SUP"
-    )
-    assert ActionKind.MERGE_TICKET not in kinds(earlier)
+def test_a_ticket_on_the_issue_already_is_left_as_it_is(rules: Rules) -> None:
+    # Attached before merging was turned on, or at the same moment as its colleague's: no
+    # closing e-mail to a customer whose ticket was taken on as their own.
+    linked = Link(102, ISSUE, NOW - timedelta(hours=1))
+    decision = decide(tagged(), TicketState(link=linked, issue_tickets=(ORIGINAL,)), rules, now=NOW, default_project="SUP")
+    assert ActionKind.MERGE_TICKET not in kinds(decision)
+
+
+def test_a_ticket_whose_merge_was_refused_joins_the_issue(rules: Rules) -> None:
+    # The original had ended when the merge was made: the executor marks it, and the ticket is judged again.
+    state = TicketState(issue_tickets=(ORIGINAL,), planned=frozenset({"merge:102:90"}), marks={"not_merged_into": "90"})
+    decision = decide(tagged(), state, rules, now=NOW, default_project="SUP")
+    assert f"attach:102:{ISSUE}" in keys(decision)
+    other = LinkedTicket(95, "Acme Corp", True, NOW - timedelta(days=1))  # a later colleague's, still open
+    state = replace(state, issue_tickets=(ORIGINAL, other))
+    assert [a.params["into"] for a in decide(tagged(), state, rules, now=NOW, default_project="SUP").actions
+            if a.kind is ActionKind.MERGE_TICKET] == [95]
 
 
 def test_of_several_originals_the_one_linked_first_is_taken(rules: Rules) -> None:

@@ -58,8 +58,8 @@ class Desk:
         original = LinkedTicket(self.original, ticket.organization, True, T0 - timedelta(days=1))
         gate = NoticeGate(engine_of(self.rules), to_us(self.now))
         actions = merge_actions(ticket, original, "SUP-7", self.rules, gate=gate)
-        self.store.commit_decision(None, Decision(actions=actions), ticket_ids=[self.duplicate], now=self.now,
-                                   snapshot=ticket)
+        self.store.commit_decision(None, Decision(actions=actions, next_check=T0 + timedelta(days=1)),
+                                   ticket_ids=[self.duplicate], now=self.now, snapshot=ticket)
 
     def run(self) -> None:
         while self.executor.run_ready(limit=4):
@@ -79,24 +79,27 @@ def desk(tmp_path: Path) -> Iterator[Desk]:
     running.sandbox.stop()
 
 
-def test_a_merge_closes_the_duplicate_once_and_tells_the_manager(desk: Desk) -> None:
+def test_a_merge_closes_the_duplicate_copies_its_requester_on_the_original_and_tells_the_manager(desk: Desk) -> None:
     desk.plan_merge()
     desk.run()
     assert desk.status(desk.duplicate) == "closed"
+    zenpy = desk.connectors.zendesk._client
+    assert zenpy.tickets(id=desk.original).email_cc_ids == [zenpy.tickets(id=desk.duplicate).requester_id]
     assert desk.store.actions.result(f"merge:{desk.duplicate}:{desk.original}") == {"into": desk.original, "merged": True}
     assert [t for t in desk.notices() if f"#{desk.duplicate} merged into #{desk.original}" in t]
     assert "merged" in [e.what for e in desk.store.history.of(desk.original)]
 
 
-def test_an_original_closed_meanwhile_takes_nothing_in_and_the_duplicate_is_judged_again(desk: Desk) -> None:
+@pytest.mark.parametrize("ended", ["solved", "closed"])
+def test_an_original_ended_meanwhile_takes_nothing_in_and_the_duplicate_is_judged_again(desk: Desk, ended: str) -> None:
     desk.plan_merge()
-    desk.store.snapshots.recheck([desk.duplicate], at=T0 + timedelta(days=1))  # (as its decision would have it)
-    desk.connectors.zendesk._client.tickets.update(ZTicket(id=desk.original, status="closed"))
+    desk.connectors.zendesk._client.tickets.update(ZTicket(id=desk.original, status=ended))
     desk.now += timedelta(minutes=1)
     desk.run()
     assert desk.status(desk.duplicate) in ("new", "open")
     result = desk.store.actions.result(f"merge:{desk.duplicate}:{desk.original}") or {}
-    assert "closed" in result.get("left_out", "")
+    assert ended in result.get("left_out", "")
+    assert desk.store.ticket_state(desk.duplicate).marks.get("not_merged_into") == str(desk.original)
     assert desk.store.snapshots.next_check(desk.duplicate) == desk.now  # judged again now: it joins the issue itself
     assert desk.notices() == []  # nothing was merged: nothing to tell
     assert not desk.store.actions.with_status("dead")
@@ -116,3 +119,16 @@ def test_a_merge_that_landed_before_its_attempt_died_is_recorded_not_made_again(
     assert result == {"into": desk.original, "merged": "by an earlier attempt"}
     closing = [c for c in desk.connectors.zendesk._client.tickets.comments(ticket=desk.duplicate) if c.body.startswith("Merged")]
     assert len(closing) == 1
+
+
+def test_a_duplicate_closed_by_someone_else_is_left_alone_not_taken_for_merged(desk: Desk) -> None:
+    desk.plan_merge()
+    desk.sandbox.faults("zendesk", error_rate=1.0)  # the first attempt fails before it merges
+    assert desk.executor.run_ready(limit=1) == 1
+    desk.sandbox.clear_faults("zendesk")
+    desk.connectors.zendesk._client.tickets.update(ZTicket(id=desk.duplicate, status="closed"))  # an agent's doing
+    desk.now += timedelta(minutes=5)
+    desk.run()
+    result = desk.store.actions.result(f"merge:{desk.duplicate}:{desk.original}") or {}
+    assert "closed" in result.get("left_out", "") and "merged" not in result
+    assert desk.notices() == []
