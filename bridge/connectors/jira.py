@@ -238,6 +238,11 @@ class JiraConnector:
 
         return self._call(add)
 
+    def remove_labels(self, key: str, labels: Iterable[str]) -> None:
+        """Take labels off the issue (one it lacks is no error)."""
+        update = {"labels": [{"remove": label} for label in sorted(set(labels))]}
+        self._call(lambda: self.client.issue(key, fields="labels").update(update=update))
+
     def browse_url(self, key: str) -> str:
         return f"{self.base_url}/browse/{key}"
 

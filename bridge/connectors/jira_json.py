@@ -113,6 +113,16 @@ def moves_the_issue(changelog: Any) -> bool:
 _MOVING_FIELDS = ("status", "project", "Key")
 
 
+def links_the_issue(changelog: Any) -> bool:
+    """Whether a webhook's changelog links the issue to another (the bridge never does; a
+    duplicate link hands the issue's tickets over)."""
+    items = changelog.get("items") if isinstance(changelog, Mapping) else None
+    return isinstance(items, list) and any(
+        isinstance(item, Mapping) and (item.get("field") == "Link" or item.get("fieldId") == "issuelinks")
+        for item in items
+    )
+
+
 def issue_event(issue: Issue) -> Event:
     """The event for an issue found changed by a poll; it carries the issue, so no read is needed."""
     return Event(

@@ -298,9 +298,22 @@ class JiraState:
         link = {"id": str(self.ids()), "type": type_name, "inward": inward_issue["key"], "outward": outward_issue["key"]}
         self.links[link["id"]] = link
         self._emit(lambda: [("issuelink_created", link_event("issuelink_created", self, link))])
+        _, inward_words, outward_words = LINK_TYPES[type_name]
+        self._linked(inward_issue, f"This issue {outward_words} {outward_issue['key']}", outward_issue["key"], actor)
+        self._linked(outward_issue, f"This issue {inward_words} {inward_issue['key']}", inward_issue["key"], actor)
         if comment and comment.get("body"):
             self.add_comment(outward_issue["key"], comment["body"], comment.get("visibility"), actor=actor)
         return link
+
+    def _linked(self, issue: dict[str, Any], words: str, other: str, actor: str) -> None:
+        """A link is a change of both issues: a `Link` item in each one's history, `updated`
+        moved, and an issue_updated webhook (a poll finds the linked issue changed)."""
+        item = {"field": "Link", "fieldtype": "jira", "from": None, "fromString": None, "to": other, "toString": words}
+        history = {"id": str(self.ids()), "author": actor, "created": self.clock(), "items": [item]}
+        issue["changelog"].append(history)
+        issue["fields"]["updated"] = self.clock()
+        self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", "issue_generic", self, issue, actor,
+                                                                changelog={"id": history["id"], "items": [item]}))])
 
     def unlink(self, link_id: str) -> None:
         link = self.links.pop(link_id, None)

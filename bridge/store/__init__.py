@@ -16,7 +16,7 @@ from bridge.store.db import make_engine, sqlite_file, store_problem, store_unava
 from bridge.store.history import History, caught_up_lines, record, record_many
 from bridge.store.inbox import Inbox, StoredEvent
 from bridge.store.links import Links, on_issues
-from bridge.store.marks import Conflict, keep_batch_marks, keep_marks
+from bridge.store.marks import Conflict, keep_batch_marks, keep_marks, upsert_marks
 from bridge.store.tables import actions, events, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
@@ -74,6 +74,23 @@ class Store:
             )
             for t in ticket_ids
         }
+
+    def follow_issue(
+        self, ticket_id: int, from_key: str, to_key: str, *, now: datetime, marks: Mapping[str, str]
+    ) -> Link | None:
+        """Move the ticket's link from `from_key` to `to_key` (dated `now`) with `marks`, in one
+        transaction, and have the sweep judge it again; a ticket linked elsewhere by now is left
+        as it is, and so are its marks (a retry after the move finds it moved). Its link after."""
+        with self.engine.begin() as conn:
+            moved = conn.execute(
+                links.update()
+                .where(links.c.ticket_id == ticket_id, links.c.issue_key == from_key)
+                .values(issue_key=to_key, created_at=now)
+            ).rowcount
+            if moved:
+                upsert_marks(conn, {(ticket_id, name): value for name, value in marks.items()})
+                make_due(conn, [ticket_id], at=now)
+        return self.links.for_ticket(ticket_id)
 
     def commit_decision(
         self,

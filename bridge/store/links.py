@@ -34,18 +34,6 @@ class Links:
         assert found is not None
         return found
 
-    def move(self, ticket_id: int, from_key: str, to_key: str, *, now: datetime) -> Link | None:
-        """The ticket linked to `from_key` follows `to_key` from `now` on (its issue was closed as
-        a duplicate of that one); a ticket linked elsewhere by now is left where it is. Its link,
-        whatever it is after this."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(links)
-                .where(links.c.ticket_id == ticket_id, links.c.issue_key == from_key)
-                .values(issue_key=to_key, created_at=now)
-            )
-        return self.for_ticket(ticket_id)
-
     def for_ticket(self, ticket_id: int) -> Link | None:
         with self._engine.connect() as conn:
             row = conn.execute(select(links).where(links.c.ticket_id == ticket_id)).first()

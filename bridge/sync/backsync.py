@@ -21,8 +21,6 @@ CATEGORY_MARK = "jira_category"  # the status category last mirrored: new, indet
 REOPENED_ENTRY = "To Do"
 UPDATED_MARK = "jira_updated"  # when the issue was last seen: an older view never undoes a newer one
 STATUS_SINCE_MARK = "jira_status_since"  # when the issue entered its status: a pause on it begins or ends then
-# What a ticket knows of its issue's status; emptied when it moves to another issue.
-ISSUE_MARKS = (STATUS_MARK, SET_MARK, CATEGORY_MARK, UPDATED_MARK, STATUS_SINCE_MARK)
 
 
 def backsync(
@@ -61,17 +59,16 @@ def backsync(
         )
         actions += mirrored.actions
         marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
-        if original is not None:
-            # Done as a duplicate: the ticket follows the original, not this issue's resolution.
-            actions += follow_original(issue, original, link, rules)
-            marks.update({(ticket_id, name): "" for name in ISSUE_MARKS})  # the original's status is news to it
-            continue
         mapping = named
         known = state.marks.get(STATUS_MARK)
         previous = known or None  # (emptied: the ticket moved to this issue)
         seen_at = state.marks.get(UPDATED_MARK)
         if seen_at and seen < seen_at:
             continue  # an older view of the issue arriving late
+        if original is not None:
+            # Done as a duplicate: the ticket follows the original, not this issue's resolution.
+            actions += follow_original(issue, original, link, since=seen)
+            continue
         if previous == issue.status:
             if seen_at != seen:  # no move, but a newer view: a late one from before it must not undo it
                 marks[(ticket_id, UPDATED_MARK)] = seen
@@ -109,17 +106,18 @@ def duplicated(issue: Issue) -> str | None:
     return issue.duplicates
 
 
-def follow_original(issue: Issue, original: str, link: Link, rules: Rules) -> list[Action]:
+def follow_original(issue: Issue, original: str, link: Link, *, since: str) -> list[Action]:
     """A ticket of an issue closed as a duplicate moves to the original: the original lists it
     (label, link back, a comment), and the ticket's agents are told, its issue tag changed.
-    The link moves once Jira has the original (the executor), so the comment and the note wait
-    for it; the original's status then reaches the ticket as if newly linked."""
+    The link moves once Jira has the original (the executor, with `moved_marks`), so the
+    comment and the note wait for it; the original's status then reaches the ticket as if newly
+    linked. `since`: when the issue was seen done, where a pause on its status ended."""
     ticket_id = link.ticket_id
     move_key = f"follow_original:{ticket_id}:{issue.key}:{original}"
     return [
         Action(
             ActionKind.LINK_TICKET, move_key, ticket_id=ticket_id, issue_key=original,
-            params={"url": "", "title": f"Zendesk #{ticket_id}", "attach": True, "moved_from": issue.key},
+            params={"attach": True, "moved_from": issue.key, "since": since},
         ),
         Action(
             ActionKind.COMMENT_ISSUE, f"followed_comment:{ticket_id}:{original}", ticket_id=ticket_id,
@@ -142,6 +140,12 @@ def follow_original(issue: Issue, original: str, link: Link, rules: Rules) -> li
             after=move_key,
         ),
     ]
+
+
+def moved_marks(since: str) -> dict[str, str]:
+    """A ticket's marks once it follows another issue: what it knew of its old issue's status is
+    emptied, so the new one's reaches it as news; a pause on the old status ended `since`."""
+    return {STATUS_MARK: "", SET_MARK: "", CATEGORY_MARK: "", UPDATED_MARK: "", STATUS_SINCE_MARK: since}
 
 
 def original_read_event(original: str, move_key: str, now: datetime) -> Event:

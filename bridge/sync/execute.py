@@ -20,7 +20,7 @@ from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind, Decision
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
-from bridge.sync.backsync import CLOSED, original_read_event
+from bridge.sync.backsync import CLOSED, moved_marks, original_read_event
 from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
@@ -178,6 +178,8 @@ class Executor:
         action = stored.action
         ticket_id = _ticket(action)
         relinked = False
+        if moved_from := action.params.get("moved_from"):
+            return self._follow(stored, ticket_id, moved_from, action.issue_key or "")
         if action.params.get("attach"):
             key = action.issue_key or ""
             try:
@@ -190,8 +192,6 @@ class Executor:
             # Listed already: a relink after a lost store. Only a first attempt can tell: a
             # retried one may find the label its own earlier attempt added.
             relinked = stored.attempts == 0 and ticket_label(ticket_id) in had
-            if moved_from := action.params.get("moved_from"):
-                return self._follow(stored, ticket_id, moved_from, key)
             key = self._store.links.add(ticket_id, key, now=self._clock()).issue_key
         else:
             key = self._issue_key(action)
@@ -200,15 +200,28 @@ class Executor:
 
     def _follow(self, stored: StoredAction, ticket_id: int, moved_from: str, original: str) -> dict[str, Any]:
         """The ticket of an issue closed as a duplicate follows the original, which lists it now:
-        the link moves, and the original is read so that its status reaches the ticket."""
-        now = self._clock()
-        link = self._store.links.move(ticket_id, moved_from, original, now=now)
-        if link is None or link.issue_key != original:  # unlinked or linked elsewhere meanwhile: left there
+        the link moves (with the marks of the old issue's status emptied), the old issue stops
+        listing it, and the original is read so that its status reaches the ticket."""
+        link = self._store.links.for_ticket(ticket_id)
+        if link is None or link.issue_key not in (moved_from, original):  # linked elsewhere meanwhile
             return {"issue_key": original, "left_out": f"the ticket is no longer linked to {moved_from}"}
+        label = ticket_label(ticket_id)
+        try:
+            self._c.jira.add_labels(original, [label, ESCALATION_LABEL])
+        except NotFound:
+            log.warning("ticket %s stays with %s: %s, which it duplicates, is not found", ticket_id, moved_from, original)
+            return {"issue_key": original, "missing": True}
+        now = self._clock()
+        since = str(stored.action.params.get("since") or now.isoformat())
+        self._store.follow_issue(ticket_id, moved_from, original, now=now, marks=moved_marks(since))
+        self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
+        try:
+            self._c.jira.remove_labels(moved_from, [label])  # (a lost store would find the old issue by it)
+        except NotFound:
+            pass  # deleted since: nothing lists the ticket there
         known = self._store.snapshots.get(ticket_id)
         title = f"Zendesk #{ticket_id}" + (f": {known.subject}" if known is not None else "")
         self._c.jira.add_remote_link(original, url=self._c.zendesk.ticket_url(ticket_id), title=title)
-        self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
         return {"issue_key": original, "moved_from": moved_from}
 
     def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:

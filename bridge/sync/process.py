@@ -10,7 +10,7 @@ from typing import Callable
 from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
 from bridge.codec import issue_from_json, ticket_from_json
 from bridge.connectors.jira import JiraConnector, tickets_from_labels
-from bridge.connectors.jira_json import moved_from_key, moves_the_issue
+from bridge.connectors.jira_json import links_the_issue, moved_from_key, moves_the_issue
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Link, Ticket, TicketState
@@ -202,15 +202,16 @@ class Processor:
         return not any(same_view(other, known) and _comment_ids(other) == _comment_ids(known) for other in others)
 
     def _own_change(self, event: Event) -> bool:
-        """An issue created or edited by the bridge's account without a status change or a move:
-        the bridge makes neither, so there is nothing to mirror and nothing to read.
+        """An issue created or edited by the bridge's account without a status change, a move or
+        a link: the bridge makes none of them, so there is nothing to mirror and nothing to read.
         (A comment event is always read: a person may share the account; signed comments are
         skipped later anyway.)"""
         actor = event.payload.get("actor")
         if not actor or event.kind not in ("issue_created", "issue_updated"):
             return False
-        if moves_the_issue(event.payload.get("changelog")):
-            return False  # the bridge never moves an issue, to another status or another project
+        changelog = event.payload.get("changelog")
+        if moves_the_issue(changelog) or links_the_issue(changelog):
+            return False  # the bridge never moves an issue (to another status or project) nor links it
         return actor == self._jira.account_id()
 
     def _process_issue(self, stored: StoredEvent, event: Event) -> None:

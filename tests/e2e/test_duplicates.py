@@ -91,3 +91,20 @@ def test_the_tickets_of_an_issue_closed_as_a_duplicate_follow_the_original(bridg
                    what=f"ticket {ticket_id} told")
     settle(bridge)
     assert not bridge.daemon.store.actions.with_status("dead")
+
+
+def test_a_duplicate_link_made_after_the_issue_was_closed_moves_its_tickets_too(bridge: Bridge) -> None:
+    first = bridge.open_ticket(subject="Export hangs", tags=["tier4"])
+    duplicate_key = eventually(lambda: bridge.issue_key(first), what="the first escalation")
+    other = bridge.open_ticket(subject="CSV export never ends", tags=["tier4"], requester=("Sam Ode", "sam@globex.example"))
+    original_key = eventually(lambda: bridge.issue_key(other), what="the second escalation")
+    settle(bridge)
+    jira = bridge.jira()
+    [done] = [t["id"] for t in jira.transitions(duplicate_key) if t["to"]["name"] == "Done"]
+    jira.transition_issue(duplicate_key, done, fields={"resolution": {"name": "Duplicate"}})
+    eventually(lambda: ticket_view(bridge, first)[0] == "open", what="the ticket back with the agents (no link yet)")
+    jira.create_issue_link("Duplicate", inwardIssue=duplicate_key, outwardIssue=original_key)
+    eventually(lambda: bridge.issue_key(first) == original_key, what="the ticket following the original")
+    settle(bridge)
+    assert f"zendesk-{first}" not in jira.issue(duplicate_key).fields.labels  # listed by the original alone
+    assert not bridge.daemon.store.actions.with_status("dead")

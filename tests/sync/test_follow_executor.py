@@ -1,0 +1,68 @@
+"""The executor moving a ticket to the issue its own was closed as a duplicate of, against the emulators."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bridge.connectors.jira import ticket_label
+from bridge.model import Decision, Issue, Link
+from bridge.sync.backsync import follow_original
+from tests.sync.test_merge import T0, Desk
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Iterator[Desk]:
+    running = Desk(tmp_path)
+    yield running
+    running.sandbox.stop()
+
+
+def _issue(desk: Desk, summary: str, labels: list[str]) -> str:
+    return desk.connectors.jira.create_issue(
+        project="SUP", summary=summary, description="...", issue_type="Bug", priority=None, labels=labels,
+        due=None, extra_fields={},
+    )
+
+
+def _plan_follow(desk: Desk, old: str, original: str) -> None:
+    ticket = desk.original
+    done = Issue(old, "s", "Done", "done", frozenset(), T0, resolution="Duplicate", duplicates=original)
+    actions = follow_original(done, original, Link(ticket, old, T0), since=T0.isoformat())
+    desk.store.commit_decision(None, Decision(actions=actions), ticket_ids=[ticket], now=desk.now)
+
+
+def test_the_link_marks_and_labels_move_once_and_the_original_is_read(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    original = _issue(desk, "Payments fail", [])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    desk.store.commit_decision(None, Decision(marks={(ticket, "jira_status"): "In Progress"}), ticket_ids=[ticket], now=desk.now)
+    _plan_follow(desk, old, original)
+    desk.run()
+    link = desk.store.links.for_ticket(ticket)
+    assert link is not None and (link.issue_key, link.created_at) == (original, desk.now)
+    assert desk.store.ticket_state(ticket).marks["jira_status"] == ""  # the original's status is news to it
+    jira = desk.connectors.jira.client
+    assert ticket_label(ticket) in jira.issue(original).fields.labels
+    assert ticket_label(ticket) not in jira.issue(old).fields.labels
+    assert desk.store.inbox.count("pending") >= 1  # the read of the original
+    notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
+    assert sum(f"duplicate of {original}" in body for body in notes) == 1
+    assert not desk.store.actions.with_status("dead")
+
+
+def test_an_original_the_bridge_cannot_find_leaves_the_ticket_where_it_was_and_says_so(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_follow(desk, old, "SUP-999")
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == old  # type: ignore[union-attr]
+    notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
+    assert any("cannot find" in body and f"stays linked to {old}" in body for body in notes)
+    assert "jira_sup-999" not in desk.connectors.zendesk._client.tickets(id=ticket).tags
+    assert not desk.store.actions.with_status("dead")
