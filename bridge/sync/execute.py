@@ -234,15 +234,7 @@ class Executor:
         if attached == "left_out":
             return {"ticket_id": ticket_id, "left_out": "the ticket did not move"}
         if attached == "missing":
-            key = action.issue_key or ""
-            p = {"note": (
-                f"The tag {issue_tag(key)} names no Jira issue: {key} was not found (or the bridge's Jira "
-                "account cannot see it), so the ticket is not linked. Correct the tag, or remove it to "
-                "let the rules escalate the ticket."
-            ) if not p.get("moved_from") else (
-                f"{p['moved_from']} was closed in Jira as a duplicate of {key}, which the bridge's Jira account "
-                f"cannot find: the ticket stays linked to {p['moved_from']}. Decide what this ticket needs now."
-            )}
+            p = {"note": _not_found_note(action.issue_key or "", moved_from=p.get("moved_from"))}
         values = self._placeholders(action)
         note = _fill(p.get("note"), values)
         if note and stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
@@ -454,6 +446,20 @@ def _ticket(action: Action) -> int:
     if action.ticket_id is None:
         raise PermanentError("bridge", f"{action.key}: no ticket")
     return action.ticket_id
+
+
+def _not_found_note(key: str, *, moved_from: str | None) -> str:
+    """What the agents are told when the issue a ticket was to join is not there."""
+    if moved_from:
+        return (
+            f"{moved_from} was closed in Jira as a duplicate of {key}, which the bridge's Jira account cannot "
+            f"find: the ticket stays linked to {moved_from}. Decide what this ticket needs now."
+        )
+    return (
+        f"The tag {issue_tag(key)} names no Jira issue: {key} was not found (or the bridge's Jira account "
+        "cannot see it), so the ticket is not linked. Correct the tag, or remove it to let the rules "
+        "escalate the ticket."
+    )
 
 
 def _more_than_a_move(params: Mapping[str, Any]) -> bool:
