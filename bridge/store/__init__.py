@@ -14,15 +14,16 @@ from bridge.store.actions import ActionLog, StoredAction, plan
 from bridge.store.cursors import move_cursor, read_cursor
 from bridge.store.db import make_engine, sqlite_file, store_problem, store_unavailable, utc
 from bridge.store.history import History, caught_up_lines, record, record_many
-from bridge.store.inbox import Inbox, StoredEvent
+from bridge.store.inbox import Inbox, StoredEvent, close
 from bridge.store.links import Links, on_issues
 from bridge.store.marks import Conflict, keep_batch_marks, keep_marks, upsert_marks
-from bridge.store.tables import actions, events, links, marks
+from bridge.store.tables import actions, links, marks
 from bridge.store.tables import tickets as ticket_rows  # (the name `tickets` is the submodule here)
 from bridge.store.tickets import Snapshots, apply_pauses, make_due, pauses_of, save_snapshot, set_next_checks
 
 __all__ = [
-    "Conflict", "Store", "StoreNotFound", "StoredAction", "StoredEvent", "open_store", "store_problem", "store_unavailable",
+    "ClaimLost", "Conflict", "Store", "StoreNotFound", "StoredAction", "StoredEvent", "open_store", "store_problem",
+    "store_unavailable",
 ]
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,15 @@ class Store:
         snapshot: Ticket | None = None,
     ) -> int:
         """Plan the actions, keep marks, pauses and the ticket's snapshot with its next check, and
-        close the event, in ONE transaction: a crash leaves either all of it or none.
+        close the event, in ONE transaction: a crash leaves either all of it or none. An event
+        whose claim no longer holds (the lease ran out and another worker took it) keeps
+        nothing of this decision: ClaimLost.
 
         Tickets whose marks or pauses change without a snapshot (a Jira move reaching linked
         tickets) become due: the sweep judges them again with what changed."""
         with self.engine.begin() as conn:
+            if event is not None and not close(conn, event.row_id, claim=event.claim):
+                raise ClaimLost(f"event {event.event.event_id}: another worker holds it now")
             new = _apply(conn, decision, now=now)
             if snapshot is not None:
                 save_snapshot(conn, snapshot, next_check=decision.next_check, now=now)
@@ -115,8 +120,6 @@ class Store:
                 changed.discard(snapshot.id)
             if changed:
                 make_due(conn, changed, at=now)
-            if event is not None:
-                conn.execute(events.update().where(events.c.id == event.row_id).values(status="done", lease_until=None))
             what = f"event {event.event.kind}" if event is not None else "timer"
             for ticket_id, text in decision.notes:
                 record(conn, ticket_id, "note", text, now=now)
@@ -191,6 +194,11 @@ def open_store(url: str, *, existing: bool = False) -> Store:
             raise StoreNotFound(f"no store at {path} (BRIDGE_STORE_URL={url}): run this where the daemon runs, or name its store")
         log.info("new store at %s", path)
     return Store(make_engine(url))
+
+
+class ClaimLost(Exception):
+    """The worker's lease on an event ran out and another worker claimed it: this worker's
+    decision is dropped, the other's stands (it may have finished, or set a retry)."""
 
 
 class StoreNotFound(Exception):

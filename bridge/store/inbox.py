@@ -34,6 +34,16 @@ class StoredEvent:
     claim: int = 0
 
 
+def close(conn: Connection, row_id: int, *, claim: int | None) -> bool:
+    """Mark an event done. With `claim`, only while that claim holds it: a worker whose lease ran
+    out and whose event another worker claimed (and maybe finished, or set to be retried) must
+    not close it over the other's head. False when it did not."""
+    held = [events.c.id == row_id]
+    if claim is not None:
+        held += [events.c.status == "pending", events.c.claims == claim]
+    return conn.execute(update(events).where(*held).values(status="done", lease_until=None)).rowcount == 1
+
+
 class Inbox:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -89,9 +99,10 @@ class Inbox:
         )
         return [_stored(row) for row in sorted(rows, key=lambda row: row.id)]
 
-    def done(self, row_id: int) -> None:
+    def done(self, row_id: int, *, claim: int | None = None) -> bool:
+        """The event is handled. With `claim`, only while that claim holds it (see `close`)."""
         with self._engine.begin() as conn:
-            conn.execute(update(events).where(events.c.id == row_id).values(status="done", lease_until=None))
+            return close(conn, row_id, claim=claim)
 
     def retry(
         self, row_id: int, *, error: str, not_before: datetime | None, give_up: bool, claim: int | None = None

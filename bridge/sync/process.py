@@ -15,7 +15,7 @@ from bridge.connectors.zendesk import ZendeskConnector
 from bridge.connectors.zendesk_json import OWN_CHANGE, parse_time
 from bridge.model import DELETED_STATUS, Decision, Event, EventSource, Link, Ticket, TicketState
 from bridge.rules import Rules
-from bridge.store import Conflict, Store, StoredEvent, store_unavailable
+from bridge.store import ClaimLost, Conflict, Store, StoredEvent, store_unavailable
 from bridge.sync.backsync import backsync, issue_deleted, issue_moved
 from bridge.sync.decide import decide
 from bridge.sync.duplicates import tagged_issue
@@ -73,6 +73,9 @@ class Processor:
         now = self._clock()
         try:
             self._process(stored)
+        except ClaimLost:
+            log.warning("event %s: its lease ran out and another worker has taken it over; this attempt's decision is "
+                        "dropped", stored.event.event_id)
         except (AuthError, Conflict) as exc:
             # Credentials need an operator, a conflict a fresh look: neither is a reason to drop the event.
             retry_at = now + backoff(stored.attempts + 1, None, base=self._retry_base)
@@ -102,7 +105,7 @@ class Processor:
         elif event.source is EventSource.JIRA:
             self._process_issue(stored, event)
         else:
-            self._store.inbox.done(stored.row_id)
+            self._store.inbox.done(stored.row_id, claim=stored.claim)
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
         seen = ticket_from_json(event.payload["ticket"]) if event.payload.get("ticket") else None
@@ -220,7 +223,7 @@ class Processor:
         if moved_from is not None:
             links = self._store.links.for_issue(moved_from)
         if not links or self._own_change(event):
-            self._store.inbox.done(stored.row_id)
+            self._store.inbox.done(stored.row_id, claim=stored.claim)
             return
         linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
         statuses = {

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import text
 
 from bridge.model import Action, ActionKind, Decision, Event, EventSource, LinkedTicket, Ticket
-from bridge.store import open_store
+from bridge.store import ClaimLost, open_store
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 LEASE = timedelta(seconds=30)
@@ -60,6 +61,23 @@ def test_a_worker_whose_lease_ran_out_cannot_free_or_bury_what_another_worker_ho
     assert not store.actions.failed("n:1", error="x", retry_at=None, claim=action_now.claim)  # done stays done
     assert store.actions.counts() == {"done": 1}
 
+
+
+def test_a_late_worker_keeps_nothing_of_its_decision_and_cannot_close_an_event_another_worker_holds(store_url: str) -> None:
+    store = open_store(store_url)
+    store.inbox.add([event("e1"), event("e2", subject="2")], now=NOW)
+    late = NOW + LEASE + timedelta(seconds=1)
+    slow = store.inbox.claim(now=NOW, limit=2, lease=LEASE)
+    taken = store.inbox.claim(now=late, limit=2, lease=LEASE)  # both leases ran out: another worker has them
+    note = Action(ActionKind.NOTIFY, "n:1", ticket_id=1, params={"text": "t"})
+    with pytest.raises(ClaimLost):
+        store.commit_decision(slow[0], Decision([note], {(1, "seen"): "9"}), ticket_ids=[1], now=late)
+    assert store.ticket_state(1).planned == frozenset() and store.ticket_state(1).marks == {}
+    assert not store.inbox.done(slow[1].row_id, claim=slow[1].claim)
+    # The worker holding them now fails one (to be retried) and finishes the other: both stand.
+    assert store.inbox.retry(taken[0].row_id, error="503", not_before=late + LEASE, give_up=False, claim=taken[0].claim)
+    assert store.inbox.done(taken[1].row_id, claim=taken[1].claim)
+    assert [e.event.event_id for e in store.inbox.claim(now=late + 2 * LEASE, limit=5, lease=LEASE)] == ["e1"]
 
 
 def test_a_stalled_worker_stays_fenced_out_after_its_work_is_revived_and_claimed_again(store_url: str) -> None:
@@ -123,7 +141,7 @@ def test_actions_are_planned_once_and_wait_for_their_prerequisite(store_url: str
     store.inbox.add([event("e1")], now=NOW)
     [stored] = store.inbox.claim(now=NOW, limit=1, lease=LEASE)
     assert store.commit_decision(stored, Decision([create, note]), ticket_ids=[1], now=NOW) == 2
-    assert store.commit_decision(stored, Decision([create, note]), ticket_ids=[1], now=NOW) == 0
+    assert store.commit_decision(None, Decision([create, note]), ticket_ids=[1], now=NOW) == 0
     assert store.ticket_state(1).planned == {"create:1", "note:1"}
 
     ready = store.actions.claim(now=NOW, limit=10, lease=LEASE)
