@@ -64,8 +64,14 @@ class Processor:
         """Process what is waiting; returns how many events were taken.
 
         Several per claim: processing an event twice (a lease run out) plans nothing twice."""
-        claimed = self._store.inbox.claim(now=self._clock(), limit=limit, lease=self._lease)
+        now = self._clock()
+        claimed = self._store.inbox.claim(now=now, limit=limit, lease=self._lease)
         for stored in claimed:
+            if self._clock() >= now + self._lease:
+                # The batch outlasted its lease: another worker may hold the rest by now. They are
+                # left to be taken again, rather than read in full only to be dropped.
+                log.warning("event %s: its lease ran out before its turn; it is taken again", stored.event.event_id)
+                continue
             self._attempt(stored)
         return len(claimed)
 
@@ -98,6 +104,11 @@ class Processor:
                 stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up, claim=stored.claim
             )
 
+    def _close(self, stored: StoredEvent) -> None:
+        """Nothing to decide: the event is done, unless another worker holds it by now."""
+        if not self._store.inbox.done(stored.row_id, claim=stored.claim):
+            raise ClaimLost(f"event {stored.event.event_id}: another worker holds it now")
+
     def _process(self, stored: StoredEvent) -> None:
         event = stored.event
         if event.source is EventSource.ZENDESK:
@@ -105,7 +116,7 @@ class Processor:
         elif event.source is EventSource.JIRA:
             self._process_issue(stored, event)
         else:
-            self._store.inbox.done(stored.row_id, claim=stored.claim)
+            self._close(stored)
 
     def _process_ticket(self, stored: StoredEvent, event: Event) -> None:
         seen = ticket_from_json(event.payload["ticket"]) if event.payload.get("ticket") else None
@@ -223,7 +234,7 @@ class Processor:
         if moved_from is not None:
             links = self._store.links.for_issue(moved_from)
         if not links or self._own_change(event):
-            self._store.inbox.done(stored.row_id, claim=stored.claim)
+            self._close(stored)
             return
         linked = [(link, self._store.ticket_state(link.ticket_id)) for link in links]
         statuses = {
