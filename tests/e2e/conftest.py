@@ -9,6 +9,15 @@ from typing import Iterator
 import pytest
 
 from tests.e2e.harness import Running, start_daemon
+from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    """The daemon in this process, on its own emulators (tests/e2e/inprocess.py)."""
+    running = start_bridge(tmp_path)
+    yield running
+    stop_bridge(running)
 
 
 @pytest.fixture

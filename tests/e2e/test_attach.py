@@ -7,7 +7,6 @@ its store was lost, nor a mistyped key from a real one: the executor asks Jira.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from zenpy.lib.api_objects import Ticket as ZTicket
@@ -20,13 +19,6 @@ pytestmark = pytest.mark.e2e
 
 JOINED = "is about this issue too"
 LINKED = "Linked to development issue"
-
-
-@pytest.fixture
-def bridge(tmp_path: Path) -> Iterator[Bridge]:
-    running = start_bridge(tmp_path)
-    yield running
-    stop_bridge(running)
 
 
 def _escalated(bridge: Bridge) -> tuple[int, str]:

@@ -3,30 +3,21 @@
 Several people of one organisation report one problem; the agents point each ticket at the
 issue (tag `jira_<key>`). The later tickets are merged into the one on the issue first: closed
 with a reply that says where the request went, their requesters copied on the original.
-Another organisation's ticket joins the issue as a ticket of its own.
+Another organisation's ticket joins the issue as a ticket of its own. On the Jira side, an
+issue closed as a duplicate of another hands its tickets over to that one.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from tests.e2e.harness import eventually
-from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
+from tests.e2e.inprocess import Bridge
 from tests.e2e.test_sync import jira_comments, settle, ticket_view, zendesk_comments
 
 pytestmark = pytest.mark.e2e
 
 JOINED = "is about this issue too"
-
-
-@pytest.fixture
-def bridge(tmp_path: Path) -> Iterator[Bridge]:
-    running = start_bridge(tmp_path)
-    yield running
-    stop_bridge(running)
 
 
 def test_a_colleagues_ticket_is_merged_into_the_first_and_another_customers_joins_the_issue(bridge: Bridge) -> None:

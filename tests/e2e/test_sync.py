@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from zenpy.lib.api_objects import Ticket as ZTicket
@@ -13,13 +12,6 @@ from tests.e2e.harness import eventually
 from tests.e2e.inprocess import Bridge, start_bridge, stop_bridge
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def bridge(tmp_path: Path) -> Iterator[Bridge]:
-    running = start_bridge(tmp_path)
-    yield running
-    stop_bridge(running)
 
 
 def ticket_view(bridge: Bridge, ticket_id: int) -> tuple[str, set[str]]:
