@@ -9,14 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from zenpy.lib.api_objects import Comment as ZComment
+from zenpy.lib.api_objects import Ticket as ZTicket
 
 from bridge.config import Settings
 from bridge.model import Action, ActionKind, Decision
 from bridge.runtime.daemon import build_connectors
 from bridge.runtime.sandboxed import sandbox_settings
 from bridge.sandbox import Sandbox
+from bridge.rules import load_rules
 from bridge.store import Store, open_store
 from bridge.sync.execute import LEASE, Connectors, Executor
+from bridge.sync.poll import ticket_event
+from bridge.sync.process import Processor
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 TICKET = 7
@@ -175,3 +180,31 @@ def test_a_note_is_written_once_when_the_lease_runs_out_while_the_groups_are_rea
     notes = [c["body"].splitlines()[0] for c in state.comments[ticket["id"]]]
     assert notes.count("Moved to tier 2") == 1
     assert desk.store.actions.counts() == {"done": 1}
+
+
+def test_a_worker_whose_event_another_worker_took_over_keeps_nothing_of_its_decision(tmp_path: Path) -> None:
+    desk = Desk(tmp_path)
+    try:
+        zendesk = desk.connectors.zendesk
+        created = zendesk._client.tickets.create(ZTicket(subject="Checkout fails", comment=ZComment(body="500"),
+                                                         tags=["tier4"], priority="high", type="incident"))
+        ticket = zendesk.ticket(int(created.ticket.id))
+        rules = load_rules(Path(__file__).resolve().parents[2] / "rules.yaml")
+        worker = Processor(store=desk.store, zendesk=zendesk, jira=desk.connectors.jira, rules=lambda: rules,
+                           clock=lambda: desk.now, default_project="SUP")
+        desk.store.inbox.add([ticket_event(ticket)], now=desk.now)
+        [slow] = desk.store.inbox.claim(now=desk.now, limit=1, lease=LEASE)
+        # Its lease runs out; another worker takes the event and is told to come back later.
+        desk.now += LEASE + timedelta(seconds=1)
+        [other] = desk.store.inbox.claim(now=desk.now, limit=1, lease=LEASE)
+        later = desk.now + timedelta(minutes=5)
+        desk.store.inbox.retry(other.row_id, error="Jira said 503", not_before=later, give_up=False, claim=other.claim)
+
+        worker._attempt(slow)  # the late worker judges it (an escalation) and tries to record that
+
+        assert desk.store.ticket_state(ticket.id).planned == frozenset()  # nothing of its decision kept
+        assert desk.store.inbox.claim(now=desk.now, limit=1, lease=LEASE) == []  # still waiting for the retry...
+        [again] = desk.store.inbox.claim(now=later, limit=1, lease=LEASE)  # ...which comes, as the other set it
+        assert again.event.event_id == slow.event.event_id
+    finally:
+        desk.sandbox.stop()
