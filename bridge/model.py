@@ -136,12 +136,11 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class LinkedTicket:
-    """Another ticket linked to the same Jira issue, as the store last saw it: what tells a
-    duplicate (same organisation, open, linked earlier)."""
+    """An open ticket linked to a Jira issue, as the store last saw it: what tells a duplicate
+    (same organisation, linked earlier)."""
 
     ticket_id: int
     organization: str | None
-    open: bool
     linked_at: datetime
 
 
@@ -155,7 +154,7 @@ class TicketState:
     marks: Mapping[str, str] = field(default_factory=lambda: EMPTY)
     # Intervals the SLA clocks were paused (awaiting the client …); the last may be open.
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
-    # The other tickets linked to the ticket's issue (the linked one, or the one its tag names).
+    # The open tickets linked to the issue an unlinked ticket's tag names (see sync/duplicates.py).
     issue_tickets: tuple[LinkedTicket, ...] = ()
 
 

@@ -18,11 +18,11 @@ from bridge.connectors.jira_json import issue_from_json
 from bridge.connectors.marker import sign, signed_for
 from bridge.model import Issue
 
-# What the sync core reads of an issue (`jira_json.issue_from_json`): the links tell a duplicate.
-ISSUE_FIELDS = ("summary", "status", "labels", "updated", "resolution", "comment", "issuelinks")
 log = logging.getLogger(__name__)
 
 SERVICE = "jira"
+# What the sync core reads of an issue (`jira_json.issue_from_json`): the links tell a duplicate.
+ISSUE_FIELDS = ("summary", "status", "labels", "updated", "resolution", "comment", "issuelinks")
 T = TypeVar("T")
 
 # Searching by this label finds a ticket's issue even when the store was lost.

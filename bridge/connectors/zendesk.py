@@ -403,9 +403,9 @@ class ZendeskConnector:
         before_write: Callable[[], object] = lambda: None,
         deadline: float = 20.0,
     ) -> None:
-        """Merge a ticket into another: Zendesk closes the source with `source_comment`, adds
-        `target_comment` to the target (internal) and copies the source's requester on the
-        target. Waits for the merge's job; one still running after `deadline` seconds is
+        """Merge a ticket into another: Zendesk closes the source with `source_comment` and adds
+        `target_comment` to the target (internal, so Zendesk copies nobody on the target: see
+        `add_ccs`). Waits for the merge's job; one still running after `deadline` seconds is
         RetriableError (the caller looks again: a closed source is a merge done).
 
         Not zenpy's `tickets.merge`: it cannot say whether the comments are public."""

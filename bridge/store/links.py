@@ -117,6 +117,6 @@ def on_issues(conn: Connection, issue_keys: Iterable[str]) -> dict[str, list[Lin
         )
         for ticket_id, issue_key, linked_at, snapshot in rows:
             found.setdefault(issue_key, []).append(LinkedTicket(
-                int(ticket_id), json.loads(snapshot).get("organization"), True, utc(linked_at),  # type: ignore[arg-type]
+                int(ticket_id), json.loads(snapshot).get("organization"), utc(linked_at),  # type: ignore[arg-type]
             ))
     return found

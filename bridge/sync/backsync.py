@@ -117,7 +117,7 @@ def follow_original(issue: Issue, original: str, link: Link, *, since: str) -> l
     return [
         Action(
             ActionKind.LINK_TICKET, move_key, ticket_id=ticket_id, issue_key=original,
-            params={"attach": True, "moved_from": issue.key, "since": since},
+            params={"moved_from": issue.key, "since": since},
         ),
         Action(
             ActionKind.COMMENT_ISSUE, f"followed_comment:{ticket_id}:{original}", ticket_id=ticket_id,

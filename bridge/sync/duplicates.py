@@ -46,7 +46,7 @@ def original_of(ticket: Ticket, state: TicketState) -> LinkedTicket | None:
     refused = state.marks.get(NOT_MERGED_MARK) if state.marks else None
     best, best_order = None, None
     for other in state.issue_tickets:
-        if not other.open or other.organization != organization or other.ticket_id == ticket.id:
+        if other.organization != organization or other.ticket_id == ticket.id:
             continue
         if refused is not None and str(other.ticket_id) == refused:
             continue
@@ -62,9 +62,8 @@ def merge_actions(
     """Merge the ticket into its original in Zendesk; then, if the rules want it, tell the manager
     in the original's thread."""
     policy = rules.duplicates
-    requester = ticket.requester_name or ticket.requester_email or "the requester"
-    if ticket.requester_name and ticket.requester_email:
-        requester = f"{ticket.requester_name} <{ticket.requester_email}>"
+    name, email = ticket.requester_name, ticket.requester_email
+    requester = f"{name} <{email}>" if name and email else name or email or "the requester"
     values = {
         "ticket": str(ticket.id), "original": str(original.ticket_id), "issue_key": issue_key,
         "requester": requester, "organisation": ticket.organization or "no organisation",

@@ -323,7 +323,7 @@ class Executor:
         ticket_id, original = _ticket(action), int(p["into"])
         statuses = self._c.zendesk.statuses([ticket_id, original])
         if statuses.get(ticket_id) not in OPEN_STATUSES:
-            if self._merged(stored):
+            if self._merged(stored, statuses.get(ticket_id)):
                 return self._copied(stored) | {"merged": "by an earlier attempt"}
             return {"into": original, "left_out": f"#{ticket_id} is {statuses.get(ticket_id, 'deleted')}"}
         if statuses.get(original) not in OPEN_STATUSES:
@@ -339,16 +339,15 @@ class Executor:
                 target_comment=p["note"], action_key=action.key, before_write=lambda: self._hold(stored),
             )
         except PermanentError:
-            if not self._merged(stored):  # (a second job fails when the first one merged)
+            # (A second job fails when the first one merged.)
+            if not self._merged(stored, self._c.zendesk.statuses([ticket_id]).get(ticket_id)):
                 raise
         self._store.history.add(original, "merged", f"ticket #{ticket_id} merged into this one", now=self._clock())
         return self._copied(stored) | {"merged": True}
 
-    def _merged(self, stored: StoredAction) -> bool:
-        ticket_id = _ticket(stored.action)
-        return self._c.zendesk.statuses([ticket_id]).get(ticket_id) == CLOSED and self._c.zendesk.has_signed_comment(
-            ticket_id, stored.action.key
-        )
+    def _merged(self, stored: StoredAction, status: str | None) -> bool:
+        """Whether the duplicate, now at `status`, was closed by this action's merge."""
+        return status == CLOSED and self._c.zendesk.has_signed_comment(_ticket(stored.action), stored.action.key)
 
     def _copied(self, stored: StoredAction) -> dict[str, Any]:
         """The merged ticket's requester copied on the original (Zendesk's merge does that only

@@ -207,8 +207,8 @@ def test_an_unlinked_ticket_tagged_with_an_issue_is_handed_the_open_tickets_of_t
     store.links.add(4, "SUP-2", now=NOW)  # another issue's
     states = store.ticket_states([1, 5, 6], tagged={1: "SUP-1", 5: "SUP-1"})
     assert states[5].issue_tickets == (  # in the order they were linked; the solved one is nobody's original
-        LinkedTicket(2, "Globex", True, NOW + timedelta(minutes=8)),
-        LinkedTicket(1, "Acme", True, NOW + timedelta(minutes=9)),
+        LinkedTicket(2, "Globex", NOW + timedelta(minutes=8)),
+        LinkedTicket(1, "Acme", NOW + timedelta(minutes=9)),
     )
     assert states[1].issue_tickets == ()  # linked already: duplicates are told when a ticket joins
     assert states[6].issue_tickets == ()  # neither linked nor tagged

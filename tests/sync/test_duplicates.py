@@ -13,7 +13,7 @@ from bridge.sync.decide import decide
 from tests.sync.test_decide import NOW, keys, rules, ticket  # noqa: F401 (rules: the module's fixture)
 
 ISSUE = "SUP-7"
-ORIGINAL = LinkedTicket(90, "Acme Corp", True, NOW - timedelta(days=2))
+ORIGINAL = LinkedTicket(90, "Acme Corp", NOW - timedelta(days=2))
 
 
 def tagged(**changes: object):  # type: ignore[no-untyped-def]
@@ -52,9 +52,9 @@ def test_a_colleagues_ticket_on_the_issue_is_merged_into_the_original_instead_of
     ("why", "state_changes", "ticket_changes"),
     [
         ("another organisation: a customer of its own", {"issue_tickets": (replace(ORIGINAL, organization="Globex"),)}, {}),
-        ("the original is solved or closed", {"issue_tickets": (replace(ORIGINAL, open=False),)}, {}),
         ("no organisation: nobody's colleague", {}, {"organization": None}),
-        ("no other ticket on the issue", {"issue_tickets": ()}, {}),
+        # (the store hands over open tickets only: a solved or closed original is none)
+        ("no other open ticket on the issue", {"issue_tickets": ()}, {}),
     ],
 )
 def test_a_ticket_that_is_no_duplicate_is_attached_as_before(rules: Rules, why: str, state_changes, ticket_changes) -> None:  # type: ignore[no-untyped-def]
@@ -83,14 +83,14 @@ def test_a_ticket_whose_merge_was_refused_joins_the_issue(rules: Rules) -> None:
     state = TicketState(issue_tickets=(ORIGINAL,), planned=frozenset({"merge:102:90"}), marks={"not_merged_into": "90"})
     decision = decide(tagged(), state, rules, now=NOW, default_project="SUP")
     assert f"attach:102:{ISSUE}" in keys(decision)
-    other = LinkedTicket(95, "Acme Corp", True, NOW - timedelta(days=1))  # a later colleague's, still open
+    other = LinkedTicket(95, "Acme Corp", NOW - timedelta(days=1))  # a later colleague's, still open
     state = replace(state, issue_tickets=(ORIGINAL, other))
     assert [a.params["into"] for a in decide(tagged(), state, rules, now=NOW, default_project="SUP").actions
             if a.kind is ActionKind.MERGE_TICKET] == [95]
 
 
 def test_of_several_originals_the_one_linked_first_is_taken(rules: Rules) -> None:
-    newer = LinkedTicket(80, "Acme Corp", True, NOW - timedelta(days=1))
+    newer = LinkedTicket(80, "Acme Corp", NOW - timedelta(days=1))
     decision = decide(tagged(), TicketState(issue_tickets=(newer, ORIGINAL)), rules, now=NOW, default_project="SUP")
     assert [a.params["into"] for a in decision.actions if a.kind is ActionKind.MERGE_TICKET] == [90]
 

@@ -55,7 +55,7 @@ class Desk:
     def plan_merge(self) -> None:
         """The decision a colleague's ticket gets: merge into the original, and tell the manager."""
         ticket = self.connectors.zendesk.ticket(self.duplicate)
-        original = LinkedTicket(self.original, ticket.organization, True, T0 - timedelta(days=1))
+        original = LinkedTicket(self.original, ticket.organization, T0 - timedelta(days=1))
         gate = NoticeGate(engine_of(self.rules), to_us(self.now))
         actions = merge_actions(ticket, original, "SUP-7", self.rules, gate=gate)
         self.store.commit_decision(None, Decision(actions=actions, next_check=T0 + timedelta(days=1)),
