@@ -334,6 +334,75 @@ def retry(keys: list[str] = typer.Argument(None, help="Action keys or event ids;
 
 
 @app.command()
+def report(
+    months: int = typer.Option(6, "--months", min=1, max=36, help="How many calendar months (UTC), ending with --to."),
+    to: Optional[str] = typer.Option(None, "--to", help="The last month, YYYY-MM (default: this month, to date)."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write the report, with charts, to this HTML file."),
+    csv_file: Optional[Path] = typer.Option(None, "--csv", help="Write every figure to this CSV file (long form)."),
+    rules_path: Optional[Path] = typer.Option(None, "--rules", help="rules file (default: BRIDGE_RULES or rules.yaml)"),
+    now: Optional[str] = typer.Option(None, "--now", help="Report as of this ISO 8601 time with its offset."),
+) -> None:
+    """SLA and support performance per month: created and resolved, per severity, client and
+    product, SLA targets met on time, time in each status, trends."""
+    from bridge.report.build import build_report
+    from bridge.report.csv_out import write_csv
+    from bridge.report.html_out import to_html
+    from bridge.report.monthly import months_to, targets_in
+    from bridge.rules import load_rules
+
+    as_of = _moment(now) if now else datetime.now(timezone.utc)
+    year, month = _month(to) if to else (as_of.year, as_of.month)
+    settings = _settings()
+    try:
+        rules = load_rules(rules_path or settings.rules)
+    except RulesError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False, highlight=False)
+        raise typer.Exit(1)
+    store = _existing_store()
+    try:
+        result = build_report(store.engine, rules, months_to(year, month, months), now=as_of)
+    finally:
+        store.close()
+    if html is not None:
+        html.write_text(to_html(result), encoding="utf-8")
+    if csv_file is not None:
+        with csv_file.open("w", encoding="utf-8", newline="") as handle:
+            write_csv(result, handle)
+    targets = targets_in(result)
+    table = Table("month", "created", "resolved", "escalated", "open at end", *(f"{t} on time" for t in targets),
+                  title=f"support performance ({result.tickets} tickets read)")
+    for figures in result.months:
+        on_time = [figures.sla[t].on_time_pct if t in figures.sla else None for t in targets]
+        table.add_row(
+            figures.month.label + ("*" if figures.month.end > as_of else ""), str(figures.created), str(figures.resolved),
+            str(figures.escalated), str(figures.open_at_end), *("–" if p is None else f"{p:.0f}%" for p in on_time),
+        )
+    out.print(table)
+    for path in (html, csv_file):
+        if path is not None:
+            out.print(f"wrote {path}", markup=False, highlight=False)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"--now {text!r}: not an ISO 8601 time (e.g. 2026-11-30T17:00:00Z)")
+    if moment.tzinfo is None:
+        _fail(f"--now {text!r}: give its offset (e.g. Z or +01:00)")
+    return moment.astimezone(timezone.utc)
+
+
+def _month(text: str) -> tuple[int, int]:
+    try:
+        moment = datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        _fail(f"--to {text!r}: not a month as YYYY-MM (e.g. 2026-11)")
+    return moment.year, moment.month
+
+
+@app.command()
 def history(ticket: int = typer.Argument(..., help="Zendesk ticket id.")) -> None:
     """Every event received and action taken for one ticket."""
     store = _existing_store()

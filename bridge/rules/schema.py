@@ -325,11 +325,18 @@ class Defaults(Strict):
     priority: Text
 
 
+class Product(Strict):
+    """A product `bridge report` counts tickets under: one tagged with any of its tags."""
+
+    tags: Tags = ()
+
+
 class Fields(Strict):
-    """Zendesk custom field ids whose value names a type or a priority/severity word."""
+    """Zendesk custom field ids whose value names a type, a priority/severity word or a product."""
 
     type: FieldId | None = None
     priority: FieldId | None = None
+    product: FieldId | None = Field(None, description="read by `bridge report`: the value names the product")
 
 
 class Condition(Strict):
@@ -561,6 +568,7 @@ class Rules(Strict):
     calendars: dict[Text, Calendar]
     priorities: dict[Text, Priority]
     types: dict[Text, TicketType]
+    products: dict[Text, Product] = Field(default_factory=dict, description="for `bridge report`: first match wins")
     fields: Fields = Fields()
     stages: StrList = ()
     sla: Sla = Sla()

@@ -142,3 +142,16 @@ pauses = Table(
     Column("started", DateTime(timezone=True), nullable=False),
     Column("ended", DateTime(timezone=True), nullable=True),
 )
+
+# Each ticket's status and tags at every change the bridge saw (not at every view): what
+# `bridge report` measures time in each status and when SLA targets were met by.
+timeline = Table(
+    "timeline",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),  # the ticket's updated_at in that view
+    Column("status", String(16), nullable=False),
+    Column("tags", Text, nullable=False),  # sorted, space-separated (Zendesk tags hold no spaces)
+)
+Index("ix_timeline_ticket", timeline.c.ticket_id, timeline.c.at)

@@ -13,6 +13,7 @@ from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.codec import ticket_from_json, ticket_to_json
 from bridge.store.db import insert_ignoring_duplicates, utc
 from bridge.store.tables import pauses, tickets
+from bridge.store.timeline import record_change
 
 # Timers judge status, times, tags and who replied; long bodies are not needed for that.
 BODY_LIMIT = 500
@@ -22,7 +23,8 @@ def save_snapshot(conn: Connection, ticket: Ticket, *, next_check: datetime | No
     """Keep the newest view of a ticket and when the sweep must judge it again (None: never).
 
     A view older than the stored one is not kept; the ticket is made due instead, since what
-    was decided on the older view may have changed what is known of it (pauses, marks).
+    was decided on the older view may have changed what is known of it (pauses, marks). A
+    view kept adds its status and tags to the ticket's timeline when they changed.
     """
     values = {
         "open": int(ticket.status not in CLOSED_STATUSES),
@@ -31,11 +33,14 @@ def save_snapshot(conn: Connection, ticket: Ticket, *, next_check: datetime | No
         "next_check_at": _utc(next_check),
     }
     if insert_ignoring_duplicates(conn, tickets, [{"id": ticket.id, **values}], on=["id"]):
+        record_change(conn, ticket)
         return
     replaced = conn.execute(
         update(tickets).where(tickets.c.id == ticket.id, tickets.c.updated_at <= ticket.updated_at).values(**values)
     ).rowcount
-    if not replaced:
+    if replaced:
+        record_change(conn, ticket)
+    else:
         make_due(conn, [ticket.id], at=now)
 
 

@@ -11,6 +11,7 @@ from bridge.rules.schema import tests_key
 
 
 def rules_read_custom_fields(rules: Rules) -> bool:
-    if rules.fields.type is not None or rules.fields.priority is not None:
+    fields = rules.fields
+    if fields.type is not None or fields.priority is not None or fields.product is not None:  # (product: the report's)
         return True
     return tests_key(rules, "fields")
