@@ -370,8 +370,9 @@ def report(
         with csv_file.open("w", encoding="utf-8", newline="") as handle:
             write_csv(result, handle)
     targets = targets_in(result)
-    table = Table("month", "created", "resolved", "escalated", "open at end", *(f"{t} on time" for t in targets),
-                  title=f"support performance ({result.tickets} tickets read)")
+    table = Table(Column("month", no_wrap=True), "created", "solved", "to Jira", "open", *targets,
+                  title=f"Support performance: tickets, and SLA targets met on time ({result.tickets} tickets read)",
+                  caption="open: at the month's end; * to date")
     for figures in result.months:
         on_time = [figures.sla[t].on_time_pct if t in figures.sla else None for t in targets]
         table.add_row(

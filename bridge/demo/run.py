@@ -18,6 +18,10 @@ from bridge.demo.actors import Actors
 from bridge.demo.clock import SimulatedClock, next_working_morning
 from bridge.demo.scenario import STEPS, TICKETS, ScriptedTicket, Step
 from bridge.model import ActionKind
+from bridge.report.build import build_report
+from bridge.report.html_out import to_html
+from bridge.report.monthly import months_to, targets_in
+from bridge.rules import load_rules
 from bridge.runtime.daemon import Daemon
 from bridge.runtime.rules_watch import RulesHolder
 from bridge.runtime.sandboxed import register_webhooks, sandbox_settings
@@ -37,6 +41,7 @@ class DemoState:
 class Demo:
     def __init__(self, *, rules: Path, speed: float, console: Console) -> None:
         self.console = console
+        self.rules = rules
         self.clock = SimulatedClock(start=next_working_morning(datetime.now(timezone.utc)), speed=speed)
         self.started = self.clock.now()
         self.workdir = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
@@ -197,10 +202,21 @@ class Demo:
         for kind, count in sorted(by_kind.items()):
             table.add_row(f"actions done: {kind}", str(count))
         table.add_row("dead letters", str(len(self.store.actions.with_status("dead"))))
+        table.add_row("this month so far", self.report())
         table.add_row("steps by people", str(len(self.state.done_steps)))
         for problem in self.state.problems:
             table.add_row("[red]problem[/red]", problem)
         return table
+
+    def report(self) -> str:
+        """`bridge report` on the demo's store: the month's figures, and the HTML page written."""
+        now = self.clock.now()
+        month = build_report(self.store.engine, load_rules(self.rules), months_to(now.year, now.month, 1), now=now)
+        page = self.workdir / "report.html"
+        page.write_text(to_html(month), encoding="utf-8")
+        figures = month.months[0]
+        on_time = ", ".join(f"{t} {figures.sla[t].on_time_pct:.0f}% on time" for t in targets_in(month) if figures.sla[t].settled)
+        return f"{figures.created} created, {figures.resolved} solved, {figures.escalated} to Jira; {on_time or 'no SLA target settled'} · {page}"
 
     def stop(self) -> None:
         self.daemon.stop()

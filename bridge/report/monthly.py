@@ -32,6 +32,7 @@ class Month:
 
 def months_to(year: int, month: int, count: int) -> list[Month]:
     """`count` calendar months (UTC) ending with year-month, oldest first."""
+    year, month = (year, month + 1) if month < 12 else (year + 1, 1)  # the last month's end first
     starts = []
     for _ in range(count + 1):
         starts.append(datetime(year, month, 1, tzinfo=timezone.utc))
