@@ -367,7 +367,7 @@ def report(
     if html is not None:
         html.write_text(to_html(result), encoding="utf-8")
     if csv_file is not None:
-        with csv_file.open("w", encoding="utf-8", newline="") as handle:
+        with csv_file.open("w", encoding="utf-8-sig", newline="") as handle:
             write_csv(result, handle)
     targets = targets_in(result)
     table = Table(Column("month", no_wrap=True), "created", "solved", "to Jira", "open", *targets,

@@ -13,9 +13,24 @@ HEADER = ("month", "section", "group", "measure", "value")
 
 
 def write_csv(report: Report, out: TextIO) -> None:
+    """Open `out` with encoding utf-8-sig: spreadsheets then read names with accents right."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
-    writer.writerows(rows(report))
+    writer.writerows(tuple(_inert(cell) for cell in row) for row in rows(report))
+
+
+def _inert(cell: str) -> str:
+    """A name a spreadsheet would take for a formula (`=HYPERLINK(…)` as an organisation) is
+    written as text."""
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(cell) else cell
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
@@ -23,7 +38,7 @@ def rows(report: Report) -> Iterator[tuple[str, str, str, str, str]]:
     targets = targets_in(report)
     for figures in report.months:
         month = figures.month.label
-        for measure in ("created", "resolved", "escalated", "open_at_end"):
+        for measure in ("created", "resolved", "escalated", "merged", "open_at_end"):
             yield month, "volume", "all", measure, str(getattr(figures, measure))
         for section, groups in (
             ("severity", {labels.get(p, p): c for p, c in _in_order(figures.by_priority, report)}),

@@ -32,28 +32,37 @@ class Outcome:
     due: datetime
     met: datetime | None  # when its stop condition first held
     taken_us: int | None  # working time from creation to `met`, outside the pauses
-    state: str  # met (on time) | late | missed (due, not met) | running (neither yet)
+    state: str  # met (on time) | late (met after its due time) | missed (due, not met) | running (neither yet)
 
     @property
     def settled(self) -> datetime | None:
-        """When the outcome became known: met, or due and missed; None while running."""
-        return self.met if self.met is not None else self.due if self.state == "missed" else None
+        """When the outcome was decided: met in time, or its due time passed unmet (a breach,
+        whether met late since or not yet); None while running. It never moves later."""
+        return self.met if self.state == "met" else None if self.state == "running" else self.due
 
 
 @dataclass(frozen=True, slots=True)
 class TicketFacts:
     id: int
     created: datetime
-    resolved: datetime | None  # when it was last solved (None: open now)
+    resolved: datetime | None  # when it was last solved (None: open now, or merged)
     escalated: datetime | None  # when it was linked to a Jira issue
+    merged: datetime | None  # when it was merged into another ticket (a duplicate)
     priority: str  # as the rules class it now: P1 ..
     type: str
     organization: str
     product: str
     policy: str | None
-    outcomes: tuple[Outcome, ...]
+    outcomes: tuple[Outcome, ...]  # none for a merged ticket: its request lives on in the original
     in_status: dict[str, int]  # microseconds in each Zendesk status, first sighting to resolution
     in_stage: dict[str, int]  # microseconds at each support stage (its stage tag), likewise
+    closed: tuple[tuple[datetime, datetime | None], ...]  # spells solved or closed, as seen
+
+    def open_at(self, moment: datetime) -> bool:
+        """Created by `moment` and not solved or closed then."""
+        return self.created < moment and not any(
+            start <= moment and (end is None or moment < end) for start, end in self.closed
+        )
 
 
 class Reader:
@@ -66,24 +75,37 @@ class Reader:
         self.stage_by_tag = {"stage_" + tag_form(stage): stage for stage in rules.stages}
         self.products = [(name, frozenset(product.tags)) for name, product in rules.products.items()]
         self.product_field = rules.fields.product
-        self.product_by_word = {word.casefold(): name for name, tags in self.products for word in (name, *tags)}
+        self.product_by_word: dict[str, str] = {}
+        for name, tags in self.products:  # a word of two products: the first one's, as with tags
+            for word in (name, *tags):
+                self.product_by_word.setdefault(word.casefold(), name)
 
     def facts(self, recorded: Recorded, *, now: datetime) -> TicketFacts | None:
-        """The ticket's figures; None for a deleted ticket (not part of any figure)."""
+        """The ticket's figures as of `now`; None for a deleted ticket or one created later."""
         ticket = recorded.ticket
-        if ticket.status == DELETED_STATUS:
+        if ticket.status == DELETED_STATUS or ticket.created_at >= now:
             return None
+        now_us = to_us(now)
         changes = recorded.changes or (Change(ticket.updated_at, ticket.status, ticket.tags),)
-        evaluation = evaluate(ticket, self.rules, now=now, paused=recorded.pauses)
-        resolved = _resolved(ticket, changes)
+        past = _Past(ticket, changes)
+        if ticket.updated_at > now:  # as of an earlier moment: the ticket as it was then
+            ticket, changes = past.view(now_us), tuple(c for c in changes if c.at <= now)
+            past = _Past(ticket, changes)
+        linked = _by(recorded.linked_at, now)
+        merged = _by(recorded.merged_at, now)
+        pauses = tuple((start, end if end is not None and end <= now else None) for start, end in recorded.pauses if start <= now)
+        # Linked, the daemon judges it at the top tier: a policy `when: {tier: 4}` applies.
+        evaluation = evaluate(ticket, self.rules, now=now, paused=pauses, escalated=linked is not None)
+        resolved = None if merged is not None else _resolved(ticket, changes)
         outcomes: tuple[Outcome, ...] = ()
         policy = self.policies.get(evaluation.sla_policy or "")
-        if policy is not None:
-            outcomes = self._outcomes(ticket, changes, policy, evaluation.due.micros, recorded.pauses, to_us(now))
-        in_status, in_stage = self._time_in(changes, until=resolved or now)
+        if policy is not None and merged is None:
+            outcomes = self._outcomes(ticket, past, policy, evaluation.due.micros, pauses, now_us)
+        in_status, in_stage = self._time_in(changes, until=resolved or merged or now)
         return TicketFacts(
-            ticket.id, ticket.created_at, resolved, recorded.linked_at, evaluation.priority, evaluation.type,
+            ticket.id, ticket.created_at, resolved, linked, merged, evaluation.priority, evaluation.type,
             ticket.organization or NONE, self.product(ticket), evaluation.sla_policy, outcomes, in_status, in_stage,
+            _closed(changes, merged),
         )
 
     def product(self, ticket: Ticket) -> str:
@@ -91,8 +113,12 @@ class Reader:
         first product of rules.yaml the ticket is tagged for."""
         if self.product_field is not None:
             value = ticket.custom_fields.get(self.product_field)
-            if value not in (None, ""):
-                return self.product_by_word.get(str(value).casefold(), str(value))
+            values = [str(v) for v in value] if isinstance(value, (list, tuple)) else [] if value in (None, "") else [str(value)]
+            for word in values:  # a multi-select field: the first value that names a product
+                if word.casefold() in self.product_by_word:
+                    return self.product_by_word[word.casefold()]
+            if values:
+                return ", ".join(values)
         for name, tags in self.products:
             if not tags.isdisjoint(ticket.tags):
                 return name
@@ -101,7 +127,7 @@ class Reader:
     def _outcomes(
         self,
         ticket: Ticket,
-        changes: tuple[Change, ...],
+        past: _Past,
         policy: CompiledPolicy,
         due: tuple[int | None, ...],
         pauses: tuple[tuple[datetime, datetime | None], ...],
@@ -109,7 +135,7 @@ class Reader:
     ) -> tuple[Outcome, ...]:
         created = to_us(ticket.created_at)
         paused = merge_pauses(pauses, now_us=now) if pauses else []
-        met = self._met(ticket, changes, policy, paused)
+        met = self._met(past, policy, paused)
         outcomes = []
         for index, target in enumerate(policy.names):
             due_us = due[index]
@@ -124,22 +150,15 @@ class Reader:
             outcomes.append(Outcome(target, from_us(due_us), None if met_us is None else from_us(met_us), taken, state))
         return tuple(outcomes)
 
-    def _met(
-        self, ticket: Ticket, changes: tuple[Change, ...], policy: CompiledPolicy, paused: list[tuple[int, int]]
-    ) -> list[int | None]:
+    def _met(self, past: _Past, policy: CompiledPolicy, paused: list[tuple[int, int]]) -> list[int | None]:
         """When each target's stop condition first held: replayed at every change of status or
         tags and every agent reply, on the ticket as it was then."""
         met: list[int | None] = [None] * len(policy.names)
         waiting = [index for index, amount in enumerate(policy.amounts) if amount is not None]
-        requester = (ticket.requester_email or "").casefold()
-        replies = [to_us(c.created_at) for c in ticket.comments[1:] if is_agent_reply(c, requester)]
-        moments = sorted({to_us(change.at) for change in changes} | set(replies))
-        at = [to_us(change.at) for change in changes]
-        for moment in moments:
+        for moment in past.moments():
             if not waiting:
                 break
-            view = _as_at(ticket, changes, at, moment)
-            ctx = Context(view, moment, None, self.engine, paused)
+            ctx = Context(past.view(moment), moment, None, self.engine, paused)
             classify(self.engine, ctx, [])
             for index in list(waiting):
                 if policy.stops[index](ctx):
@@ -162,6 +181,37 @@ class Reader:
         return in_status, in_stage
 
 
+class _Past:
+    """The ticket as it was at any moment: the status and tags of the change then in force, the
+    comments made by then. Before the bridge first saw it: open, with no tags (none known)."""
+
+    def __init__(self, ticket: Ticket, changes: tuple[Change, ...]) -> None:
+        self.ticket = ticket
+        self.changes = changes
+        self.at = [to_us(change.at) for change in changes]
+        self.comments = tuple(sorted(ticket.comments, key=lambda c: c.created_at))
+        self.said = [to_us(c.created_at) for c in self.comments]
+        requester = (ticket.requester_email or "").casefold()
+        self.replies = [to_us(c.created_at) for c in self.comments[1:] if is_agent_reply(c, requester)]
+
+    def moments(self) -> list[int]:
+        """Every moment the stop conditions may have changed: each change and agent reply."""
+        return sorted({*self.at, *self.replies})
+
+    def view(self, moment: int) -> Ticket:
+        index = bisect_right(self.at, moment) - 1
+        status, tags = (self.changes[index].status, self.changes[index].tags) if index >= 0 else ("open", frozenset())
+        ticket = self.ticket
+        return replace(
+            ticket, status=status, tags=tags, comments=self.comments[:bisect_right(self.said, moment)],
+            updated_at=from_us(max(moment, to_us(ticket.created_at))),
+        )
+
+
+def _by(moment: datetime | None, now: datetime) -> datetime | None:
+    return moment if moment is not None and moment <= now else None
+
+
 def _resolved(ticket: Ticket, changes: tuple[Change, ...]) -> datetime | None:
     """When a solved or closed ticket was last solved: the first of its latest run of solved
     and closed views."""
@@ -175,10 +225,18 @@ def _resolved(ticket: Ticket, changes: tuple[Change, ...]) -> datetime | None:
     return moment
 
 
-def _as_at(ticket: Ticket, changes: tuple[Change, ...], at: list[int], moment: int) -> Ticket:
-    """The ticket as it was at `moment`: the status and tags of the change in force (before the
-    first sighting: open, with the tags first seen), the comments made by then."""
-    index = bisect_right(at, moment) - 1
-    status, tags = (changes[index].status, changes[index].tags) if index >= 0 else ("open", changes[0].tags)
-    comments = tuple(c for c in ticket.comments if to_us(c.created_at) <= moment)
-    return replace(ticket, status=status, tags=tags, comments=comments, updated_at=from_us(max(moment, to_us(ticket.created_at))))
+def _closed(changes: tuple[Change, ...], merged: datetime | None) -> tuple[tuple[datetime, datetime | None], ...]:
+    """The spells the ticket was solved or closed, from its timeline; merged, closed from then on."""
+    spells: list[tuple[datetime, datetime | None]] = []
+    began: datetime | None = None
+    for change in changes:
+        if change.status in CLOSED_STATUSES and began is None:
+            began = change.at
+        elif change.status not in CLOSED_STATUSES and began is not None:
+            spells.append((began, change.at))
+            began = None
+    if merged is not None and (began is None or merged < began):
+        began = merged
+    if began is not None:
+        spells.append((began, None))
+    return tuple(spells)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from bridge.report import charts
 from bridge.report.monthly import Counts, MonthFigures, Report, TargetFigures, targets_in
 
 TOP_GROUPS = 15  # clients and products shown one by one; the rest are summed up as "others"
 
-_env = Environment(loader=PackageLoader("bridge.report", "templates"), autoescape=select_autoescape(), trim_blocks=True, lstrip_blocks=True)
+# Every value is escaped (an organisation named `A <b>&</b> B` shows as written); the charts are Markup.
+_env = Environment(loader=PackageLoader("bridge.report", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +35,11 @@ def to_html(report: Report, *, title: str = "Support performance") -> str:
         report=report,
         labels=labels,
         partial=any(m.month.end > report.now for m in months),
-        trends=_trends(months, targets),
+        trends=_trends([m for m in months if m.month.end <= report.now], targets),
         volume_rows=[
             Row(name, [str(getattr(m, attr)) for m in months])
             for name, attr in (("created", "created"), ("resolved", "resolved"), ("escalated to Jira", "escalated"),
-                               ("open at month end", "open_at_end"))
+                               ("merged into another (duplicates)", "merged"), ("open at month end", "open_at_end"))
         ],
         volume_chart=charts.bars(labels, [("created", [m.created for m in months]), ("resolved", [m.resolved for m in months])]),
         backlog_chart=charts.lines(labels, [("open at month end", [m.open_at_end for m in months])]),
@@ -114,7 +115,8 @@ def _time_rows(months: list[MonthFigures], names: list[str], spent_of) -> list[R
 
 
 def _trends(months: list[MonthFigures], targets: list[str]) -> list[str]:
-    """The last month against the one before: what moved."""
+    """The last month over against the one before (both complete: part of a month against a
+    whole one would read as a collapse): what moved."""
     if len(months) < 2:
         return []
     last, before = months[-1], months[-2]

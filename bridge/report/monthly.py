@@ -3,7 +3,8 @@ achievement, time in each status and stage, and the backlog at each month's end.
 
 Each figure falls in the month of its own moment: a ticket counts as created in the month it
 was created, as resolved in the month it was last solved, and an SLA target in the month its
-outcome became known (met, or due and missed). Months are calendar months in UTC.
+outcome was decided (met in time, or its due time passed unmet): a month's on-time share does
+not change once the month is over. Months are calendar months in UTC.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class MonthFigures:
     created: int = 0
     resolved: int = 0
     escalated: int = 0  # linked to a Jira issue
-    open_at_end: int = 0  # created before the month's end and not solved by then (or now, this month)
+    merged: int = 0  # duplicates merged into another ticket (neither solved nor open after)
+    open_at_end: int = 0  # created before the month's end and not solved then (or now, this month)
+    timed: int = 0  # resolved tickets the bridge saw in an open status (time in each is known)
     by_priority: dict[str, Counts] = field(default_factory=dict)
     by_client: dict[str, Counts] = field(default_factory=dict)
     by_product: dict[str, Counts] = field(default_factory=dict)
@@ -89,8 +92,8 @@ class MonthFigures:
     in_stage_us: dict[str, int] = field(default_factory=dict)
 
     def mean_hours_in(self, spent: dict[str, int], name: str) -> float | None:
-        """Mean hours per ticket resolved this month (None: none was)."""
-        return spent.get(name, 0) / self.resolved / HOUR_US if self.resolved else None
+        """Mean hours per ticket resolved this month that the bridge saw open (None: none)."""
+        return spent.get(name, 0) / self.timed / HOUR_US if self.timed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +134,18 @@ def tally(
             resolved.resolved += 1
             for counts in _groups(resolved, fact):
                 counts.resolved += 1
-            _add(resolved.in_status_us, fact.in_status)
-            _add(resolved.in_stage_us, fact.in_stage)
+            if fact.in_status:
+                resolved.timed += 1
+                _add(resolved.in_status_us, fact.in_status)
+                _add(resolved.in_stage_us, fact.in_stage)
         escalated = month_of(fact.escalated)
         if escalated is not None:
             escalated.escalated += 1
+        merged = month_of(fact.merged)
+        if merged is not None:
+            merged.merged += 1
         for month in figures:
-            end = min(month.month.end, now)
-            if fact.created < end and (fact.resolved is None or fact.resolved >= end):
+            if fact.open_at(min(month.month.end, now)):
                 month.open_at_end += 1
         for outcome in fact.outcomes:
             settled = month_of(outcome.settled)

@@ -42,6 +42,7 @@ def check_rules(
         (_calendars, "calendars"),
         (_priorities, "priorities"),
         (_types, "types"),
+        (_products, "products"),
         (_routing, "routing"),
         (_sla, "sla"),
         (_escalation, "escalation"),
@@ -229,6 +230,15 @@ def _types(rules: Rules, names: Names) -> Iterator[Found]:
                 yield where, _unknown("Zendesk ticket type", ztype, list(ZENDESK_TYPES)), False
             elif owner.setdefault(ztype, name) != name:
                 yield where, f"Zendesk type {ztype!r} is already mapped to {owner[ztype]!r}", False
+
+
+def _products(rules: Rules, names: Names) -> Iterator[Found]:
+    """A tag (or a name) of two products would count a ticket under the first one only."""
+    owner: dict[str, str] = {name.casefold(): name for name in rules.products}
+    for name, product in rules.products.items():
+        for index, tag in enumerate(product.tags):
+            if owner.setdefault(tag.casefold(), name) != name:
+                yield ("products", name, "tags", index), f"tag {tag!r} already means product {owner[tag.casefold()]!r}", False
 
 
 def _condition(path: tuple[object, ...], cond: Condition, names: Names, *, sla_ok: bool) -> Iterator[Found]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 from sqlalchemy import Engine, Table, create_engine, event, inspect, select, text, update
 from sqlalchemy import exc as sql_errors
@@ -71,10 +72,32 @@ def make_engine(url: str) -> Engine:
         given = make_url(url).query  # what the operator wrote in the URL stands
         liveness = {name: value for name, value in _POSTGRES_LIVENESS.items() if name not in given}
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=liveness)
-    metadata.create_all(engine)
-    _add_next_check(engine)
-    _add_claims(engine)
+    with _schema_lock(engine):
+        metadata.create_all(engine)
+        _add_next_check(engine)
+        _add_claims(engine)
     return engine
+
+
+# pg_advisory_lock key of schema changes: any number no other user of the database picks ("BRIDGESC").
+_SCHEMA_LOCK = 0x4252494447455343
+
+
+@contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one replica at a time makes or migrates the schema: replicas starting
+    at once would otherwise both create a new table, and one fail. SQLite has one writer."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _SCHEMA_LOCK})
+        conn.commit()  # the lock is the session's: it outlives this transaction
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _SCHEMA_LOCK})
+            conn.commit()
 
 
 # SQLSTATEs of a server that is going away, coming up or full: class 08 (connection

@@ -24,6 +24,7 @@ def recorded(
     replies: tuple[datetime, ...] = (),
     pauses: tuple[tuple[datetime, datetime | None], ...] = (),
     linked_at: datetime | None = None,
+    merged_at: datetime | None = None,
     **fields: Any,
 ) -> Recorded:
     """A ticket created at the first step, seen at each (moment, status, tags or None: as
@@ -42,4 +43,4 @@ def recorded(
     }
     values.update(fields)
     ticket = Ticket(status=last.status, tags=last.tags, updated_at=last.at, comments=comments, **values)
-    return Recorded(ticket, tuple(changes), pauses, linked_at)
+    return Recorded(ticket, tuple(changes), pauses, linked_at, merged_at)

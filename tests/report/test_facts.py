@@ -4,6 +4,7 @@ Mon–Fri 08:00–16:00)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -120,3 +121,49 @@ def test_the_product_is_the_fields_value_or_the_first_product_tagged(reader: Rea
 
 def test_a_deleted_ticket_is_no_part_of_any_figure(reader: Reader) -> None:
     assert reader.facts(recorded([(at(2, 9), "open", None), (at(2, 10), "deleted", None)]), now=at(2, 11)) is None
+
+
+def test_tags_first_seen_late_are_not_taken_for_earlier_moments(reader: Reader) -> None:
+    # P2, review 4 working hours (met by the tag `reviewed`): first seen at 15:00 already
+    # tagged. The reply at 09:10 met the response; nothing says the review was done before 15:00.
+    ticket = recorded([(at(2, 15), "open", {"reviewed"})], created_at=at(2, 9), replies=(at(2, 9, 10),))
+    fact = reader.facts(ticket, now=at(10, 12))
+    assert fact is not None
+    assert outcomes(fact)["response"] == ("met", 10 / 60)
+    assert outcomes(fact)["review"] == ("late", 6.0)
+
+
+def test_a_linked_ticket_is_judged_by_the_policy_the_daemon_applies_at_the_top_tier(tmp_path: Path) -> None:
+    text = (ROOT / "rules.yaml").read_text(encoding="utf-8").replace(
+        "  policies:\n",
+        "  policies:\n    - name: development\n      when: {tier: 4}\n      calendar: gmt-office\n"
+        "      targets: {response: 30m, review: 1d, resolution: 20d}\n", 1)
+    path = tmp_path / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    reader = Reader(load_rules(path))
+    ticket = recorded([(at(2, 9), "open", None)], replies=(at(2, 9, 10),), linked_at=at(2, 10))
+    fact = reader.facts(ticket, now=at(10, 12))
+    assert fact is not None and fact.policy == "development"
+    assert outcomes(fact)["resolution"] == ("running", None)  # technical-p2's 2 days would be missed
+    assert reader.facts(replace(ticket, linked_at=None), now=at(10, 12)).policy == "technical-p2"  # type: ignore[union-attr]
+
+
+def test_reported_as_of_an_earlier_moment_the_ticket_is_as_it_was_then(reader: Reader) -> None:
+    ticket = recorded(
+        [(at(2, 9), "new", None), (at(2, 11), "open", None), (at(4, 9), "solved", None)],
+        replies=(at(2, 11),), linked_at=at(3, 9),
+    )
+    fact = reader.facts(ticket, now=at(2, 12))
+    assert fact is not None
+    assert fact.resolved is None and fact.escalated is None and fact.open_at(at(2, 12))
+    assert outcomes(fact) == {"response": ("late", 2.0), "review": ("running", None), "resolution": ("running", None)}
+    assert fact.in_status == {"new": 2 * HOUR, "open": 1 * HOUR}
+    assert reader.facts(ticket, now=at(2, 8)) is None  # not created yet
+
+
+def test_a_merged_duplicate_is_neither_solved_nor_open_and_has_no_sla_figures(reader: Reader) -> None:
+    ticket = recorded([(at(2, 9), "open", None), (at(2, 10), "closed", None)], merged_at=at(2, 10))
+    fact = reader.facts(ticket, now=at(10, 12))
+    assert fact is not None
+    assert (fact.merged, fact.resolved, fact.outcomes) == (at(2, 10), None, ())
+    assert fact.open_at(at(2, 9, 30)) and not fact.open_at(at(3, 9))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -81,3 +82,24 @@ def test_time_in_each_status_is_the_mean_over_the_tickets_resolved_in_the_month(
     assert november.mean_hours_in(november.in_status_us, "open") == 3.0
     assert november.mean_hours_in(november.in_status_us, "pending") == 0.5
     assert report_of(facts, now=now).months[0].mean_hours_in({}, "open") is None  # nothing resolved in October
+
+
+def test_a_ticket_solved_in_october_and_reopened_in_november_was_not_open_at_octobers_end(reader: Reader) -> None:
+    now = at(20, 12)
+    fact = reader.facts(recorded([(at(5, 9, month=10), "open", None), (at(6, 9, month=10), "solved", None),
+                                  (at(3, 9), "open", None)]), now=now)
+    october, november = report_of([fact], now=now).months
+    assert (october.open_at_end, october.resolved) == (0, 0)  # solved then, and not solved now
+    assert november.open_at_end == 1
+
+
+def test_a_breach_counts_in_the_month_it_fell_due_so_a_past_months_share_stays_put(reader: Reader) -> None:
+    # P2 created on Friday 30 October 09:00: the response was due at 09:30 and came on 2 November.
+    ticket = recorded([(at(30, 9, month=10), "open", None)], replies=(at(2, 9),))
+    before = report_of([reader.facts(replace(ticket, ticket=replace(ticket.ticket, comments=ticket.ticket.comments[:1])),
+                                     now=at(31, 12, month=10))], now=at(31, 12, month=10))
+    after = report_of([reader.facts(ticket, now=at(20, 12))], now=at(20, 12))
+    assert before.months[0].sla["response"].missed == 1  # reported at the end of October: unanswered
+    assert after.months[0].sla["response"].late == 1  # reported later: answered late, still October's
+    assert before.months[0].sla["response"].on_time_pct == after.months[0].sla["response"].on_time_pct == 0
+    assert "response" not in after.months[1].sla
