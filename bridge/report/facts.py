@@ -13,10 +13,10 @@ from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, DELETED_STATUS, Ticket
 from bridge.rules.calendar import from_us, merge_pauses, to_us
-from bridge.rules.classify import classify
 from bridge.rules.conditions import Context, is_agent_reply
 from bridge.rules.engine import CompiledPolicy, Engine, engine_of, tag_form
 from bridge.rules.evaluate import evaluate
+from bridge.rules.result import Evaluation
 from bridge.rules.schema import Rules
 from bridge.store.reporting import Recorded
 from bridge.store.timeline import Change
@@ -100,7 +100,7 @@ class Reader:
         outcomes: tuple[Outcome, ...] = ()
         policy = self.policies.get(evaluation.sla_policy or "")
         if policy is not None and merged is None:
-            outcomes = self._outcomes(ticket, past, policy, evaluation.due.micros, pauses, now_us)
+            outcomes = self._outcomes(ticket, past, policy, evaluation, pauses, now_us)
         in_status, in_stage = self._time_in(changes, until=resolved or merged or now)
         return TicketFacts(
             ticket.id, ticket.created_at, resolved, linked, merged, evaluation.priority, evaluation.type,
@@ -129,13 +129,14 @@ class Reader:
         ticket: Ticket,
         past: _Past,
         policy: CompiledPolicy,
-        due: tuple[int | None, ...],
+        evaluation: Evaluation,
         pauses: tuple[tuple[datetime, datetime | None], ...],
         now: int,
     ) -> tuple[Outcome, ...]:
         created = to_us(ticket.created_at)
         paused = merge_pauses(pauses, now_us=now) if pauses else []
-        met = self._met(past, policy, paused)
+        due = evaluation.due.micros
+        met = self._met(past, policy, evaluation, paused)
         outcomes = []
         for index, target in enumerate(policy.names):
             due_us = due[index]
@@ -150,16 +151,23 @@ class Reader:
             outcomes.append(Outcome(target, from_us(due_us), None if met_us is None else from_us(met_us), taken, state))
         return tuple(outcomes)
 
-    def _met(self, past: _Past, policy: CompiledPolicy, paused: list[tuple[int, int]]) -> list[int | None]:
+    def _met(
+        self, past: _Past, policy: CompiledPolicy, evaluation: Evaluation, paused: list[tuple[int, int]]
+    ) -> list[int | None]:
         """When each target's stop condition first held: replayed at every change of status or
-        tags and every agent reply, on the ticket as it was then."""
+        tags and every agent reply, on the ticket as it was then (classed as it is now, as
+        its policy is)."""
         met: list[int | None] = [None] * len(policy.names)
         waiting = [index for index, amount in enumerate(policy.amounts) if amount is not None]
+        ctx = Context(past.ticket, 0, None, self.engine, paused)
+        ctx.tier, ctx.type, ctx.priority = evaluation.tier, evaluation.type, evaluation.priority
         for moment in past.moments():
             if not waiting:
                 break
-            ctx = Context(past.view(moment), moment, None, self.engine, paused)
-            classify(self.engine, ctx, [])
+            # What the stop conditions read, as it was at `moment` (a view of the ticket each
+            # time would cost most of the report).
+            status, ctx.tags = past.state_at(moment)
+            ctx.status, ctx.now_us, ctx._replied = status.casefold(), moment, past.replied_by(moment)
             for index in list(waiting):
                 if policy.stops[index](ctx):
                     met[index] = moment
@@ -198,9 +206,17 @@ class _Past:
         """Every moment the stop conditions may have changed: each change and agent reply."""
         return sorted({*self.at, *self.replies})
 
-    def view(self, moment: int) -> Ticket:
+    def state_at(self, moment: int) -> tuple[str, frozenset[str]]:
+        """Status and tags at `moment`."""
         index = bisect_right(self.at, moment) - 1
-        status, tags = (self.changes[index].status, self.changes[index].tags) if index >= 0 else ("open", frozenset())
+        return (self.changes[index].status, self.changes[index].tags) if index >= 0 else ("open", frozenset())
+
+    def replied_by(self, moment: int) -> bool:
+        """An agent had replied publicly by `moment`."""
+        return bool(self.replies) and self.replies[0] <= moment
+
+    def view(self, moment: int) -> Ticket:
+        status, tags = self.state_at(moment)
         ticket = self.ticket
         return replace(
             ticket, status=status, tags=tags, comments=self.comments[:bisect_right(self.said, moment)],

@@ -13,7 +13,7 @@ from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.codec import ticket_from_json, ticket_to_json
 from bridge.store.db import insert_ignoring_duplicates, utc
 from bridge.store.tables import pauses, tickets
-from bridge.store.timeline import record_change
+from bridge.store.timeline import last_change, record_change
 
 # Timers judge status, times, tags and who replied; long bodies are not needed for that.
 BODY_LIMIT = 500
@@ -33,13 +33,18 @@ def save_snapshot(conn: Connection, ticket: Ticket, *, next_check: datetime | No
         "next_check_at": _utc(next_check),
     }
     if insert_ignoring_duplicates(conn, tickets, [{"id": ticket.id, **values}], on=["id"]):
-        record_change(conn, ticket)
+        record_change(conn, ticket, None)
         return
+    last = last_change(conn, ticket.id)
+    before = None
+    if last is None:  # stored before timelines were kept: what the store knew is its first change
+        text = conn.execute(select(tickets.c.snapshot).where(tickets.c.id == ticket.id)).scalar()
+        before = ticket_from_json(text) if text else None
     replaced = conn.execute(
         update(tickets).where(tickets.c.id == ticket.id, tickets.c.updated_at <= ticket.updated_at).values(**values)
     ).rowcount
     if replaced:
-        record_change(conn, ticket)
+        record_change(conn, ticket, last, before=before)
     else:
         make_due(conn, [ticket.id], at=now)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bridge.model import Decision, Ticket
 from bridge.store import Store, open_store
 from bridge.store.reporting import recorded_since
+from bridge.store.tables import timeline
 from bridge.store.timeline import timelines_of
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
@@ -64,3 +65,12 @@ def test_the_report_reads_tickets_updated_in_its_period_and_every_open_one(store
     assert [r.ticket.id for r in read] == [2, 3]
     assert [c.status for c in read[1].changes] == ["closed"]
     assert (read[0].linked_at, read[1].linked_at) == (None, T0 + timedelta(days=1))
+
+
+def test_a_ticket_stored_before_timelines_were_kept_starts_its_timeline_with_that_view(store_url: str) -> None:
+    store = open_store(store_url)
+    keep(store, ticket(minutes=0, status="open"))
+    with store.engine.begin() as conn:  # as a store from an earlier version has it: a snapshot, no timeline
+        conn.execute(timeline.delete())
+    keep(store, ticket(minutes=40, status="solved"))
+    assert changes(store) == [(0, "open", ["billing"]), (40, "solved", ["billing"])]
