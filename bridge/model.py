@@ -123,6 +123,9 @@ class Action:
     issue_key: str | None = None
     params: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
     after: str | None = None  # key of an action that must be done first
+    # Not carried out before this moment (the decision clock, which is the executor's in every
+    # daemon): a notice quiet hours hold back about what no later decision will judge again.
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -157,6 +157,13 @@ class NoticeGate:
         self.held_until = self._quiet_until
         return False
 
+    def quiet_until(self, kind: str) -> int | None:
+        """When quiet hours stop holding back a notice of `kind` (None: they do not hold it now,
+        or the kind is switched off)."""
+        if kind in self._muted or kind in self._quiet_except:
+            return None
+        return self._quiet_until
+
     def catch_up(self, kind: str, key: str, began: int, what: str) -> bool:
         """Whether the notice `key` of `kind`, about something that began at `began` (before
         `old_before`: the caller's one comparison), is old news: then it is kept for the

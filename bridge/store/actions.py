@@ -40,6 +40,7 @@ def plan(conn: Connection, batch: Iterable[Action], *, now: datetime) -> int:
             "after": a.after,
             "status": "pending",
             "attempts": 0,
+            "not_before": a.not_before,
             "created_at": now,
         }
         for a in batch

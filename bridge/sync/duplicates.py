@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from bridge.connectors.slack_text import escaped
 from bridge.model import Action, ActionKind, LinkedTicket, Ticket, TicketState
+from bridge.rules.calendar import from_us
 from bridge.sync.escalate import issue_key_from_tags
 from bridge.sync.notify import notice
 
@@ -84,7 +85,11 @@ def merge_actions(
             },
         )
     ]
-    if gate("duplicate"):
+    # Held by quiet hours, it goes when they end: the merged ticket is closed, and no later
+    # decision judges it to tell the manager then.
+    allowed = gate("duplicate")
+    held = None if allowed else gate.quiet_until("duplicate")
+    if allowed or held is not None:
         actions.append(notice(
             rules,
             kind="duplicate",
@@ -95,6 +100,7 @@ def merge_actions(
                 f" · {escaped(ticket.organization or '')}\n*{escaped(ticket.subject)}*\n<{ticket.url}|Open the ticket>"
             ),
             after=key,
+            not_before=None if held is None else from_us(held),
         ))
     return actions
 

@@ -127,6 +127,7 @@ def escalation_actions(
             issue_key=None,
             params={"url": ticket.url, "title": f"Zendesk #{ticket.id}: {ticket.subject}"},
             after=create_key,
+            not_before=None,
         ),
         new_action(
             kind=ActionKind.NOTE_TICKET,
@@ -139,6 +140,7 @@ def escalation_actions(
                 "status": escalation.zendesk_status_after,
             },
             after=create_key,
+            not_before=None,
         ),
         escalation_notice(ticket, evaluation, rules, reason=escalation.reason),
     ]
@@ -165,6 +167,7 @@ def _create_issue(
             "fields": dict(escalation.fields),
         },
         after=None,
+        not_before=None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 from bridge.connectors.slack_text import escaped
@@ -15,7 +16,7 @@ from bridge.rules.notify import NoticeGate
 from bridge.rules.result import fast_constructor
 from bridge.timetext import iso, iso_us
 
-# Action(kind, key, ticket_id, issue_key, params, after), every field given, without the
+# Action(kind, key, ticket_id, issue_key, params, after, not_before), every field given, without the
 # frozen dataclass's object.__setattr__ per field: a fifth of the cost, and `decide`
 # builds two or three actions per ticket.
 new_action = fast_constructor(Action)
@@ -25,9 +26,12 @@ _NOTIFY = ActionKind.NOTIFY  # (an enum member read from its class costs a looku
 CAUGHT_UP_MARK = "caught_up"
 
 
-def notice(rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None) -> Action:
+def notice(
+    rules: Rules, *, kind: str, key: str, text: str, ticket_id: int | None, after: str | None = None,
+    not_before: datetime | None = None,
+) -> Action:
     """One notice; it goes to the rules' channel when they name one, else to BRIDGE_SLACK_MANAGER_CHANNEL."""
-    return new_action(_NOTIFY, key, ticket_id, None, _params(kind, text, rules.notifications.channel), after)
+    return new_action(_NOTIFY, key, ticket_id, None, _params(kind, text, rules.notifications.channel), after, not_before)
 
 
 def _params(kind: str, text: str, channel: str | None) -> dict[str, Any]:
@@ -66,7 +70,7 @@ def sla_notices(
         icon = ":fire:" if level == "breach" else ":alarm_clock:"
         # due is UTC: its date and minutes
         text = f"{icon} SLA {level}: ticket #{ticket.id} {alert.target} due {due[:10]} {due[11:16]}{tail}"
-        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, channel), None))
+        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, channel), None, None))
     return notices
 
 
@@ -91,7 +95,7 @@ def requested_notices(
             f"{_title(kind)}: ticket #{ticket.id} · {evaluation.priority} · {escaped(ticket.organization or 'no organisation')}\n"
             f"*{escaped(ticket.subject)}*\n{escaped(_why(kind, evaluation, gate.engine))}\n<{ticket.url}|Open the ticket>"
         )
-        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None))
+        notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, rules.notifications.channel), None, None))
     return notices
 
 

@@ -58,7 +58,7 @@ def with_routing(
     count = int(done.get(ROUTED_COUNT_MARK, "0"))
     marks[(ticket.id, ROUTED_COUNT_MARK)] = str(count + 1)
     what = digest(f"{change.get('group')} {change.get('priority')} {change.get('add_tags')}")
-    return [*planned, new_action(_NOTE, f"route:{ticket.id}:{count}:{what}", ticket.id, None, change, None)]
+    return [*planned, new_action(_NOTE, f"route:{ticket.id}:{count}:{what}", ticket.id, None, change, None, None)]
 
 
 def _new_priority(ticket: Ticket, evaluation: Evaluation, rules: Rules, engine: Engine) -> str | None:

@@ -356,3 +356,15 @@ def test_a_sweep_decision_on_a_copy_replaced_meanwhile_is_dropped(store_url: str
     assert store.ticket_state(5).marks == {"sla_stopped_at": "x"}  # the newer view's mark stands
     store.commit_timer_decisions([(5, stale)], now=NOW, judged_at={5: solved.updated_at})
     assert store.ticket_state(5).marks == {"sla_stopped_at": ""}  # on the current copy, it applies
+
+
+def test_an_action_planned_not_before_a_moment_waits_for_it(store_url: str) -> None:
+    # A notice quiet hours hold back about a ticket no later decision judges (a merged duplicate).
+    store = open_store(store_url)
+    held = Action(ActionKind.NOTIFY, "n:held", ticket_id=1, params={"text": "t"}, not_before=NOW + timedelta(hours=8))
+    store.commit_decision(None, Decision([held, Action(ActionKind.NOTIFY, "n:now", ticket_id=2, params={"text": "t"})]),
+                          ticket_ids=[1, 2], now=NOW)
+    [sent] = store.actions.claim(now=NOW, limit=10, lease=LEASE)
+    assert sent.action.key == "n:now" and store.actions.done("n:now", result={}, now=NOW, claim=sent.claim)
+    assert store.actions.claim(now=NOW + timedelta(hours=7, minutes=59), limit=10, lease=LEASE) == []
+    assert [c.action.key for c in store.actions.claim(now=NOW + timedelta(hours=8), limit=10, lease=LEASE)] == ["n:held"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -116,3 +116,17 @@ def test_the_manager_hears_of_a_merge_in_the_originals_thread_when_the_rules_ask
     [notice] = [a for a in told.actions if a.kind is ActionKind.NOTIFY and a.params["kind"] == "duplicate"]
     assert notice.ticket_id == 90 and notice.after == "merge:102:90"
     assert "#102 merged into #90" in notice.params["text"] and ISSUE in notice.params["text"]
+
+
+def test_a_merge_made_during_quiet_hours_is_told_when_they_end(rules: Rules) -> None:
+    # The merged ticket is closed: no later decision judges it to tell the manager then, so the
+    # notice is planned now, not to go before quiet hours (20:00–07:00 London) end.
+    events = rules.notifications.events.model_copy(update={"duplicate": True})
+    night = rules.model_copy(update={"notifications": rules.notifications.model_copy(update={"events": events})})
+    saturday_23 = datetime(2026, 3, 7, 23, 0, tzinfo=timezone.utc)
+    late = tagged(created_at=saturday_23 - timedelta(hours=1), updated_at=saturday_23 - timedelta(minutes=5))
+    decision = decide(late, TicketState(issue_tickets=(ORIGINAL,)), night, now=saturday_23, default_project="SUP")
+    [notice] = [a for a in decision.actions if a.kind is ActionKind.NOTIFY and a.params["kind"] == "duplicate"]
+    assert notice.not_before == datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc)
+    by_day = decide(late, TicketState(issue_tickets=(ORIGINAL,)), night, now=NOW, default_project="SUP")
+    assert [a.not_before for a in by_day.actions if a.kind is ActionKind.NOTIFY] == [None]
