@@ -516,6 +516,7 @@ class NotifyEvents(Strict):
     system_wide: bool = True
     duplicate: bool = False
     catch_up: bool = True
+    monthly_report: bool = Field(True, description="once a month ends: how it went (see `bridge report`)")
 
 
 class QuietHours(Strict):

@@ -33,6 +33,7 @@ from bridge.sync.execute import Connectors, Executor
 from bridge.sync.poll import SECOND_CLOSED, ZENDESK_CURSOR, JiraPoller, ZendeskPoller
 from bridge.sync.preview import Preview, preview_changes
 from bridge.sync.catch_up import catch_up_summary
+from bridge.sync.monthly_report import monthly_report
 from bridge.sync.sweep import sweep
 from bridge.sync.process import Processor
 
@@ -134,6 +135,7 @@ class Daemon:
         # allows 10 incremental-export reads a minute, and a read sooner only meets another 429.
         self._poll_resumes: dict[str, datetime] = {}
         self._sweep_failures = FailureLog(log, "sweep")
+        self._report_failures = FailureLog(log, "the monthly report notice")
         self._reload_failures = FailureLog(log, "judging open tickets by the reloaded rules")
         self._judge_all_again = False  # new rules came, and open tickets are not yet due for them
         self.scheduler = BackgroundScheduler(timezone="UTC")
@@ -247,6 +249,21 @@ class Daemon:
             self.wake()
         return planned
 
+    def monthly_report(self) -> int:
+        """Tell the manager how the month before went, once; leader only (it reads every ticket
+        of two months, once a month: not on the sweep's minute)."""
+        if not self.leadership.is_leader():
+            return 0
+        try:
+            planned = monthly_report(store=self.store, rules=self.rules.current(), now=self.decision_clock())
+        except Exception as error:  # noqa: BLE001 — the next hour tries again
+            self._report_failures.failed(error)
+            return 0
+        self._report_failures.succeeded()
+        if planned:
+            self.wake()
+        return planned
+
     def _learn_identity(self) -> None:
         try:
             self.connectors.zendesk.whoami()
@@ -300,6 +317,10 @@ class Daemon:
         )
         # Knowing its own Zendesk user lets the bridge recognise its own changes on arrival;
         # until then (or if this read fails) they are read back like anyone's.
+        self.scheduler.add_job(
+            self.monthly_report, "interval", hours=1, id="monthly-report", max_instances=1, coalesce=True,
+            next_run_time=datetime.now(timezone.utc) + timedelta(minutes=1),  # once leadership is settled
+        )
         self.scheduler.add_job(self._learn_identity, id="whoami", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(self._check_groups, id="check-groups", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from bridge.model import Comment, Ticket
+from bridge.model import Comment, Decision, Ticket
+from bridge.store import Store
 from bridge.store.reporting import Recorded
 from bridge.store.timeline import Change
 
@@ -44,3 +46,16 @@ def recorded(
     values.update(fields)
     ticket = Ticket(status=last.status, tags=last.tags, updated_at=last.at, comments=comments, **values)
     return Recorded(ticket, tuple(changes), pauses, linked_at, merged_at)
+
+
+def keep(store: Store, *views: object) -> None:
+    """Each view of a ticket, as the daemon keeps it after judging it."""
+    for view in views:
+        store.commit_decision(None, Decision(), ticket_ids=[view.id], now=view.updated_at, snapshot=view)  # type: ignore[attr-defined]
+
+
+def history(ticket_id: int, steps: list[tuple[datetime, str]], **fields: object) -> list[object]:
+    """The views the daemon saw of a ticket: one per step."""
+    last = recorded([(moment, status, None) for moment, status in steps], id=ticket_id, **fields).ticket  # type: ignore[arg-type]
+    return [replace(last, status=status, updated_at=moment,
+                    comments=tuple(c for c in last.comments if c.created_at <= moment)) for moment, status in steps]

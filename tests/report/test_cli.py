@@ -6,31 +6,15 @@ import csv
 import os
 import subprocess
 import sys
-from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bridge.model import Decision
-from bridge.store import Store, open_store
+from bridge.store import open_store
 
-from .helpers import at, recorded
+from .helpers import at, history, keep
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def keep(store: Store, *views: object) -> None:
-    """Each view of a ticket, as the daemon keeps it after judging it."""
-    for view in views:
-        store.commit_decision(None, Decision(), ticket_ids=[view.id], now=view.updated_at, snapshot=view)  # type: ignore[attr-defined]
-
-
-def history(ticket_id: int, steps: list[tuple[datetime, str]], **fields: object) -> list[object]:
-    """The views the daemon saw of a ticket: one per step."""
-    last = recorded([(moment, status, None) for moment, status in steps], id=ticket_id, **fields).ticket  # type: ignore[arg-type]
-    return [replace(last, status=status, updated_at=moment,
-                    comments=tuple(c for c in last.comments if c.created_at <= moment)) for moment, status in steps]
 
 
 @pytest.fixture
