@@ -309,6 +309,10 @@ def _routing(rules: Rules, names: Names) -> Iterator[Found]:
                 message = ("the 'escalation' notice is the bridge's own (sent when a ticket escalates): "
                            "to escalate, `escalate: true`; to tell the manager, `notify: [product_team]`")
                 yield (*here, "then", "notify", position), message, False
+            elif kind in ("catch_up", "monthly_report"):
+                message = (f"the {kind!r} notice is the bridge's own summary, not about one ticket: "
+                           "to tell the manager of a ticket, `notify: [product_team]`")
+                yield (*here, "then", "notify", position), message, False
             yield from _ref((*here, "then", "notify", position), "notice kind", kind, kinds)
     if None in rules.routing:
         return  # which rule shadows which is known once every rule reads right

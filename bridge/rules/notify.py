@@ -158,11 +158,13 @@ class NoticeGate:
         return False
 
     def quiet_until(self, kind: str) -> int | None:
-        """When quiet hours stop holding back a notice of `kind` (None: they do not hold it now,
-        or the kind is switched off)."""
-        if kind in self._muted or kind in self._quiet_except:
+        """When quiet hours stop holding back a notice of `kind`: the end of the quiet spell now
+        (None: they do not hold it now, or the kind is switched off). Not `held_until`, the next
+        moment the answer may change (midnight, a clock change), which is still quiet at times."""
+        if self._quiet_until is None or self._quiet is None or kind in self._muted or kind in self._quiet_except:
             return None
-        return self._quiet_until
+        spell = self._quiet.latest_spell(self._now_us)
+        return spell[1] if spell is not None and spell[1] > self._now_us else self._quiet_until
 
     def catch_up(self, kind: str, key: str, began: int, what: str) -> bool:
         """Whether the notice `key` of `kind`, about something that began at `began` (before

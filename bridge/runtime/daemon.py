@@ -315,12 +315,12 @@ class Daemon:
             self.sweep, "interval", seconds=self.settings.sweep_interval_seconds, id="sweep", max_instances=1,
             coalesce=True,
         )
-        # Knowing its own Zendesk user lets the bridge recognise its own changes on arrival;
-        # until then (or if this read fails) they are read back like anyone's.
         self.scheduler.add_job(
             self.monthly_report, "interval", hours=1, id="monthly-report", max_instances=1, coalesce=True,
             next_run_time=datetime.now(timezone.utc) + timedelta(minutes=1),  # once leadership is settled
         )
+        # Knowing its own Zendesk user lets the bridge recognise its own changes on arrival;
+        # until then (or if this read fails) they are read back like anyone's.
         self.scheduler.add_job(self._learn_identity, id="whoami", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(self._check_groups, id="check-groups", next_run_time=datetime.now(timezone.utc))
         self.scheduler.add_job(

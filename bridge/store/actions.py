@@ -166,6 +166,7 @@ def _stored(row, *, claimed: bool = False) -> StoredAction:  # type: ignore[no-u
             issue_key=row.issue_key,
             params=loads(row.params) or {},
             after=row.after,
+            not_before=utc(row.not_before),
         ),
         status=row.status,
         attempts=row.attempts - 1 if claimed else row.attempts,  # attempts made before this one

@@ -160,6 +160,11 @@ class Inbox:
         with self._engine.begin() as conn:
             return sum(conn.execute(update(events).where(c).values(_AGAIN)).rowcount for c in conditions)
 
+    def first_received(self) -> datetime | None:
+        """When the store received its first event: since when the bridge has been watching."""
+        with self._engine.connect() as conn:
+            return utc(conn.execute(select(func.min(events.c.received_at))).scalar())
+
     def count(self, status: str) -> int:
         with self._engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(events).where(events.c.status == status)).scalar_one()

@@ -199,6 +199,9 @@ CASES = [
     (BASE + "escalation: {issue_type: '  '}\n", "'  '", "escalation.issue_type: must not be empty"),
     (BASE + "routing:\n  - {name: a, when: {tags_any: [x, '']}}\n", "''", "routing.0.when.tags_any.1: must not be empty"),
     (BASE + "routing:\n  - {name: '', when: {tags_any: [x]}}\n", "''", "routing.0.name: must not be empty"),
+    # the bridge's own summaries are about no one ticket
+    (BASE + "routing:\n  - {name: a, when: {tags_any: [x]}, then: {notify: [monthly_report]}}\n", "monthly_report]",
+     "the 'monthly_report' notice is the bridge's own summary, not about one ticket"),
     # a product's tag that another product has: the report would count its tickets under the first
     (BASE + "products:\n  Shop: {tags: [cards]}\n  Billing: {tags: [invoices, Cards]}\n", "Cards]",
      "tag 'cards' already means product 'Shop'"),

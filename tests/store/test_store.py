@@ -367,4 +367,5 @@ def test_an_action_planned_not_before_a_moment_waits_for_it(store_url: str) -> N
     [sent] = store.actions.claim(now=NOW, limit=10, lease=LEASE)
     assert sent.action.key == "n:now" and store.actions.done("n:now", result={}, now=NOW, claim=sent.claim)
     assert store.actions.claim(now=NOW + timedelta(hours=7, minutes=59), limit=10, lease=LEASE) == []
-    assert [c.action.key for c in store.actions.claim(now=NOW + timedelta(hours=8), limit=10, lease=LEASE)] == ["n:held"]
+    [late] = store.actions.claim(now=NOW + timedelta(hours=8), limit=10, lease=LEASE)
+    assert late.action.key == "n:held" and late.action.not_before == NOW + timedelta(hours=8)

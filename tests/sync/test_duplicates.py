@@ -130,3 +130,23 @@ def test_a_merge_made_during_quiet_hours_is_told_when_they_end(rules: Rules) -> 
     assert notice.not_before == datetime(2026, 3, 8, 7, 0, tzinfo=timezone.utc)
     by_day = decide(late, TicketState(issue_tickets=(ORIGINAL,)), night, now=NOW, default_project="SUP")
     assert [a.not_before for a in by_day.actions if a.kind is ActionKind.NOTIFY] == [None]
+
+
+@pytest.mark.parametrize(
+    ("days", "merged_at", "told_at"),
+    [
+        # quiet on weeknights only: Friday's night runs on into Saturday morning, past midnight
+        (["mon-fri"], datetime(2026, 3, 6, 23, 0, tzinfo=timezone.utc), datetime(2026, 3, 7, 7, 0, tzinfo=timezone.utc)),
+        # the night the clocks go forward in London: 07:00 BST is 06:00 UTC
+        (["mon-sun"], datetime(2026, 3, 28, 23, 30, tzinfo=timezone.utc), datetime(2026, 3, 29, 6, 0, tzinfo=timezone.utc)),
+    ],
+)
+def test_a_held_merge_notice_waits_for_the_end_of_the_quiet_spell_not_the_next_midnight(
+    rules: Rules, days: list[str], merged_at: datetime, told_at: datetime
+) -> None:
+    events = rules.notifications.events.model_copy(update={"duplicate": True})
+    quiet = rules.notifications.quiet_hours.model_copy(update={"days": tuple(days)})  # type: ignore[union-attr]
+    night = rules.model_copy(update={"notifications": rules.notifications.model_copy(update={"events": events, "quiet_hours": quiet})})
+    late = tagged(created_at=merged_at - timedelta(hours=1), updated_at=merged_at - timedelta(minutes=5))
+    decision = decide(late, TicketState(issue_tickets=(ORIGINAL,)), night, now=merged_at, default_project="SUP")
+    assert [a.not_before for a in decision.actions if a.kind is ActionKind.NOTIFY] == [told_at]
