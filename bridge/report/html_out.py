@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader
@@ -9,6 +10,8 @@ from jinja2 import Environment, PackageLoader
 from bridge.report import charts
 from bridge.report.monthly import Counts, MonthFigures, Report, TargetFigures, targets_in
 
+GroupsOf = Callable[[MonthFigures], dict[str, Counts]]  # a month's figures -> its counts per client (or product …)
+SpentOf = Callable[[MonthFigures], dict[str, int]]  # a month's figures -> time per status (or stage)
 TOP_GROUPS = 15  # clients and products shown one by one; the rest are summed up as "others"
 
 # Every value is escaped (an organisation named `A <b>&</b> B` shows as written); the charts are Markup.
@@ -80,7 +83,7 @@ def _sla_by_severity(report: Report, targets: list[str]) -> list[Row]:
     return rows
 
 
-def _top(months: list[MonthFigures], groups_of) -> list[str]:  # type: ignore[no-untyped-def]
+def _top(months: list[MonthFigures], groups_of: GroupsOf) -> list[str]:
     totals: dict[str, int] = {}
     for month in months:
         for name, counts in groups_of(month).items():
@@ -88,7 +91,7 @@ def _top(months: list[MonthFigures], groups_of) -> list[str]:  # type: ignore[no
     return sorted(totals, key=lambda name: (-totals[name], name))
 
 
-def _count_rows(months: list[MonthFigures], groups_of, names: list[str], labels: dict[str, str] | None = None) -> list[Row]:  # type: ignore[no-untyped-def]
+def _count_rows(months: list[MonthFigures], groups_of: GroupsOf, names: list[str], labels: dict[str, str] | None = None) -> list[Row]:
     shown, rest = names[:TOP_GROUPS], names[TOP_GROUPS:]
     rows = [
         Row((labels or {}).get(name, name), [_pair(groups_of(m).get(name)) for m in months]) for name in shown
@@ -106,7 +109,7 @@ def _pair(counts: Counts | None) -> str:
     return "–" if counts is None else f"{counts.created} / {counts.resolved}"
 
 
-def _time_rows(months: list[MonthFigures], names: list[str], spent_of) -> list[Row]:  # type: ignore[no-untyped-def]
+def _time_rows(months: list[MonthFigures], names: list[str], spent_of: SpentOf) -> list[Row]:
     rows = []
     for name in names:
         cells = [m.mean_hours_in(spent_of(m), name) for m in months]
