@@ -233,33 +233,33 @@ class Daemon:
 
     def sweep(self) -> int:
         """Judge every open ticket at the decision clock's now (SLA warnings, breaches …); leader only."""
-        if not self.leadership.is_leader():
-            return 0
-        rules, now = self.rules.current(), self.decision_clock()
-        try:
-            planned = sweep(
-                store=self.store, rules=rules, now=now, default_project=self.settings.jira_project, clock=self.clock,
-            )
-            planned += catch_up_summary(store=self.store, rules=rules, now=now)
-        except Exception as error:  # noqa: BLE001 — the next tick tries again
-            self._sweep_failures.failed(error)
-            return 0
-        self._sweep_failures.succeeded()
-        if planned:
-            self.wake()
-        return planned
+
+        def judge() -> int:
+            rules, now = self.rules.current(), self.decision_clock()
+            planned = sweep(store=self.store, rules=rules, now=now, default_project=self.settings.jira_project, clock=self.clock)
+            return planned + catch_up_summary(store=self.store, rules=rules, now=now)
+
+        return self._as_leader(judge, self._sweep_failures)
 
     def monthly_report(self) -> int:
         """Tell the manager how the month before went, once; leader only (it reads every ticket
         of two months, once a month: not on the sweep's minute)."""
+        return self._as_leader(
+            lambda: monthly_report(store=self.store, rules=self.rules.current(), now=self.decision_clock()),
+            self._report_failures,
+        )
+
+    def _as_leader(self, plan: Callable[[], int], failures: FailureLog) -> int:
+        """A timer's planning, on the leader only: what it planned wakes the workers; a failure
+        is logged, and the next tick tries again."""
         if not self.leadership.is_leader():
             return 0
         try:
-            planned = monthly_report(store=self.store, rules=self.rules.current(), now=self.decision_clock())
-        except Exception as error:  # noqa: BLE001 — the next hour tries again
-            self._report_failures.failed(error)
+            planned = plan()
+        except Exception as error:  # noqa: BLE001 — the next tick tries again
+            failures.failed(error)
             return 0
-        self._report_failures.succeeded()
+        failures.succeeded()
         if planned:
             self.wake()
         return planned
