@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     # before that write (an earlier attempt looked for) and the write must fit in one
     # lease, or another worker takes the action over and this attempt stops unwritten.
     api_timeout_seconds: float = Field(default=15.0, gt=0, le=3600, allow_inf_nan=False)
-    # first retry after about this long, doubling
+    # first retry after about this long, doubling, up to retry_max_seconds apart
     retry_base_seconds: float = Field(default=2.0, gt=0, le=86_400, allow_inf_nan=False)
+    retry_max_seconds: float = Field(default=900.0, gt=0, le=86_400, allow_inf_nan=False)
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=1 << 30)
 
     @field_validator("slack_manager_channel")

@@ -108,6 +108,7 @@ class Daemon:
             max_attempts=settings.max_attempts,
             lease=timedelta(seconds=settings.lease_seconds),
             retry_base=settings.retry_base_seconds,
+            retry_max=settings.retry_max_seconds,
         )
         self.executor = Executor(
             store=self.store,
@@ -117,6 +118,7 @@ class Daemon:
             max_attempts=settings.max_attempts,
             lease=timedelta(seconds=settings.lease_seconds),
             retry_base=settings.retry_base_seconds,
+            retry_max=settings.retry_max_seconds,
         )
         first_start = clock() - timedelta(minutes=5)  # where a store without bookmarks begins
         self.poller = ZendeskPoller(store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=first_start)

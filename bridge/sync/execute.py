@@ -11,6 +11,7 @@ import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Callable, Mapping
 
 from bridge.connectors.errors import AuthError, ConflictError, NotFound, PermanentError, RetriableError
@@ -39,9 +40,9 @@ class Connectors:
     slack: SlackConnector
 
 
-def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0) -> timedelta:
-    """Exponential with jitter, never sooner than the service asked (Retry-After)."""
-    exponential = min(base * 2.0 ** (attempt - 1), MAX_BACKOFF.total_seconds()) * (0.5 + random.random() / 2)
+def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0, most: float = MAX_BACKOFF.total_seconds()) -> timedelta:
+    """Exponential with jitter, at most `most` seconds, never sooner than the service asked (Retry-After)."""
+    exponential = min(base * 2.0 ** (attempt - 1), most) * (0.5 + random.random() / 2)
     return timedelta(seconds=max(exponential, retry_after or 0.0))
 
 
@@ -61,10 +62,11 @@ class Executor:
         max_attempts: int = 8,
         lease: timedelta = LEASE,
         retry_base: float = 2.0,
+        retry_max: float = MAX_BACKOFF.total_seconds(),
     ) -> None:
         self._store = store
         self._c = connectors
-        self._retry_base = retry_base
+        self._backoff = partial(backoff, base=retry_base, most=retry_max)  # (attempt, Retry-After) -> delay
         self._channel = manager_channel
         self._clock = clock
         self._max_attempts = max_attempts
@@ -104,7 +106,7 @@ class Executor:
             # A service's "not now" (429, 5xx, a timeout) or refused credentials (an operator's
             # to mend) only delay the action: retried, at most every MAX_BACKOFF, never dead.
             retry_after = getattr(exc, "retry_after", None)
-            retry_at = now + backoff(stored.attempts + 1, retry_after, base=self._retry_base)
+            retry_at = now + self._backoff(stored.attempts + 1, retry_after)
             self._fail(stored, str(exc), retry_at, now, transient=True)
         except PermanentError as exc:
             self._fail(stored, str(exc), None, now)
@@ -112,7 +114,7 @@ class Executor:
             if store_unavailable(exc):
                 raise  # not the action's fault: the worker waits for the store; the action is tried again after its lease
             log.exception("action %s failed unexpectedly", action.key)
-            self._fail(stored, f"{type(exc).__name__}: {exc}", now + backoff(stored.attempts + 1, None, base=self._retry_base), now)
+            self._fail(stored, f"{type(exc).__name__}: {exc}", now + self._backoff(stored.attempts + 1, None), now)
         else:
             if self._store.actions.done(
                 action.key, result=result, now=now, ticket_id=action.ticket_id, note=f"done {action.kind.value}",

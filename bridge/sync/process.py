@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Callable
 
 from bridge.connectors.errors import AuthError, NotFound, PermanentError, RetriableError
@@ -19,7 +20,7 @@ from bridge.store import ClaimLost, Conflict, Store, StoredEvent, store_unavaila
 from bridge.sync.backsync import backsync, issue_deleted, issue_moved
 from bridge.sync.decide import decide
 from bridge.sync.duplicates import tagged_issue
-from bridge.sync.execute import LEASE, backoff
+from bridge.sync.execute import LEASE, MAX_BACKOFF, backoff
 from bridge.sync.custom_fields import rules_read_custom_fields
 from bridge.sync.own_update import same_view
 from bridge.sync.poll import SECOND_CLOSED, ticket_event
@@ -46,8 +47,9 @@ class Processor:
         max_attempts: int = 8,
         lease: timedelta = LEASE,
         retry_base: float = 2.0,
+        retry_max: float = MAX_BACKOFF.total_seconds(),
     ) -> None:
-        self._retry_base = retry_base
+        self._backoff = partial(backoff, base=retry_base, most=retry_max)  # (attempt, Retry-After) -> delay
         self._store = store
         self._zendesk = zendesk
         self._jira = jira
@@ -84,7 +86,7 @@ class Processor:
                         "dropped", stored.event.event_id)
         except (AuthError, Conflict) as exc:
             # Credentials need an operator, a conflict a fresh look: neither is a reason to drop the event.
-            retry_at = now + backoff(stored.attempts + 1, None, base=self._retry_base)
+            retry_at = now + self._backoff(stored.attempts + 1, None)
             log.warning("event %s will be retried: %s", stored.event.event_id, exc)
             self._store.inbox.retry(stored.row_id, error=str(exc), not_before=retry_at, give_up=False, claim=stored.claim)
         except PermanentError as exc:
@@ -99,7 +101,7 @@ class Processor:
             if not transient:
                 log.exception("event %s failed", stored.event.event_id)
             give_up = not transient and stored.attempts + 1 >= self._max_attempts
-            retry_at = now + backoff(stored.attempts + 1, getattr(exc, "retry_after", None), base=self._retry_base)
+            retry_at = now + self._backoff(stored.attempts + 1, getattr(exc, "retry_after", None))
             self._store.inbox.retry(
                 stored.row_id, error=str(exc), not_before=retry_at, give_up=give_up, claim=stored.claim
             )

@@ -113,7 +113,9 @@ def test_sigkill_at_random_points_loses_and_doubles_nothing(tmp_path: Path, sand
 @pytest.fixture
 def flaky_bridge(tmp_path: Path) -> Iterator[Bridge]:
     bridge = start_bridge(
-        tmp_path, lease_seconds=4, api_timeout_seconds=1, retry_base_seconds=0.2, max_attempts=30,
+        # Retries at most 5 s apart: an action unlucky ten times running (a fault at any of an
+        # attempt's calls fails it) must not wait out minutes of doubling inside the deadline.
+        tmp_path, lease_seconds=4, api_timeout_seconds=1, retry_base_seconds=0.2, retry_max_seconds=5, max_attempts=30,
         sweep_interval_seconds=3600
     )
     yield bridge
