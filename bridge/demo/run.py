@@ -150,8 +150,9 @@ class Demo:
         )
 
     def _merged(self, ticket_id: int, into_ref: str) -> bool:
+        """Merged, by the first attempt or by one a retry found done (`merged` says which)."""
         into = self.state.tickets.get(into_ref)
-        return into is not None and (self.store.actions.result(f"merge:{ticket_id}:{into}") or {}).get("merged") is True
+        return into is not None and bool((self.store.actions.result(f"merge:{ticket_id}:{into}") or {}).get("merged"))
 
     def view(self) -> Group:
         table = Table(title=f"escalation bridge demo · simulated time {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
