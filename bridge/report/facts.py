@@ -96,7 +96,10 @@ class Reader:
         pauses = tuple((start, end if end is not None and end <= now else None) for start, end in recorded.pauses if start <= now)
         # Linked, the daemon judges it at the top tier: a policy `when: {tier: 4}` applies.
         evaluation = evaluate(ticket, self.rules, now=now, paused=pauses, escalated=linked is not None)
-        resolved = None if merged is not None else _resolved(ticket, changes)
+        closed = _closed(changes, merged)
+        # Solved now: since the start of its last spell solved or closed (the timeline ends
+        # with the view the snapshot holds). Merged: neither solved nor open.
+        resolved = closed[-1][0] if merged is None and closed and closed[-1][1] is None else None
         outcomes: tuple[Outcome, ...] = ()
         policy = self.policies.get(evaluation.sla_policy or "")
         if policy is not None and merged is None:
@@ -105,7 +108,7 @@ class Reader:
         return TicketFacts(
             ticket.id, ticket.created_at, resolved, linked, merged, evaluation.priority, evaluation.type,
             ticket.organization or NONE, self.product(ticket), evaluation.sla_policy, outcomes, in_status, in_stage,
-            _closed(changes, merged),
+            closed,
         )
 
     def product(self, ticket: Ticket) -> str:
@@ -226,19 +229,6 @@ class _Past:
 
 def _by(moment: datetime | None, now: datetime) -> datetime | None:
     return moment if moment is not None and moment <= now else None
-
-
-def _resolved(ticket: Ticket, changes: tuple[Change, ...]) -> datetime | None:
-    """When a solved or closed ticket was last solved: the first of its latest run of solved
-    and closed views."""
-    if ticket.status not in CLOSED_STATUSES:
-        return None
-    moment = ticket.updated_at
-    for change in reversed(changes):
-        if change.status not in CLOSED_STATUSES:
-            break
-        moment = change.at
-    return moment
 
 
 def _closed(changes: tuple[Change, ...], merged: datetime | None) -> tuple[tuple[datetime, datetime | None], ...]:
