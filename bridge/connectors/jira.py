@@ -198,10 +198,15 @@ class JiraConnector:
     def add_remote_link(self, key: str, *, url: str, title: str) -> None:
         """A link back to the ticket; `globalId` makes a repeated call update, not duplicate, it."""
         self._call(
-            lambda: self.client.add_remote_link(
-                key, destination={"url": url, "title": title}, globalId=f"escalation-bridge:{url}"
-            )
+            lambda: self.client.add_remote_link(key, destination={"url": url, "title": title}, globalId=_global_id(url))
         )
+
+    def remove_remote_link(self, key: str, *, url: str) -> None:
+        """Take the link back to the ticket off the issue (one it lacks, or an issue gone, is no error)."""
+        try:
+            self._call(lambda: self.client.delete_remote_link(key, global_id=_global_id(url)))
+        except NotFound:
+            pass
 
     def add_comment(self, key: str, body: str, *, action_key: str) -> str:
         # What a customer wrote is shown, not obeyed: `[~accountid:…]` would mention a developer,
@@ -265,6 +270,11 @@ class JiraConnector:
             raise from_status(SERVICE, exc.status_code or 0, text, headers=headers) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise RetriableError(SERVICE, f"unreachable: {type(exc).__name__}") from exc
+
+
+def _global_id(url: str) -> str:
+    """The remote link's id of the bridge's own making: one link per ticket on an issue."""
+    return f"escalation-bridge:{url}"
 
 
 def _jira_error_body(response: requests.Response | None) -> bool:

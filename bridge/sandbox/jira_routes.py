@@ -11,10 +11,10 @@ from starlette.routing import Route
 from bridge.sandbox.common import empty_response, json_response
 from bridge.sandbox.jira_api import JiraBackend, R, S, base_of, body_of, endpoint, listing
 from bridge.sandbox.jira_search import search_classic, search_jql
-from bridge.sandbox.jira_shapes import (ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS, STATUSES,
+from bridge.sandbox.jira_shapes import (ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS, STATUSES, errors,
                                         field_list, issuetype_json, link_type_json, priority_json,
                                         resolution_json, status_json, user_json)
-from bridge.sandbox.jira_state import not_found
+from bridge.sandbox.jira_state import JiraApiError, not_found
 
 def actor(state: S) -> str:
     return state.me
@@ -165,6 +165,16 @@ async def remote_links(request: R, state: S) -> Response:
     base = base_of(request)
     with state.lock:
         issue = state.issue(request.path_params["ref"])
+        if request.method == "DELETE":  # by id, or every link with the `globalId` asked for
+            lid, global_id = request.path_params.get("lid"), request.query_params.get("globalId")
+            if lid is None and not global_id:
+                raise JiraApiError(400, errors(globalId="Either an id or a global id must be given."))
+            kept = [link for link in issue["remote_links"]
+                    if not (str(link["id"]) == lid if lid is not None else link.get("globalId") == global_id)]
+            if len(kept) == len(issue["remote_links"]):
+                raise not_found("Remote link does not exist.")
+            issue["remote_links"][:] = kept
+            return empty_response(204)
         if request.method == "POST":
             link, created = state.remote_link(issue["key"], await body_of(request))
             return json_response({"id": link["id"], "self": f"{base}/rest/api/2/issue/{issue['key']}/remotelink/{link['id']}"},
@@ -231,7 +241,8 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
         (f"{issue}/transitions", transitions, ["GET", "POST"]), (f"{issue}/comment", comments, ["GET", "POST"]),
         (f"{issue}/comment/{{cid}}", comment, ["GET", "PUT", "DELETE"]), (f"{p}/issueLink", create_link, ["POST"]),
         (f"{p}/issueLink/{{lid}}", issue_link, ["GET", "DELETE"]),
-        (f"{issue}/remotelink", remote_links, ["GET", "POST"]), (f"{issue}/remotelink/{{lid}}", remote_links, ["GET"]),
+        (f"{issue}/remotelink", remote_links, ["GET", "POST", "DELETE"]),
+        (f"{issue}/remotelink/{{lid}}", remote_links, ["GET", "DELETE"]),
         (f"{issue}/properties", properties, ["GET"]), (f"{issue}/properties/{{prop}}", properties, ["GET", "PUT", "DELETE"]),
         (f"{p}/search", search_classic, ["GET", "POST"]), (f"{p}/search/jql", search_jql, ["GET", "POST"]),
         (f"{p}/user/search", user_search, ["GET"]), ("/rest/applinks/latest/listApplicationlinks", applinks, ["GET"]),

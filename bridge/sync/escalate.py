@@ -47,6 +47,15 @@ def issue_key_from_tags(tags: frozenset[str]) -> str | None:
     return found[len(ISSUE_TAG_PREFIX):].upper() if found is not None else None
 
 
+def issue_keys_from_tags(tags: frozenset[str]) -> set[str]:
+    """Every issue key the ticket's tags name (`jira_sup-12` -> `SUP-12`)."""
+    return {
+        tag[len(ISSUE_TAG_PREFIX):].upper()
+        for tag in tags
+        if tag.startswith(ISSUE_TAG_PREFIX) and _TAGGED_KEY.fullmatch(tag, len(ISSUE_TAG_PREFIX))
+    }
+
+
 def _when(value: datetime | None) -> str:
     # iso_minutes, not strftime("%Y-%m-%d %H:%M UTC"): the same text at a tenth of the cost.
     return iso_minutes(value) + " UTC" if value else "no target"

@@ -201,9 +201,10 @@ class Executor:
         return {"issue_key": key} | ({"relinked": True} if relinked else {})
 
     def _follow(self, stored: StoredAction, ticket_id: int, moved_from: str, original: str) -> dict[str, Any]:
-        """The ticket of an issue closed as a duplicate follows the original, which lists it now:
-        the link moves (with the marks of the old issue's status emptied), the old issue stops
-        listing it, and the original is read so that its status reaches the ticket."""
+        """The ticket moves to another issue (the one its own was closed as a duplicate of, or the
+        one its agents tagged it with instead), which lists it now: the link moves (with the marks
+        of the old issue's status emptied), the old issue stops listing it and linking to it, and
+        the new one is read so that its status reaches the ticket."""
         link = self._store.links.for_ticket(ticket_id)
         if link is None or link.issue_key not in (moved_from, original):  # linked elsewhere meanwhile
             return {"issue_key": original, "left_out": f"the ticket is no longer linked to {moved_from}"}
@@ -211,19 +212,22 @@ class Executor:
         try:
             self._c.jira.add_labels(original, [label, ESCALATION_LABEL])
         except NotFound:
-            log.warning("ticket %s stays with %s: %s, which it duplicates, is not found", ticket_id, moved_from, original)
+            log.warning("ticket %s stays with %s: %s, which it was to follow, is not found", ticket_id, moved_from, original)
             return {"issue_key": original, "missing": True}
         now = self._clock()
         since = str(stored.action.params.get("since") or now.isoformat())
         self._store.follow_issue(ticket_id, moved_from, original, now=now, marks=moved_marks(since))
         self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
+        url = self._c.zendesk.ticket_url(ticket_id)
         try:
             self._c.jira.remove_labels(moved_from, [label])  # (a lost store would find the old issue by it)
         except NotFound:
             pass  # deleted since: nothing lists the ticket there
+        else:
+            self._c.jira.remove_remote_link(moved_from, url=url)
         known = self._store.snapshots.get(ticket_id)
         title = f"Zendesk #{ticket_id}" + (f": {known.subject}" if known is not None else "")
-        self._c.jira.add_remote_link(original, url=self._c.zendesk.ticket_url(ticket_id), title=title)
+        self._c.jira.add_remote_link(original, url=url, title=title)
         return {"issue_key": original, "moved_from": moved_from}
 
     def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:
@@ -236,7 +240,7 @@ class Executor:
         if attached == "left_out":
             return {"ticket_id": ticket_id, "left_out": "the ticket did not move"}
         if attached == "missing":
-            p = {"note": _not_found_note(action.issue_key or "", moved_from=p.get("moved_from"))}
+            p = {"note": _not_found_note(action.issue_key or "", moved_from=p.get("moved_from"), by_tag=bool(p.get("by_tag")))}
         values = self._placeholders(action)
         note = _fill(p.get("note"), values)
         if note and stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
@@ -449,8 +453,14 @@ def _ticket(action: Action) -> int:
     return action.ticket_id
 
 
-def _not_found_note(key: str, *, moved_from: str | None) -> str:
+def _not_found_note(key: str, *, moved_from: str | None, by_tag: bool = False) -> str:
     """What the agents are told when the issue a ticket was to join is not there."""
+    if moved_from and by_tag:
+        return (
+            f"The tag {issue_tag(key)} names no Jira issue: {key} was not found (or the bridge's Jira account "
+            f"cannot see it), so the ticket stays linked to {moved_from}. Correct the tag, or replace it with "
+            f"{issue_tag(moved_from)} to keep the ticket on {moved_from}."
+        )
     if moved_from:
         return (
             f"{moved_from} was closed in Jira as a duplicate of {key}, which the bridge's Jira account cannot "

@@ -78,3 +78,27 @@ def test_a_lost_store_relinks_an_escalated_ticket_without_telling_anyone_again(t
         assert sum("Any news?" in body for body in jira_comments(bridge, key)) == 1  # mirrored as before
     finally:
         stop_bridge(bridge)
+
+
+def test_an_agent_moves_a_linked_ticket_to_another_issue_by_changing_its_tag(bridge: Bridge) -> None:
+    first, old = _escalated(bridge)
+    _, new = _escalated(bridge)  # another ticket's issue: the one the first turns out to be about
+    store = bridge.daemon.store
+    eventually(lambda: store.ticket_state(first).marks.get("issue_tag_seen") == old, what="its issue's tag seen on it")
+    tags = [tag for tag in bridge.zendesk().tickets(id=first).tags if tag != f"jira_{old.lower()}"]
+    bridge.zendesk().tickets.update(ZTicket(id=first, tags=[*tags, f"jira_{new.lower()}"]))
+    eventually(lambda: bridge.issue_key(first) == new, what="the link moved to the tagged issue")
+    eventually(lambda: any(f"#{first} is about this issue now" in body for body in jira_comments(bridge, new)),
+               what="the new issue told")
+    eventually(lambda: any(f"moved it to {new}" in body for body in jira_comments(bridge, old)), what="the old issue told")
+    eventually(lambda: any(f"{new} now, no longer to {old}" in body for _, body in zendesk_comments(bridge, first)),
+               what="the agents told")
+    # What the developers of the new issue write reaches the ticket; the old issue's no longer does.
+    bridge.jira().add_comment(old, "Unrelated: this one is the PDF renderer.")
+    bridge.jira().add_comment(new, "Found it: the session cookie is dropped.")
+    eventually(lambda: any("session cookie" in body for _, body in zendesk_comments(bridge, first)),
+               what="the new issue's comment on the ticket")
+    settle(bridge)
+    assert not any("PDF renderer" in body for _, body in zendesk_comments(bridge, first))
+    assert [link.object.url for link in bridge.jira().remote_links(old)] == []
+    assert not store.actions.with_status("dead")

@@ -59,6 +59,19 @@ def test_remote_links_upsert_by_global_id(jira: JIRA) -> None:
     assert jira.remote_link(issue.key, remote[0].id).globalId == "zendesk-ticket-1"
 
 
+def test_remote_links_are_deleted_by_global_id_or_id(jira: JIRA) -> None:
+    issue = _create(jira)
+    for n in (1, 2):
+        jira.add_remote_link(issue.key, {"url": f"https://z.example/{n}", "title": f"#{n}"}, globalId=f"zendesk-ticket-{n}")
+    jira.delete_remote_link(issue.key, global_id="zendesk-ticket-1")
+    assert [link.globalId for link in jira.remote_links(issue.key)] == ["zendesk-ticket-2"]
+    with pytest.raises(JIRAError) as gone:
+        jira.delete_remote_link(issue.key, global_id="zendesk-ticket-1")
+    assert gone.value.status_code == 404
+    jira.delete_remote_link(issue.key, internal_id=str(jira.remote_links(issue.key)[0].id))
+    assert jira.remote_links(issue.key) == []
+
+
 def test_issue_properties_round_trip_and_search(jira: JIRA) -> None:
     issue = _create(jira)
     jira.add_issue_property(issue.key, "bridge", {"tickets": [1, 2], "origin": 1})

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bridge.connectors.jira import ticket_label
-from bridge.model import Decision, Issue, Link
+from bridge.model import Decision, Issue, Link, TicketState
 from bridge.sync.backsync import follow_original
+from bridge.sync.repoint import ISSUE_TAG_MARK, repoint
 from tests.sync.test_merge import T0, Desk
 
 
@@ -65,4 +67,47 @@ def test_an_original_the_bridge_cannot_find_leaves_the_ticket_where_it_was_and_s
     notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
     assert any("cannot find" in body and f"stays linked to {old}" in body for body in notes)
     assert "jira_sup-999" not in desk.connectors.zendesk._client.tickets(id=ticket).tags
+    assert not desk.store.actions.with_status("dead")
+
+
+def _plan_retag(desk: Desk, old: str, new: str) -> None:
+    """The decision of a ticket whose agents replaced the tag of `old` with `new`'s."""
+    ticket = desk.connectors.zendesk.ticket(desk.original)
+    retagged = replace(ticket, tags=frozenset({f"jira_{new.lower()}"}))
+    state = TicketState(link=desk.store.links.for_ticket(desk.original), marks={ISSUE_TAG_MARK: old})
+    actions = repoint(retagged, state, {})
+    desk.store.commit_decision(None, Decision(actions=actions), ticket_ids=[desk.original], now=desk.now, snapshot=ticket)
+
+
+def test_a_retagged_ticket_moves_and_only_the_new_issue_links_to_it(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    new = _issue(desk, "Payments fail", [])
+    url = desk.connectors.zendesk.ticket_url(ticket)
+    desk.connectors.jira.add_remote_link(old, url=url, title=f"Zendesk #{ticket}")
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_retag(desk, old, new)
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == new  # type: ignore[union-attr]
+    jira = desk.connectors.jira.client
+    assert [link.object.url for link in jira.remote_links(new)] == [url]
+    assert jira.remote_links(old) == []  # the old issue no longer points at a ticket that left it
+    assert ticket_label(ticket) not in jira.issue(old).fields.labels
+    assert any("moved it to" in c.body for c in jira.comments(old))
+    assert any("is about this issue now" in c.body for c in jira.comments(new))
+    notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
+    assert sum(f"{new} now, no longer to {old}" in body for body in notes) == 1
+    assert not desk.store.actions.with_status("dead")
+
+
+def test_a_retag_to_an_issue_not_found_leaves_the_link_and_says_how_to_mend_it(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_retag(desk, old, "SUP-999")
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == old  # type: ignore[union-attr]
+    notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
+    assert any("jira_sup-999 names no Jira issue" in body and f"stays linked to {old}" in body for body in notes)
+    assert not any("moved it to" in c.body for c in desk.connectors.jira.client.comments(old))
     assert not desk.store.actions.with_status("dead")

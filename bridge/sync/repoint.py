@@ -1,0 +1,126 @@
+"""An agent moves a linked ticket to another Jira issue by changing its tag. Pure: no I/O.
+
+A linked ticket shows its issue by the tag `jira_<key>`. An agent who finds the ticket is
+about another issue replaces that tag with the other issue's: the link moves there, both
+issues are told (the new one lists the ticket, the old one hears it left), and so are the
+agents; the new issue's status then reaches the ticket as a newly linked one's would.
+
+Only a tag the agents changed moves a link: the ticket must have been seen carrying its
+linked issue's tag (`ISSUE_TAG_MARK`) and carry it no longer. A link the bridge moved
+itself (an issue closed as a duplicate, or moved to another project) changes before the
+ticket's tags do, and must not be read as the agents moving it back.
+
+A ticket a link cannot follow unambiguously (its issue's tag and another's, or two new ones)
+stays where it is, and the agents are told once what to remove.
+"""
+
+from __future__ import annotations
+
+from bridge.model import Action, ActionKind, Link, Ticket, TicketState
+from bridge.sync.escalate import issue_keys_from_tags, issue_tag
+from bridge.sync.mirror import ISSUE_DELETED_MARK
+from bridge.timetext import iso
+
+# The issue whose tag the ticket was last seen carrying while linked to it.
+ISSUE_TAG_MARK = "issue_tag_seen"
+
+
+def repoint(ticket: Ticket, state: TicketState, marks: dict[tuple[int, str], str]) -> list[Action]:
+    """The actions that follow the agents' change of a linked ticket's issue tag, if any; keeps
+    `ISSUE_TAG_MARK` in `marks`."""
+    link = state.link
+    if link is None:
+        return []
+    linked = link.issue_key
+    seen = state.marks.get(ISSUE_TAG_MARK) if state.marks else None
+    if issue_tag(linked) in ticket.tags:
+        if seen != linked:
+            marks[(ticket.id, ISSUE_TAG_MARK)] = linked
+        others = issue_keys_from_tags(ticket.tags) - {linked}
+        return [_unclear(ticket, link, sorted(others), kept_tag=True)] if others else []
+    if seen != linked:
+        return []  # its tag was never seen on the ticket: not written yet, or the link moved first
+    others = issue_keys_from_tags(ticket.tags)
+    if len(others) > 1:
+        return [_unclear(ticket, link, sorted(others), kept_tag=False)]
+    if not others:
+        return []  # the tag removed, none put instead: the link stays
+    return _move(ticket, link, others.pop(), old_deleted=state.marks.get(ISSUE_DELETED_MARK) == linked)
+
+
+def _stamp(link: Link) -> str:
+    """Which link a key is about: moving there and back again is a new move each time."""
+    return iso(link.created_at)
+
+
+def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Action]:
+    """The link moves to `new` once Jira has it (the executor, as for an issue closed as a
+    duplicate); the comments and the note wait for it, and are left out if it did not move."""
+    old, ticket_id = link.issue_key, ticket.id
+    move_key = f"repoint:{ticket_id}:{old}:{new}:{_stamp(link)}"
+    actions = [
+        Action(
+            ActionKind.LINK_TICKET, move_key, ticket_id=ticket_id, issue_key=new,
+            # where a pause on the old issue's status ends: when the agents changed the tag
+            params={"moved_from": old, "since": iso(ticket.updated_at), "by_tag": True},
+        ),
+        Action(
+            ActionKind.COMMENT_ISSUE, f"repoint_comment:{ticket_id}:{new}:{_stamp(link)}", ticket_id=ticket_id,
+            issue_key=new,
+            params={
+                "body": (
+                    f"Zendesk ticket #{ticket_id} is about this issue now (its agents moved it here from {old}): "
+                    f"{ticket.subject}\nRequester: {ticket.requester_name or '?'} <{ticket.requester_email or '?'}>, "
+                    f"{ticket.organization or 'no organisation'}\n{ticket.url}"
+                ),
+                "attached": True,
+            },
+            after=move_key,
+        ),
+        Action(
+            ActionKind.NOTE_TICKET, f"repoint_note:{ticket_id}:{new}:{_stamp(link)}", ticket_id=ticket_id,
+            issue_key=new,
+            params={
+                "note": (
+                    f"Linked to development issue {new} now, no longer to {old} (the ticket's tag was changed): "
+                    f"{new}'s updates appear here, and public replies go to it."
+                ),
+                "attached": True,
+                "moved_from": old,
+                "by_tag": True,
+            },
+            after=move_key,
+        ),
+    ]
+    if not old_deleted:  # (a deleted issue takes no comment)
+        actions.append(Action(
+            ActionKind.COMMENT_ISSUE, f"repoint_left:{ticket_id}:{old}:{_stamp(link)}", ticket_id=ticket_id,
+            issue_key=old,
+            params={
+                "body": f"Zendesk ticket #{ticket_id} is no longer about this issue: its agents moved it to {new}.",
+                "attached": True,
+            },
+            after=move_key,
+        ))
+    return actions
+
+
+def _unclear(ticket: Ticket, link: Link, others: list[str], *, kept_tag: bool) -> Action:
+    """The agents told, once, that the ticket's tags name more issues than it can follow."""
+    old = link.issue_key
+    named = " and ".join(others)
+    if kept_tag:
+        what = (
+            f"This ticket is linked to {old}, and its tags name {named} too. A ticket follows one issue: "
+            f"to move it, remove the tag {issue_tag(old)}; to keep it on {old}, remove "
+            + " and ".join(issue_tag(key) for key in others) + "."
+        )
+    else:
+        what = (
+            f"This ticket is linked to {old}, and its tags name {named} instead. A ticket follows one issue: "
+            f"keep the tag of the one it is about. Until then it stays linked to {old}."
+        )
+    return Action(
+        ActionKind.NOTE_TICKET, f"repoint_unclear:{ticket.id}:{old}:{'+'.join(others)}:{_stamp(link)}",
+        ticket_id=ticket.id, issue_key=old, params={"note": what},
+    )
