@@ -234,6 +234,16 @@ StrList = Annotated[tuple[Text, ...], BeforeValidator(_texts), _one_or_list({"ty
 Tags = Annotated[StrList, AfterValidator(lambda tags: tuple(tag.lower() for tag in tags))]
 # A tier, a count: YAML's `true` or `'3'` is not one (lax pydantic took true as 1).
 Whole = Annotated[int, StrictInput()]
+
+
+def _no_fraction(value: object) -> object:
+    """A tier is `1`, not `1.0` (which the integer parse would take as 1)."""
+    if isinstance(value, float):
+        raise ValueError(f"should be a whole number: write {int(value)}" if value.is_integer() else "should be a whole number")
+    return value
+
+
+TierNumber = Annotated[int, BeforeValidator(_no_fraction)]  # a key: YAML's `1:`, or `"1":`
 IntList = Annotated[tuple[Whole, ...], BeforeValidator(_one_or_many_numbers), _one_or_list({"type": "integer"})]
 Duration = Annotated[
     str,
@@ -565,7 +575,7 @@ class Rules(Strict):
 
     version: Annotated[Literal[1], BeforeValidator(_not_true_or_false)] = 1
     defaults: Defaults
-    tiers: dict[int, Tier] = Field(json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]*$"}})
+    tiers: dict[TierNumber, Tier] = Field(json_schema_extra={"propertyNames": {"pattern": r"^[1-9][0-9]*$"}})
     calendars: dict[Text, Calendar]
     priorities: dict[Text, Priority]
     types: dict[Text, TicketType]

@@ -153,7 +153,9 @@ CASES = [
     (BASE + "routing:\n  - {name: a, then: {tier: 2, continue: true}}\n", "continue: true",
      "unknown key 'continue' in then: it belongs to the rule, beside then:"),
     (replaced("  2: {name: Support,", "  2.5: {name: Half}\n  2: {name: Support,"), "2.5",
-     "key '2.5' in tiers: should be a whole number, got a number with a fractional part"),
+     "key '2.5' in tiers: should be a whole number"),
+    # 2.0 would be read as tier 2: said, not guessed
+    (replaced("  2: {name: Support,", "  2.0: {name: Support,"), "2.0", "key '2.0' in tiers: should be a whole number: write 2"),
     (BASE + "---\nrouting: []\n", "---", "YAML syntax error: expected a single document in the stream, but found another document"),
     (BASE + "notifications:\n  ? [a, b]\n  : x\n", "[a, b]", "a key must be plain text, not a list or mapping"),
     # every routing rule commented out (YAML null) hides nothing else
