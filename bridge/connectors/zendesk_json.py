@@ -17,6 +17,7 @@ from bridge.model import Comment, Event, EventSource, Ticket
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:$|[T ])", re.ASCII)
 
 
 def parse_time(value: Any) -> datetime:
@@ -26,6 +27,8 @@ def parse_time(value: Any) -> datetime:
     if not value:
         return _EPOCH
     text = str(value)
+    if not _CALENDAR_DATE.match(text):  # (Python also reads ISO week and ordinal dates: 2026-W10-1, 2026-061)
+        raise ValueError(f"{value!r} is not a timestamp like 2026-03-02T10:00:00Z")
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
     parsed = datetime.fromisoformat(text)

@@ -107,8 +107,10 @@ def test_bad_zendesk_deliveries_are_refused_and_nothing_is_stored(client, store,
 
 @pytest.mark.parametrize(
     "body, status",
-    [(b"{not json", 400), (b"[1, 2]", 400), (b'{"detail": {"id": "x"}}', 400), (b"{" + b" " * LIMIT + b"}", 413)],
-    ids=["malformed", "not-an-object", "no-ticket-id", "oversized"],
+    [(b"{not json", 400), (b"[1, 2]", 400), (b'{"detail": {"id": "x"}}', 400), (b"{" + b" " * LIMIT + b"}", 413),
+     # an ISO week date, which Python's own parser would read as that Monday's midnight
+     (b'{"ticket": {"id": "7", "updated_at": "2026-W10-1"}}', 400)],
+    ids=["malformed", "not-an-object", "no-ticket-id", "oversized", "week-date"],
 )
 def test_malformed_and_oversized_zendesk_bodies_are_refused(client, store, body, status) -> None:
     response = client.post("/webhooks/zendesk", content=body, headers=zendesk_headers(body))
