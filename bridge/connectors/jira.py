@@ -243,6 +243,10 @@ class JiraConnector:
 
         return self._call(add)
 
+    def current_key(self, key: str) -> str:
+        """The issue's key now: Jira answers a key the issue had before a move to another project."""
+        return str(self._call(lambda: self.client.issue(key, fields="labels").key))
+
     def remove_labels(self, key: str, labels: Iterable[str]) -> None:
         """Take labels off the issue (one it lacks is no error)."""
         update = {"labels": [{"remove": label} for label in sorted(set(labels))]}

@@ -25,6 +25,7 @@ from bridge.sync.backsync import CLOSED, moved_marks, original_read_event
 from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
+from bridge.sync.repoint import ISSUE_TAG_MARK
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +209,16 @@ class Executor:
         link = self._store.links.for_ticket(ticket_id)
         if link is None or link.issue_key not in (moved_from, original):  # linked elsewhere meanwhile
             return {"issue_key": original, "left_out": f"the ticket is no longer linked to {moved_from}"}
+        by_tag = bool(stored.action.params.get("by_tag"))
+        known = self._store.snapshots.get(ticket_id)
+        if by_tag and link.issue_key == moved_from:
+            if known is not None and issue_tag(original) not in known.tags:  # the agents changed it again
+                return {"issue_key": original, "left_out": f"the ticket's tags no longer name {original}"}
+            try:
+                if self._c.jira.current_key(original) == moved_from:  # Jira answers a former key with the issue
+                    return {"issue_key": original, "left_out": f"{original} is {moved_from}, under a former key"}
+            except NotFound:
+                return {"issue_key": original, "missing": True}
         label = ticket_label(ticket_id)
         try:
             self._c.jira.add_labels(original, [label, ESCALATION_LABEL])
@@ -216,19 +227,21 @@ class Executor:
             return {"issue_key": original, "missing": True}
         now = self._clock()
         since = str(stored.action.params.get("since") or now.isoformat())
-        self._store.follow_issue(ticket_id, moved_from, original, now=now, marks=moved_marks(since))
+        # The agents' own choice is the tag seen: a later retag moves the ticket again.
+        marks = moved_marks(since) | ({ISSUE_TAG_MARK: original} if by_tag else {})
+        self._store.follow_issue(ticket_id, moved_from, original, now=now, marks=marks)
         self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
         url = self._c.zendesk.ticket_url(ticket_id)
         try:
             self._c.jira.remove_labels(moved_from, [label])  # (a lost store would find the old issue by it)
-        except NotFound:
-            pass  # deleted since: nothing lists the ticket there
+        except NotFound:  # deleted: nothing lists the ticket there, and it takes no comment
+            gone = {"old_gone": True}
         else:
+            gone = {}
             self._c.jira.remove_remote_link(moved_from, url=url)
-        known = self._store.snapshots.get(ticket_id)
         title = f"Zendesk #{ticket_id}" + (f": {known.subject}" if known is not None else "")
         self._c.jira.add_remote_link(original, url=url, title=title)
-        return {"issue_key": original, "moved_from": moved_from}
+        return {"issue_key": original, "moved_from": moved_from} | gone
 
     def _note_ticket(self, stored: StoredAction) -> dict[str, Any]:
         action = stored.action
@@ -428,7 +441,7 @@ class Executor:
         if not action.params.get("attached") or action.after is None:
             return None
         result = self._store.actions.result(action.after) or {}
-        if result.get("left_out"):
+        if result.get("left_out") or (result.get("old_gone") and action.issue_key == result.get("moved_from")):
             return "left_out"
         return "missing" if result.get("missing") else "relinked" if result.get("relinked") else None
 

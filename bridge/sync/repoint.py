@@ -5,10 +5,12 @@ about another issue replaces that tag with the other issue's: the link moves the
 issues are told (the new one lists the ticket, the old one hears it left), and so are the
 agents; the new issue's status then reaches the ticket as a newly linked one's would.
 
-Only a tag the agents changed moves a link: the ticket must have been seen carrying its
-linked issue's tag (`ISSUE_TAG_MARK`) and carry it no longer. A link the bridge moved
-itself (an issue closed as a duplicate, or moved to another project) changes before the
-ticket's tags do, and must not be read as the agents moving it back.
+Only a tag the agents changed moves a link. A link the bridge moves itself (an issue closed
+as a duplicate, or moved to another project) changes before the ticket's tags do, or after,
+and must not be read as the agents moving it: the ticket's last issue tag seen
+(`ISSUE_TAG_MARK`) must be its linked issue's, and no such move of the bridge's be planned.
+The executor moves nothing when the ticket's tags have changed again meanwhile, nor to the
+linked issue under a former key.
 
 A ticket a link cannot follow unambiguously (its issue's tag and another's, or two new ones)
 stays where it is, and the agents are told once what to remove.
@@ -38,14 +40,28 @@ def repoint(ticket: Ticket, state: TicketState, marks: dict[tuple[int, str], str
             marks[(ticket.id, ISSUE_TAG_MARK)] = linked
         others = issue_keys_from_tags(ticket.tags) - {linked}
         return [_unclear(ticket, link, sorted(others), kept_tag=True)] if others else []
-    if seen != linked:
-        return []  # its tag was never seen on the ticket: not written yet, or the link moved first
+    if seen is not None and seen != linked:
+        return []  # the link moved since its tag was last seen (the bridge's own move): the tags follow
     others = issue_keys_from_tags(ticket.tags)
     if len(others) > 1:
         return [_unclear(ticket, link, sorted(others), kept_tag=False)]
     if not others:
         return []  # the tag removed, none put instead: the link stays
-    return _move(ticket, link, others.pop(), old_deleted=state.marks.get(ISSUE_DELETED_MARK) == linked)
+    new = others.pop()
+    if _moved_by_the_bridge(ticket.id, linked, new, state.planned):
+        return []
+    return _move(ticket, link, new, old_deleted=state.marks.get(ISSUE_DELETED_MARK) == linked)
+
+
+def _moved_by_the_bridge(ticket_id: int, linked: str, tagged: str, planned: frozenset[str]) -> bool:
+    """Whether the bridge itself moves the ticket between the two issues (one closed as a
+    duplicate of the other, or moved to another project): its link and its tags change one
+    after the other, and either may come first (a link stored before the upgrade has no mark)."""
+    return any(
+        f"{kind}:{ticket_id}:{a}:{b}" in planned
+        for kind in ("follow_original", "issue_moved")
+        for a, b in ((linked, tagged), (tagged, linked))
+    )
 
 
 def _stamp(link: Link) -> str:
@@ -65,7 +81,7 @@ def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Ac
             params={"moved_from": old, "since": iso(ticket.updated_at), "by_tag": True},
         ),
         Action(
-            ActionKind.COMMENT_ISSUE, f"repoint_comment:{ticket_id}:{new}:{_stamp(link)}", ticket_id=ticket_id,
+            ActionKind.COMMENT_ISSUE, f"repoint_comment:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
             issue_key=new,
             params={
                 "body": (
@@ -78,7 +94,7 @@ def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Ac
             after=move_key,
         ),
         Action(
-            ActionKind.NOTE_TICKET, f"repoint_note:{ticket_id}:{new}:{_stamp(link)}", ticket_id=ticket_id,
+            ActionKind.NOTE_TICKET, f"repoint_note:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
             issue_key=new,
             params={
                 "note": (
@@ -94,7 +110,7 @@ def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Ac
     ]
     if not old_deleted:  # (a deleted issue takes no comment)
         actions.append(Action(
-            ActionKind.COMMENT_ISSUE, f"repoint_left:{ticket_id}:{old}:{_stamp(link)}", ticket_id=ticket_id,
+            ActionKind.COMMENT_ISSUE, f"repoint_left:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
             issue_key=old,
             params={
                 "body": f"Zendesk ticket #{ticket_id} is no longer about this issue: its agents moved it to {new}.",

@@ -76,7 +76,7 @@ def _plan_retag(desk: Desk, old: str, new: str) -> None:
     retagged = replace(ticket, tags=frozenset({f"jira_{new.lower()}"}))
     state = TicketState(link=desk.store.links.for_ticket(desk.original), marks={ISSUE_TAG_MARK: old})
     actions = repoint(retagged, state, {})
-    desk.store.commit_decision(None, Decision(actions=actions), ticket_ids=[desk.original], now=desk.now, snapshot=ticket)
+    desk.store.commit_decision(None, Decision(actions=actions), ticket_ids=[desk.original], now=desk.now, snapshot=retagged)
 
 
 def test_a_retagged_ticket_moves_and_only_the_new_issue_links_to_it(desk: Desk) -> None:
@@ -110,4 +110,48 @@ def test_a_retag_to_an_issue_not_found_leaves_the_link_and_says_how_to_mend_it(d
     notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
     assert any("jira_sup-999 names no Jira issue" in body and f"stays linked to {old}" in body for body in notes)
     assert not any("moved it to" in c.body for c in desk.connectors.jira.client.comments(old))
+    assert not desk.store.actions.with_status("dead")
+
+
+def test_a_retag_changed_again_before_it_ran_moves_nothing(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    wrong, right = _issue(desk, "Payments fail", []), _issue(desk, "Login fails", [])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_retag(desk, old, wrong)
+    _plan_retag(desk, old, right)  # the agent mended the tag before the first move ran
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == right  # type: ignore[union-attr]
+    assert desk.store.ticket_state(ticket).marks[ISSUE_TAG_MARK] == right  # a later retag moves it again
+    jira = desk.connectors.jira.client
+    assert ticket_label(ticket) not in jira.issue(wrong).fields.labels and not jira.comments(wrong)
+    notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
+    assert [body for body in notes if "no longer to" in body] and not [body for body in notes if f"{wrong} now" in body]
+
+
+def test_a_retag_to_the_issues_former_key_moves_nothing(desk: Desk) -> None:
+    ticket = desk.original
+    issue = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    state = desk.sandbox.jira.state
+    with state.lock:  # the issue was SUP-77 once, before a move (Jira still answers that key with it)
+        state.issue(issue).setdefault("former_keys", []).append("SUP-77")
+    desk.store.links.add(ticket, issue, now=T0 - timedelta(days=1))
+    _plan_retag(desk, issue, "SUP-77")
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == issue  # type: ignore[union-attr]
+    assert ticket_label(ticket) in desk.connectors.jira.client.issue(issue).fields.labels
+    assert not desk.connectors.jira.client.comments(issue)
+    assert not desk.store.actions.with_status("dead")
+
+
+def test_a_retag_away_from_an_issue_deleted_unbeknown_writes_no_comment_there(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    new = _issue(desk, "Payments fail", [])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_retag(desk, old, new)  # planned with a comment for the old issue: no webhook said it was deleted
+    desk.connectors.jira.client.issue(old).delete()
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == new  # type: ignore[union-attr]
+    assert any("is about this issue now" in c.body for c in desk.connectors.jira.client.comments(new))
     assert not desk.store.actions.with_status("dead")

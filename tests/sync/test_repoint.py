@@ -67,6 +67,22 @@ def test_a_link_the_bridge_moved_is_not_moved_back_by_the_tags_it_has_not_change
     assert (101, ISSUE_TAG_MARK) not in decision.marks
 
 
+def test_a_link_stored_before_the_mark_existed_moves_on_its_first_retag(rules: Rules) -> None:
+    assert len(_of(_decide(rules, {"jira_sup-9"}, marks={}), ActionKind.LINK_TICKET)) == 1
+
+
+def test_a_move_of_the_bridges_own_in_either_order_is_not_taken_for_a_retag(rules: Rules) -> None:
+    # SUP-7 moved to another project and is OPS-4: the note swapping the tag was written, but the
+    # store had not rekeyed the link yet (it does so after); or the other way round.
+    note_first = frozenset({"issue_moved:101:SUP-7:OPS-4"})
+    assert not _of(_decide(rules, {"jira_ops-4"}, marks={}, planned=note_first), ActionKind.LINK_TICKET)
+    rekeyed = Link(101, "OPS-4", LINK.created_at)
+    assert not _of(_decide(rules, {"jira_sup-7"}, marks={}, link=rekeyed, planned=note_first), ActionKind.LINK_TICKET)
+    duplicate = frozenset({"follow_original:101:SUP-7:SUP-3"})
+    moved = Link(101, "SUP-3", NOW)
+    assert not _of(_decide(rules, {"jira_sup-7"}, marks={}, link=moved, planned=duplicate), ActionKind.LINK_TICKET)
+
+
 def test_the_tag_removed_with_none_put_instead_leaves_the_link(rules: Rules) -> None:
     decision = _decide(rules, {"tier4", "jira_escalated"})
     assert not _of(decision, ActionKind.LINK_TICKET) and not _of(decision, ActionKind.NOTE_TICKET)
