@@ -72,52 +72,33 @@ def _stamp(link: Link) -> str:
 def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Action]:
     """The link moves to `new` once Jira has it (the executor, as for an issue closed as a
     duplicate); the comments and the note wait for it, and are left out if it did not move."""
-    old, ticket_id = link.issue_key, ticket.id
-    move_key = f"repoint:{ticket_id}:{old}:{new}:{_stamp(link)}"
+    old, ticket_id, stamp = link.issue_key, ticket.id, _stamp(link)
+    move_key = f"repoint:{ticket_id}:{old}:{new}:{stamp}"
+
+    def told(kind: ActionKind, name: str, issue_key: str, **params: object) -> Action:
+        return Action(kind, f"{name}:{ticket_id}:{old}:{new}:{stamp}", ticket_id=ticket_id, issue_key=issue_key,
+                      params={**params, "attached": True}, after=move_key)
+
     actions = [
         Action(
             ActionKind.LINK_TICKET, move_key, ticket_id=ticket_id, issue_key=new,
             # where a pause on the old issue's status ends: when the agents changed the tag
             params={"moved_from": old, "since": iso(ticket.updated_at), "by_tag": True},
         ),
-        Action(
-            ActionKind.COMMENT_ISSUE, f"repoint_comment:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
-            issue_key=new,
-            params={
-                "body": (
-                    f"Zendesk ticket #{ticket_id} is about this issue now (its agents moved it here from {old}): "
-                    f"{ticket.subject}\nRequester: {ticket.requester_name or '?'} <{ticket.requester_email or '?'}>, "
-                    f"{ticket.organization or 'no organisation'}\n{ticket.url}"
-                ),
-                "attached": True,
-            },
-            after=move_key,
-        ),
-        Action(
-            ActionKind.NOTE_TICKET, f"repoint_note:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
-            issue_key=new,
-            params={
-                "note": (
-                    f"Linked to development issue {new} now, no longer to {old} (the ticket's tag was changed): "
-                    f"{new}'s updates appear here, and public replies go to it."
-                ),
-                "attached": True,
-                "moved_from": old,
-                "by_tag": True,
-            },
-            after=move_key,
-        ),
+        told(ActionKind.COMMENT_ISSUE, "repoint_comment", new, body=(
+            f"Zendesk ticket #{ticket_id} is about this issue now (its agents moved it here from {old}): "
+            f"{ticket.subject}\nRequester: {ticket.requester_name or '?'} <{ticket.requester_email or '?'}>, "
+            f"{ticket.organization or 'no organisation'}\n{ticket.url}"
+        )),
+        told(ActionKind.NOTE_TICKET, "repoint_note", new, moved_from=old, by_tag=True, note=(
+            f"Linked to development issue {new} now, no longer to {old} (the ticket's tag was changed): "
+            f"{new}'s updates appear here, and public replies go to it."
+        )),
     ]
     if not old_deleted:  # (a deleted issue takes no comment)
-        actions.append(Action(
-            ActionKind.COMMENT_ISSUE, f"repoint_left:{ticket_id}:{old}:{new}:{_stamp(link)}", ticket_id=ticket_id,
-            issue_key=old,
-            params={
-                "body": f"Zendesk ticket #{ticket_id} is no longer about this issue: its agents moved it to {new}.",
-                "attached": True,
-            },
-            after=move_key,
-        ))
+        actions.append(told(ActionKind.COMMENT_ISSUE, "repoint_left", old, body=(
+            f"Zendesk ticket #{ticket_id} is no longer about this issue: its agents moved it to {new}."
+        )))
     return actions
 
 
