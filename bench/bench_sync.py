@@ -37,7 +37,7 @@ WORKERS = 16
 
 def run() -> list[dict[str, Any]]:
     box = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0"],
+        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0", "--statuspage-port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:

@@ -90,10 +90,13 @@ def _rules_holder(settings: Settings):  # type: ignore[no-untyped-def]
         _fail("; ".join(str(p) for p in exc.problems))
 
 
-def _start_sandbox(*, zendesk_port: int, jira_port: int, slack_port: int, state_file: Optional[Path] = None):  # type: ignore[no-untyped-def]
+def _start_sandbox(  # type: ignore[no-untyped-def]
+    *, zendesk_port: int, jira_port: int, slack_port: int, statuspage_port: int, state_file: Optional[Path] = None
+):
     from bridge.sandbox import Sandbox
 
-    sandbox = Sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port, state_file=state_file)
+    sandbox = Sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port,
+                      statuspage_port=statuspage_port, state_file=state_file)
     try:
         sandbox.start()
     except OSError as exc:
@@ -108,6 +111,7 @@ def run(
     zendesk_port: int = typer.Option(8701, help="Sandbox Zendesk port (0: any free port)."),
     jira_port: int = typer.Option(8702, help="Sandbox Jira port (0: any free port)."),
     slack_port: int = typer.Option(8703, help="Sandbox Slack port (0: any free port)."),
+    statuspage_port: int = typer.Option(8704, help="Sandbox Statuspage port (0: any free port)."),
     store: Optional[str] = typer.Option(
         None, "--store", help="With --sandbox: the store's URL (default: a new SQLite file the sandbox deletes on exit). "
         "A sandbox never uses BRIDGE_STORE_URL: its tickets would mix with the real ones.",
@@ -123,7 +127,8 @@ def run(
     rules = _rules_holder(settings)
     box = None
     if sandbox:
-        box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port)
+        box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port,
+                             statuspage_port=statuspage_port)
         info = box.info()
         print(json.dumps(info), flush=True)  # the first stdout line: how to reach the emulators
         settings = sandbox_settings(settings, info, store_url=store or f"sqlite:///{box.workdir / 'bridge.db'}")
@@ -178,14 +183,16 @@ def sandbox(
     zendesk_port: int = typer.Option(8701, help="Zendesk emulator port (0: any free port)."),
     jira_port: int = typer.Option(8702, help="Jira emulator port (0: any free port)."),
     slack_port: int = typer.Option(8703, help="Slack emulator port (0: any free port)."),
+    statuspage_port: int = typer.Option(8704, help="Statuspage emulator port (0: any free port)."),
     state_file: Optional[Path] = typer.Option(None, help="Load state from this JSON file and save it on exit."),
 ) -> None:
-    """Only the emulators of Zendesk, Jira and Slack, on loopback; Ctrl-C or SIGTERM stops them
-    (saving the state file first)."""
+    """Only the emulators of Zendesk, Jira, Slack and Statuspage, on loopback; Ctrl-C or SIGTERM
+    stops them (saving the state file first)."""
     import signal
     import threading
 
-    box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port, state_file=state_file)
+    box = _start_sandbox(zendesk_port=zendesk_port, jira_port=jira_port, slack_port=slack_port,
+                         statuspage_port=statuspage_port, state_file=state_file)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):  # a process manager stops with SIGTERM: save then too
         signal.signal(sig, lambda *_: stop.set())

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     slack_base_url: str = "https://slack.com/api/"
     slack_manager_channel: str = ""
 
+    # Optional: a Statuspage page the bridge keeps an incident on for a possible system-wide issue.
+    statuspage_url: str = "https://api.statuspage.io/v1"
+    statuspage_token: SecretStr = SecretStr("")
+    statuspage_page_id: str = ""
+
     store_url: str = "sqlite:///bridge.db"
     rules: Path = Path("rules.yaml")
     http_host: str = "127.0.0.1"
@@ -71,7 +76,7 @@ class Settings(BaseSettings):
             raise ValueError(CHANNEL_ID_HINT)
         return value
 
-    @field_validator("zendesk_url", "jira_url", "slack_base_url")
+    @field_validator("zendesk_url", "jira_url", "slack_base_url", "statuspage_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         # The messages never repeat the URL: it may hold a password.
@@ -99,6 +104,19 @@ class Settings(BaseSettings):
 
 
     @model_validator(mode="after")
+    def _statuspage_whole(self) -> "Settings":
+        if bool(self.statuspage_token.get_secret_value()) != bool(self.statuspage_page_id):
+            raise ValueError(
+                "BRIDGE_STATUSPAGE_TOKEN and BRIDGE_STATUSPAGE_PAGE_ID go together: set both to keep a status page, or neither"
+            )
+        return self
+
+    @property
+    def statuspage(self) -> bool:
+        """Whether a status page is configured."""
+        return bool(self.statuspage_page_id)
+
+    @model_validator(mode="after")
     def _calls_fit_in_a_lease(self) -> "Settings":
         if self.api_timeout_seconds * 3 >= self.lease_seconds:
             raise ValueError(
@@ -115,7 +133,7 @@ def redact(text: str, settings: Settings | None) -> str:
         return text
     secrets = [
         value.get_secret_value()
-        for value in (settings.zendesk_token, settings.jira_token, settings.slack_token,
+        for value in (settings.zendesk_token, settings.jira_token, settings.slack_token, settings.statuspage_token,
                       settings.zendesk_webhook_secret, settings.jira_webhook_secret)
     ]
     # The store's password as written (between "user:" and the last "@"), and its parts: an

@@ -107,6 +107,7 @@ class ActionKind(StrEnum):
     COMMENT_ISSUE = "comment_issue"  # a comment on the Jira issue
     NOTIFY = "notify"  # a Slack notice to the support manager
     MERGE_TICKET = "merge_ticket"  # a duplicate ticket merged into its original in Zendesk
+    STATUS_PAGE = "status_page"  # an incident on the status page opened or moved along
 
 
 @dataclass(frozen=True, slots=True)

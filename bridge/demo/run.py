@@ -45,7 +45,7 @@ class Demo:
         self.clock = SimulatedClock(start=next_working_morning(datetime.now(timezone.utc)), speed=speed)
         self.started = self.clock.now()
         self.workdir = Path(tempfile.mkdtemp(prefix="bridge-demo-"))
-        self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=self.workdir, clock=self.clock.epoch)
+        self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=self.workdir, clock=self.clock.epoch)
         self.sandbox.start()
         info = self.sandbox.info()
         settings = sandbox_settings(

@@ -568,6 +568,42 @@ class Notifications(Strict):
         return quiet is None or kind in quiet.except_ or not in_quiet_hours(quiet, now)
 
 
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+class IncidentMessages(Strict):
+    """What the page says at each step (public: every visitor and subscriber reads it)."""
+
+    investigating: Text = "We are investigating reports of a problem affecting some customers."
+    identified: Text = "The cause has been identified and a fix is being worked on."
+    monitoring: Text = "A fix has been put in place and we are monitoring the results."
+    resolved: Text = "This incident has been resolved."
+
+
+class StatusPage(Strict):
+    """A public incident on a Statuspage page for a possible system-wide issue: opened when that
+    many tickets are linked to one Jira issue, moved along with the issue, resolved when it is
+    done. Used only where BRIDGE_STATUSPAGE_TOKEN and BRIDGE_STATUSPAGE_PAGE_ID are set."""
+
+    open_at: Whole | None = Field(None, ge=2, description="linked tickets that open an incident (default: notifications.system_wide_threshold)")
+    name: Text = Field("Some customers are affected by a problem", description="the incident's public title (the Jira summary is never published)")
+    components: StrList = Field((), description="ids of the Statuspage components the incident affects")
+    impact: Literal["degraded_performance", "partial_outage", "major_outage"] = Field(
+        "partial_outage", description="the affected components' status while the incident is open")
+    notify_subscribers: bool = True
+    messages: IncidentMessages = IncidentMessages()
+    jira_statuses: dict[Text, IncidentStatus] = Field(
+        default_factory=dict,
+        description="the incident's status by the issue's Jira status; others by category: to do -> investigating, in progress -> identified, done -> resolved",
+    )
+
+    def incident_status(self, jira_status: str, category: str) -> str:
+        named = _named(self.jira_statuses, jira_status)
+        if named is not None:
+            return named
+        return {"done": "resolved", "indeterminate": "identified"}.get(category, "investigating")
+
+
 class Rules(Strict):
     """The root of rules.yaml: load it with `load_rules`, use it with `evaluate`."""
 
@@ -589,6 +625,7 @@ class Rules(Strict):
     comments: Comments = Comments()
     duplicates: Duplicates = Duplicates()
     notifications: Notifications = Notifications()
+    status_page: StatusPage = StatusPage()
 
     # The compiled form `evaluate` runs on; built once, by `bridge.rules.compile`.
     _engine: Any = PrivateAttr(None)

@@ -17,6 +17,7 @@ from bridge.config import Settings
 from bridge.connectors.errors import ApiError, RetriableError
 from bridge.connectors.jira import JiraConnector
 from bridge.connectors.slack import SlackConnector
+from bridge.connectors.statuspage import StatuspageConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.runtime.app import create_app
 from bridge.runtime.group_check import check_groups
@@ -68,6 +69,13 @@ def build_connectors(settings: Settings) -> Connectors:
             ca_bundle=settings.ca_bundle,
             timeout=settings.api_timeout_seconds,
         ),
+        statuspage=StatuspageConnector(
+            url=settings.statuspage_url,
+            token=settings.statuspage_token.get_secret_value(),
+            page_id=settings.statuspage_page_id,
+            ca_bundle=settings.ca_bundle,
+            timeout=settings.api_timeout_seconds,
+        ) if settings.statuspage else None,
     )
 
 
@@ -109,6 +117,7 @@ class Daemon:
             lease=timedelta(seconds=settings.lease_seconds),
             retry_base=settings.retry_base_seconds,
             retry_max=settings.retry_max_seconds,
+            status_page=settings.statuspage,
         )
         self.executor = Executor(
             store=self.store,

@@ -27,6 +27,9 @@ def sandbox_settings(base: Settings, info: dict[str, Any], **overrides: Any) -> 
             "slack_base_url": info["slack"]["url"],
             "slack_token": SecretStr(info["slack"]["token"]),
             "slack_manager_channel": info["slack"]["manager_channel"],
+            "statuspage_url": info["statuspage"]["url"],
+            "statuspage_token": SecretStr(info["statuspage"]["token"]),
+            "statuspage_page_id": info["statuspage"]["page_id"],
             "ca_bundle": Path(info["ca_bundle"]) if info.get("ca_bundle") else None,
             **overrides,
         }

@@ -1,7 +1,8 @@
-"""`Sandbox`: the three emulators, started together on loopback, with one Python handle.
+"""`Sandbox`: the emulators of Zendesk, Jira, Slack and Statuspage, started together on loopback,
+with one Python handle.
 
-    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0)
-    sb.start()           # one background thread, one asyncio loop, three uvicorn servers
+    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, statuspage_port=0)
+    sb.start()           # one background thread, one asyncio loop, four uvicorn servers
     sb.info()            # URLs and credentials (generated at start, never hard-coded)
     sb.faults("jira", error_rate=0.3); sb.counters("jira"); sb.save(); sb.stop()
 """
@@ -19,24 +20,27 @@ from bridge.sandbox.faults import FaultConfig
 from bridge.sandbox.jira_service import JiraService
 from bridge.sandbox.server import AppSpec, ServerThread
 from bridge.sandbox.slack_service import SlackService
+from bridge.sandbox.statuspage_service import StatuspageService
 from bridge.sandbox.tls import make_tls_files
 from bridge.sandbox.zendesk_service import ZendeskService
 
 log = logging.getLogger(__name__)
 
-ServiceName = Literal["zendesk", "jira", "slack"]
-SERVICES: tuple[ServiceName, ...] = ("zendesk", "jira", "slack")
+ServiceName = Literal["zendesk", "jira", "slack", "statuspage"]
+SERVICES: tuple[ServiceName, ...] = ("zendesk", "jira", "slack", "statuspage")
 # What the real services allow per minute (documented in docs/SANDBOX.md); off unless asked for.
-REALISTIC_RATE_LIMITS: dict[str, int] = {"zendesk": 700, "jira": 600, "slack": 60}
+REALISTIC_RATE_LIMITS: dict[str, int] = {"zendesk": 700, "jira": 600, "slack": 60, "statuspage": 60}
+Service = ZendeskService | JiraService | SlackService | StatuspageService
 
 
 class Sandbox:
     def __init__(self, host: str = "127.0.0.1", zendesk_port: int = 8701, jira_port: int = 8702,
-                 slack_port: int = 8703, workdir: Path | str | None = None, state_file: Path | str | None = None,
+                 slack_port: int = 8703, statuspage_port: int = 8704, workdir: Path | str | None = None,
+                 state_file: Path | str | None = None,
                  latency_ms: int = 0, *, rate_limits: Mapping[str, int | None] | None = None,
                  clock: Callable[[], float] = time.time, jira_project: str = "SUP") -> None:
         self.host = host
-        self._ports = {"zendesk": zendesk_port, "jira": jira_port, "slack": slack_port}
+        self._ports = {"zendesk": zendesk_port, "jira": jira_port, "slack": slack_port, "statuspage": statuspage_port}
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if workdir is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="bridge-sandbox-")
@@ -47,15 +51,16 @@ class Sandbox:
         self.zendesk = ZendeskService(clock=clock, latency_ms=latency_ms)
         self.jira = JiraService(clock=clock, latency_ms=latency_ms, project_key=jira_project)
         self.slack = SlackService(clock=clock, latency_ms=latency_ms)
+        self.statuspage = StatuspageService(clock=clock, latency_ms=latency_ms)
         for name in SERVICES:
             if limits.get(name):
                 self.service(name).guard.set_default_rate_limit(limits[name])
         self._server: ServerThread | None = None
         self.ca_file: Path | None = None
 
-    def service(self, name: str) -> ZendeskService | JiraService | SlackService:
-        services: dict[str, ZendeskService | JiraService | SlackService] = {
-            "zendesk": self.zendesk, "jira": self.jira, "slack": self.slack}
+    def service(self, name: str) -> Service:
+        services: dict[str, Service] = {
+            "zendesk": self.zendesk, "jira": self.jira, "slack": self.slack, "statuspage": self.statuspage}
         if name not in services:
             raise ValueError(f"unknown service {name!r}; expected one of {SERVICES}")
         return services[name]
@@ -73,6 +78,7 @@ class Sandbox:
             AppSpec("zendesk", self.zendesk.app, self.host, self._ports["zendesk"], tls.cert_file, tls.key_file),
             AppSpec("jira", self.jira.app, self.host, self._ports["jira"]),
             AppSpec("slack", self.slack.app, self.host, self._ports["slack"]),
+            AppSpec("statuspage", self.statuspage.app, self.host, self._ports["statuspage"]),
         ])
         self._ports = self._server.start()
         self.jira.set_base_url(f"http://{self._netloc('jira')}")
@@ -107,6 +113,9 @@ class Sandbox:
                      "project": self.jira.project_key},
             "slack": {"url": f"http://{self._netloc('slack')}/api/", "token": self.slack.token,
                       "manager_channel": self.slack.state.manager_channel},
+            "statuspage": {"url": f"http://{self._netloc('statuspage')}/v1", "token": self.statuspage.token,
+                           "page_id": self.statuspage.page_id,
+                           "components": {c["name"]: c["id"] for c in self.statuspage.state.components.values()}},
             "ca_bundle": str(self.ca_file) if self.ca_file else None,
         }
 

@@ -12,6 +12,7 @@ from bridge.rules import Rules, StatusMapping
 from bridge.sync.escalate import at_stage, issue_tag
 from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
 from bridge.sync.notify import notice
+from bridge.sync.status_page import status_page_actions
 
 STATUS_MARK = "jira_status"
 SET_MARK = "zendesk_status_set"  # the Zendesk status the bridge itself set last
@@ -30,9 +31,11 @@ def backsync(
     *,
     ticket_statuses: Mapping[int, str] = MappingProxyType({}),
     deleted_comment: str | None = None,
+    status_page: bool = False,
 ) -> Decision:
     """What every ticket linked to `issue` needs after a change on the issue (`deleted_comment`:
-    the id of a comment whose deletion the change is).
+    the id of a comment whose deletion the change is); with `status_page` (one is configured),
+    the incident a possible system-wide issue opens or moves along.
 
     Conflicts: the bridge applies a Jira status to a ticket only when the issue *moves*
     to it (compared with the status last mirrored), so an agent's later change on the
@@ -51,6 +54,7 @@ def backsync(
     named = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     original = duplicated(issue)
+    moved = not writable  # (no ticket left to tell whether the issue moved: the executor tells)
     for link, state in writable:
         ticket_id = link.ticket_id
         mirrored = comments_to_zendesk(
@@ -74,6 +78,7 @@ def backsync(
                 marks[(ticket_id, UPDATED_MARK)] = seen
                 expect[(ticket_id, UPDATED_MARK)] = seen_at
             continue
+        moved = True
         marks[(ticket_id, STATUS_MARK)] = issue.status
         marks[(ticket_id, STATUS_SINCE_MARK)] = seen
         marks[(ticket_id, CATEGORY_MARK)] = issue.status_category
@@ -95,6 +100,10 @@ def backsync(
         "system_wide", now=issue.updated_at
     ):
         actions.append(_system_wide_notice(issue, linked, rules))
+    if status_page and original is None:
+        incident, incident_marks = status_page_actions(issue, linked, moved=moved, seen=seen, rules=rules)
+        actions += incident
+        marks.update(incident_marks)
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping
 from bridge.connectors.errors import AuthError, ConflictError, NotFound, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
 from bridge.connectors.slack import SlackConnector, posted_at
+from bridge.connectors.statuspage import StatuspageConnector
 from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind, Decision
 from bridge.store import Store, StoredAction, store_unavailable
@@ -39,6 +40,7 @@ class Connectors:
     zendesk: ZendeskConnector
     jira: JiraConnector
     slack: SlackConnector
+    statuspage: StatuspageConnector | None = None  # only where a status page is configured
 
 
 def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0, most: float = MAX_BACKOFF.total_seconds()) -> timedelta:
@@ -79,6 +81,7 @@ class Executor:
             ActionKind.NOTIFY: self._notify,
             ActionKind.COMMENT_ISSUE: self._comment_issue,
             ActionKind.MERGE_TICKET: self._merge_ticket,
+            ActionKind.STATUS_PAGE: self._status_page,
         }
 
     def run_ready(self, *, limit: int = 4) -> int:
@@ -418,6 +421,34 @@ class Executor:
         return thread
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _status_page(self, stored: StoredAction) -> dict[str, Any]:
+        """The incident of a possible system-wide issue opened (once: an earlier attempt's is
+        found by its key) or moved along; an update waits for the incident to be open, and is
+        left out once the incident is resolved, or when it says what the page says already."""
+        action, page = stored.action, self._c.statuspage
+        p = action.params
+        if page is None:
+            return {"left_out": "no status page is configured (BRIDGE_STATUSPAGE_*)"}
+        if action.after is None:  # opening it
+            found = page.find_incident(action.key) if stored.attempts > 0 else None
+            if found is not None:
+                return {"incident_id": found, "found": True}
+            self._hold(stored)
+            incident_id = page.open_incident(
+                name=p["name"], status=p["status"], body=p["body"], components=dict(p["components"]),
+                notify=bool(p["notify"]), action_key=action.key,
+            )
+            return {"incident_id": incident_id, "status": p["status"]}
+        incident_id = (self._store.actions.result(action.after) or {}).get("incident_id")
+        if incident_id is None:
+            return {"left_out": "the incident was never opened"}
+        now = page.incident_status(incident_id)
+        if now == "resolved" or now == p["status"]:
+            return {"incident_id": incident_id, "left_out": f"the incident is {now} already"}
+        page.update_incident(incident_id, status=p["status"], body=p["body"], components=dict(p["components"]),
+                             notify=bool(p["notify"]))
+        return {"incident_id": incident_id, "status": p["status"]}
 
     def _hold(self, stored: StoredAction) -> None:
         """Before a write that must not happen twice: a full lease from now, so no other

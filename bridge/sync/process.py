@@ -48,8 +48,10 @@ class Processor:
         lease: timedelta = LEASE,
         retry_base: float = 2.0,
         retry_max: float = MAX_BACKOFF.total_seconds(),
+        status_page: bool = False,
     ) -> None:
         self._backoff = partial(backoff, base=retry_base, most=retry_max)  # (attempt, Retry-After) -> delay
+        self._status_page = status_page  # one is configured: a possible system-wide issue keeps an incident there
         self._store = store
         self._zendesk = zendesk
         self._jira = jira
@@ -261,7 +263,7 @@ class Processor:
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         deleted = event.payload.get("comment_id") if event.kind == "comment_deleted" else None
         decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses,
-                            deleted_comment=str(deleted) if deleted is not None else None)
+                            deleted_comment=str(deleted) if deleted is not None else None, status_page=self._status_page)
         if moved_from is not None:
             moved = issue_moved(moved_from, issue.key, linked, ticket_statuses=statuses)
             decision = replace(decision, actions=[*moved.actions, *decision.actions])

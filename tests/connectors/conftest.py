@@ -14,7 +14,7 @@ from bridge.sandbox import Sandbox
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
     box.start()
     yield box
     box.stop()

@@ -114,7 +114,7 @@ def start_daemon(tmp_path: Path, *extra: str, env: dict[str, str] | None = None,
     """`bridge run --sandbox`; with `store`, on the store the environment names, for the test to read."""
     env = env or base_env(tmp_path)
     log = tmp_path / "daemon.log"
-    ports = ("--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0")
+    ports = ("--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0", "--statuspage-port", "0")
     process = subprocess.Popen(
         [sys.executable, "-m", "bridge.cli", "run", "--sandbox", *ports, *(("--store", env["BRIDGE_STORE_URL"]) if store else ()), *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,

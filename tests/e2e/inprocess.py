@@ -58,7 +58,7 @@ class Bridge(Running):
 def start_bridge(tmp_path: Path, *, webhooks: bool = True, sandbox: Sandbox | None = None, **overrides: Any) -> Bridge:
     """A daemon against a new sandbox, or against `sandbox` (another replica of the same install)."""
     if sandbox is None:
-        sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+        sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox")
         sandbox.start()
     info = sandbox.info()
     defaults: dict[str, Any] = {

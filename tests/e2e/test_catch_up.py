@@ -22,7 +22,7 @@ MONTH = 30 * 86400.0
 
 def test_a_backfilled_month_old_backlog_reaches_slack_as_one_summary(tmp_path: Path) -> None:
     offset = [-MONTH]  # the sandbox's clock: a month ago while the tickets are written
-    sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox",
+    sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox",
                       clock=lambda: time.time() + offset[0])
     sandbox.start()
     # Sweeps only when the test asks: one summary for the whole backlog, not one per sweep.

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[Running, dict[str, str]]]:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox")
     box.start()
     info = box.info()
     env = base_env(tmp_path) | sandbox_env(info)
@@ -58,7 +58,7 @@ def test_sync_once_escalates_a_ticket_created_a_moment_ago(tmp_path: Path) -> No
     from bridge.runtime.sandboxed import sandbox_settings
 
     # Zendesk's clock a little ahead of ours: the ticket's second is surely not over when sync once polls.
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox", clock=lambda: time.time() + 0.8)
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox", clock=lambda: time.time() + 0.8)
     box.start()
     running = Running(process=None, info=box.info(), env={}, log=tmp_path / "x")  # type: ignore[arg-type]
     settings = sandbox_settings(Settings(_env_file=None), running.info, store_url=f"sqlite:///{tmp_path / 'once.db'}",  # type: ignore[call-arg]
@@ -259,7 +259,7 @@ def test_the_sandbox_stopped_with_sigterm_saves_its_state(tmp_path: Path) -> Non
     """A process manager (docker stop, systemd) stops with SIGTERM; the state file was lost then."""
     state = tmp_path / "state.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0",
+        [sys.executable, "-m", "bridge.cli", "sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0", "--statuspage-port", "0",
          "--state-file", str(state)],
         cwd=ROOT, env=base_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 def sandbox_and_zendesk(tmp_path: Path) -> tuple[Sandbox, Zenpy]:
     """A sandbox, and Zendesk as a colleague sees it, before any bridge runs."""
-    sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+    sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox")
     sandbox.start()
     return sandbox, Running(process=None, info=sandbox.info(), env={}, log=tmp_path / "none.log").zendesk()  # type: ignore[arg-type]
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 def test_a_refused_poll_is_one_line_then_a_line_as_it_repeats_then_one_when_it_works(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox")
     box.start()
     settings = sandbox_settings(Settings(_env_file=None), box.info(), store_url=f"sqlite:///{tmp_path / 'b.db'}",  # type: ignore[call-arg]
                                 rules=daytime_rules(tmp_path), http_port=0)
@@ -51,7 +51,7 @@ def test_a_refused_poll_is_one_line_then_a_line_as_it_repeats_then_one_when_it_w
 
 
 def test_a_rate_limited_poll_waits_as_long_as_the_service_asked(tmp_path: Path) -> None:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox")
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox")
     box.start()
     settings = sandbox_settings(Settings(_env_file=None), box.info(), store_url=f"sqlite:///{tmp_path / 'b.db'}",  # type: ignore[call-arg]
                                 rules=daytime_rules(tmp_path), http_port=0)

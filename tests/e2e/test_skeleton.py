@@ -77,7 +77,7 @@ def test_bad_settings_or_missing_rules_stop_the_daemon_with_one_clear_line(
     tmp_path: Path, setting: str, value: str, named: str
 ) -> None:
     env = base_env(tmp_path) | {setting: value}
-    result = run_bridge(["run", "--sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0"], env)
+    result = run_bridge(["run", "--sandbox", "--zendesk-port", "0", "--jira-port", "0", "--slack-port", "0", "--statuspage-port", "0"], env)
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and named in lines[0], result.stderr

@@ -154,6 +154,10 @@ CASES = [
      "unknown key 'continue' in then: it belongs to the rule, beside then:"),
     (replaced("  2: {name: Support,", "  2.5: {name: Half}\n  2: {name: Support,"), "2.5",
      "key '2.5' in tiers: should be a whole number"),
+    (BASE + "status_page: {impact: outage}\n", "outage",
+     "status_page.impact: should be 'degraded_performance', 'partial_outage' or 'major_outage'"),
+    (BASE + "status_page: {jira_statuses: {In Review: fixing}}\n", "fixing",
+     "status_page.jira_statuses.In Review: should be 'investigating', 'identified', 'monitoring' or 'resolved'"),
     # 2.0 would be read as tier 2: said, not guessed
     (replaced("  2: {name: Support,", "  2.0: {name: Support,"), "2.0", "key '2.0' in tiers: should be a whole number: write 2"),
     (BASE + "---\nrouting: []\n", "---", "YAML syntax error: expected a single document in the stream, but found another document"),

@@ -16,7 +16,7 @@ from .clients import make_zenpy
 
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0)
+    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0)
     sb.start()
     yield sb
     sb.stop()

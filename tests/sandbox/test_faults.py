@@ -136,7 +136,7 @@ def test_clearing_faults_restores_service(sandbox: Sandbox, jira: JIRA) -> None:
 
 
 def test_constructor_rate_limit_survives_clear_faults(tmp_path: object) -> None:
-    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, rate_limits={"jira": 2}) as sb:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, rate_limits={"jira": 2}) as sb:
         info = sb.info()
         auth = (info["jira"]["email"], info["jira"]["token"])
         url = info["jira"]["url"] + "/rest/api/2/myself"

@@ -21,14 +21,14 @@ def test_info_reports_bound_ports_and_fresh_credentials(sandbox: Sandbox, info: 
     assert info["zendesk"]["url"].startswith("https://127.0.0.1:") and not info["zendesk"]["url"].endswith(":0")
     assert info["jira"]["project"] == "SUP" and info["slack"]["url"].endswith("/api/")
     assert Path(info["ca_bundle"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
-    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path) as other:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path) as other:
         assert other.info()["zendesk"]["token"] != info["zendesk"]["token"]
         assert other.info()["jira"]["token"] != info["jira"]["token"]
 
 
 def test_state_survives_save_and_restart(tmp_path: Path) -> None:
     state_file = tmp_path / "state.json"
-    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path, state_file=state_file) as first:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path, state_file=state_file) as first:
         info = first.info()
         zenpy = make_zenpy(info, disable_cache=True)
         ticket = zenpy.tickets.create(Ticket(subject="kept", comment=Comment(body="x"))).ticket
@@ -38,7 +38,7 @@ def test_state_survives_save_and_restart(tmp_path: Path) -> None:
             channel=info["slack"]["manager_channel"], text="kept")
         first.save()
     assert json.loads(state_file.read_text())["version"] == 1
-    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path, state_file=state_file) as second:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path, state_file=state_file) as second:
         again = second.info()
         assert again["slack"]["manager_channel"] == info["slack"]["manager_channel"]
         assert again["ca_bundle"] == info["ca_bundle"]  # the CA in the workdir is reused
@@ -106,14 +106,14 @@ def test_unknown_endpoints_answer_in_vendor_shape(info: dict) -> None:
 
 def test_a_port_in_use_fails_start_loudly(sandbox: Sandbox, info: dict) -> None:
     taken = int(info["jira"]["url"].rsplit(":", 1)[1])
-    other = Sandbox(zendesk_port=0, jira_port=taken, slack_port=0)
+    other = Sandbox(zendesk_port=0, jira_port=taken, slack_port=0, statuspage_port=0)
     with pytest.raises(OSError):
         other.start()
     other.stop()
 
 
 def test_constructor_latency_applies_to_api_calls_only() -> None:
-    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, latency_ms=150) as sb:
+    with Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, latency_ms=150) as sb:
         info = sb.info()
         started = time.monotonic()
         requests.get(info["jira"]["url"] + "/__sandbox/counters")

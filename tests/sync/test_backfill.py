@@ -22,7 +22,7 @@ TICKETS = 2_100  # three pages of the export (1,000 a page)
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
+    box = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path_factory.mktemp("sandbox"))
     box.start()
     box.seed("zendesk", {"tickets": [{"subject": f"Export {n} fails", "comment": {"body": "It fails."}} for n in range(TICKETS)]})
     yield box

@@ -34,7 +34,7 @@ class Desk:
 
     def __init__(self, tmp_path: Path) -> None:
         self.now = T0
-        self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, workdir=tmp_path / "sandbox",
+        self.sandbox = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, workdir=tmp_path / "sandbox",
                                clock=lambda: self.now.timestamp())
         self.sandbox.start()
         settings = sandbox_settings(Settings(_env_file=None), self.sandbox.info())  # type: ignore[call-arg]
