@@ -108,6 +108,7 @@ class ActionKind(StrEnum):
     NOTIFY = "notify"  # a Slack notice to the support manager
     MERGE_TICKET = "merge_ticket"  # a duplicate ticket merged into its original in Zendesk
     STATUS_PAGE = "status_page"  # an incident on the status page opened or moved along
+    COPY_FILE = "copy_file"  # a file attached on Zendesk copied to the Jira issue
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import math
@@ -242,6 +243,14 @@ class JiraConnector:
             return had
 
         return self._call(add)
+
+    def attachments(self, key: str) -> list[tuple[str, int]]:
+        """The issue's attachments as (file name, size)."""
+        issue = self._call(lambda: self.client.issue(key, fields="attachment"))
+        return [(str(a.filename), int(a.size)) for a in getattr(issue.fields, "attachment", None) or ()]
+
+    def add_attachment(self, key: str, *, name: str, data: bytes) -> None:
+        self._call(lambda: self.client.add_attachment(issue=key, attachment=io.BytesIO(data), filename=name))
 
     def current_key(self, key: str) -> str:
         """The issue's key now: Jira answers a key the issue had before a move to another project."""

@@ -128,6 +128,7 @@ class Daemon:
             lease=timedelta(seconds=settings.lease_seconds),
             retry_base=settings.retry_base_seconds,
             retry_max=settings.retry_max_seconds,
+            attachment_max_bytes=int(settings.attachment_max_mb * 1024 * 1024),
         )
         first_start = clock() - timedelta(minutes=5)  # where a store without bookmarks begins
         self.poller = ZendeskPoller(store=self.store, zendesk=self.connectors.zendesk, clock=clock, first_start=first_start)

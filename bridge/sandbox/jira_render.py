@@ -51,6 +51,15 @@ def link_json(base: str, link: dict[str, Any], issues: dict[str, dict[str, Any]]
     return out
 
 
+def attachment_json(base: str, attachment: dict[str, Any], users: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "self": f"{base}/rest/api/2/attachment/{attachment['id']}", "id": attachment["id"],
+        "filename": attachment["filename"], "author": user_json(base, users[attachment["author"]]),
+        "created": iso_jira(attachment["created"]), "size": attachment["size"], "mimeType": attachment["mimeType"],
+        "content": f"{base}/rest/api/2/attachment/content/{attachment['id']}",
+    }
+
+
 def issue_fields(base: str, issue: dict[str, Any], *, project: dict[str, Any], users: dict[str, dict[str, Any]],
                  links: Iterable[dict[str, Any]], issues: dict[str, dict[str, Any]]) -> dict[str, Any]:
     f = issue["fields"]
@@ -68,7 +77,8 @@ def issue_fields(base: str, issue: dict[str, Any], *, project: dict[str, Any], u
         "issuelinks": [link_json(base, link, issues, side=issue["key"]) for link in links],
         "assignee": user(f["assignee"]), "updated": iso_jira(f["updated"]), "status": status_json(base, f["status"]),
         "components": [], "timeoriginalestimate": None, "description": f["description"], "timetracking": {},
-        "security": None, "attachment": [], "aggregatetimeestimate": None, "summary": f["summary"],
+        "security": None, "aggregatetimeestimate": None,
+        "attachment": [attachment_json(base, a, users) for a in issue.get("attachments", ())], "summary": f["summary"],
         "creator": user(f["reporter"]), "subtasks": [], "reporter": user(f["reporter"]),
         "aggregateprogress": {"progress": 0, "total": 0}, "environment": f["environment"], "duedate": f["duedate"],
         "progress": {"progress": 0, "total": 0},

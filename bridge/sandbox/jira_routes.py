@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bridge.sandbox.common import empty_response, json_response
+from bridge.sandbox.jira_attachments import add_attachments, attachment_content, attachment_meta
 from bridge.sandbox.jira_api import JiraBackend, R, S, base_of, body_of, endpoint, listing
 from bridge.sandbox.jira_search import search_classic, search_jql
 from bridge.sandbox.jira_shapes import (ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS, STATUSES, errors,
@@ -241,6 +242,8 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
         (f"{issue}/transitions", transitions, ["GET", "POST"]), (f"{issue}/comment", comments, ["GET", "POST"]),
         (f"{issue}/comment/{{cid}}", comment, ["GET", "PUT", "DELETE"]), (f"{p}/issueLink", create_link, ["POST"]),
         (f"{p}/issueLink/{{lid}}", issue_link, ["GET", "DELETE"]),
+        (f"{issue}/attachments", add_attachments, ["POST"]), (f"{p}/attachment/{{aid}}", attachment_meta, ["GET"]),
+        (f"{p}/attachment/content/{{aid}}", attachment_content, ["GET"]),
         (f"{issue}/remotelink", remote_links, ["GET", "POST", "DELETE"]),
         (f"{issue}/remotelink/{{lid}}", remote_links, ["GET", "DELETE"]),
         (f"{issue}/properties", properties, ["GET"]), (f"{issue}/properties/{{prop}}", properties, ["GET", "PUT", "DELETE"]),

@@ -55,6 +55,22 @@ async def update_ticket(request: R, state: S) -> Response:
     return json_response(body)
 
 
+async def upload(request: R, state: S) -> Response:
+    data = await request.body()
+    with state.lock:
+        body = state.files.upload(
+            request.query_params.get("filename", ""), data, content_type=request.headers.get("content-type"),
+            root=base_url(request).removesuffix("/api/v2"), token=request.query_params.get("token"),
+        )
+    return json_response({"upload": body}, 201, headers={"Location": body["attachment"]["url"]})
+
+
+async def attachment_content(request: R, state: S) -> Response:
+    with state.lock:
+        kind, data = state.files.read(request.path_params["secret"])
+    return Response(data, media_type=kind)
+
+
 async def delete_ticket(request: R, state: S) -> Response:
     with state.lock:
         state.delete_ticket(_tid(request))
@@ -264,6 +280,8 @@ def route_table() -> list[tuple[str, Any, list[str]]]:
     p = "/api/v2"
     return [
         (f"{p}/tickets.json", create_ticket, ["POST"]),
+        (f"{p}/uploads.json", upload, ["POST"]),
+        ("/attachments/token/{secret}/", attachment_content, ["GET"]),
         (f"{p}/tickets.json", list_tickets, ["GET"]),
         (f"{p}/tickets/show_many.json", show_many, ["GET"]),
         (f"{p}/tickets/update_many.json", update_many, ["PUT"]),

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable
 from bridge.sandbox.common import Clock, Sequence, iso_z
 from bridge.sandbox.zendesk_directory import Directory, ZendeskApiError
 from bridge.sandbox.zendesk_events import audit_events, ticket_event, webhook_events
+from bridge.sandbox.zendesk_files import ZendeskFiles
 from bridge.sandbox.zendesk_shapes import (API_VIA, AUDIT_METADATA, BRAND_ID, COMMENT_KEYS,
                                            CUSTOM_STATUS_IDS, FORM_ID, NOT_FOUND, TICKET_KEYS,
                                            html_body, record_invalid)
@@ -62,6 +63,7 @@ class ZendeskState:
         self.events: list[dict[str, Any]] = []  # incremental ticket events, oldest first
         self.jobs: dict[str, dict[str, Any]] = {}
         self.ticket_fields: dict[int, dict[str, Any]] = {}
+        self.files = ZendeskFiles(clock=clock, ids=self.ids)
         self.publish: Publisher = lambda _events: None
         self.subscribed: Callable[[], bool] = lambda: False  # build payloads only for someone
         self.agent = self.directory.create_user({"name": agent_name, "email": agent_email, "role": "admin"})
@@ -200,7 +202,7 @@ class ZendeskState:
         public = bool(data.get("public", True))
         comment: dict[str, Any] = {"id": self.ids(), "type": "Comment", "author_id": int(data.get("author_id") or actor_id),
                    "body": body, "html_body": data.get("html_body") or html_body(body), "plain_body": body,
-                   "public": public, "attachments": [], "audit_id": audit_id,
+                   "public": public, "attachments": self.files.take(data.get("uploads")), "audit_id": audit_id,
                    "via": copy.deepcopy(API_VIA), "created_at": iso_z(now),
                    "metadata": copy.deepcopy(AUDIT_METADATA)}
         self.comments[record["id"]].append(comment)
@@ -294,7 +296,8 @@ class ZendeskState:
                                   "comments": {str(k): v for k, v in self.comments.items()},
                                   "audits": {str(k): v for k, v in self.audits.items()},
                                   "events": self.events, "ticket_fields": list(self.ticket_fields.values()),
-                                  "agent_id": self.agent["id"], "colleague_id": self.colleague["id"]})
+                                  "agent_id": self.agent["id"], "colleague_id": self.colleague["id"],
+                                  "files": self.files.dump()})
 
     def load(self, data: dict[str, Any]) -> None:
         with self.lock:
@@ -305,6 +308,7 @@ class ZendeskState:
             self.audits = {int(k): v for k, v in data.get("audits", {}).items()}
             self.events = list(data.get("events", []))
             self.ticket_fields = {f["id"]: f for f in data.get("ticket_fields", [])}
+            self.files.load(data.get("files", {}))
             for ticket in self.tickets.values():
                 self.ticket_ids.advance_past(ticket["id"])
                 self.change_seq.advance_past(ticket["_seq"])

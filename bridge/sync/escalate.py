@@ -11,6 +11,7 @@ from bridge.connectors.slack_text import escaped
 from bridge.model import Action, ActionKind, Ticket
 from bridge.rules.engine import engine_of, tag_form
 from bridge.rules.result import TARGETS
+from bridge.sync.attachments import copy_files
 from bridge.sync.notify import new_action, notice
 from bridge.timetext import iso_minutes, iso_minutes_us
 
@@ -152,6 +153,7 @@ def escalation_actions(
             not_before=None,
         ),
         escalation_notice(ticket, evaluation, rules, reason=escalation.reason),
+        *copy_files(ticket.id, ticket.comments, after=create_key),
     ]
 
 

@@ -66,9 +66,11 @@ class Executor:
         lease: timedelta = LEASE,
         retry_base: float = 2.0,
         retry_max: float = MAX_BACKOFF.total_seconds(),
+        attachment_max_bytes: int = 10 * 1024 * 1024,
     ) -> None:
         self._store = store
         self._c = connectors
+        self._attachment_max = attachment_max_bytes  # larger files stay links in the issue
         self._backoff = partial(backoff, base=retry_base, most=retry_max)  # (attempt, Retry-After) -> delay
         self._channel = manager_channel
         self._clock = clock
@@ -82,6 +84,7 @@ class Executor:
             ActionKind.COMMENT_ISSUE: self._comment_issue,
             ActionKind.MERGE_TICKET: self._merge_ticket,
             ActionKind.STATUS_PAGE: self._status_page,
+            ActionKind.COPY_FILE: self._copy_file,
         }
 
     def run_ready(self, *, limit: int = 4) -> int:
@@ -421,6 +424,31 @@ class Executor:
         return thread
 
     # --- helpers -----------------------------------------------------------------------
+
+    def _copy_file(self, stored: StoredAction) -> dict[str, Any]:
+        """A file attached on Zendesk, copied to the issue; one too large (for this bridge, or for
+        Jira) or one Zendesk will not give out stays a link in the issue's text, and is said."""
+        action = stored.action
+        name, url = action.params["name"], action.params["url"]
+        if self._attachment_max <= 0:
+            return {"left_out": "copying files is off (BRIDGE_ATTACHMENT_MAX_MB=0)"}
+        key = self._issue_key(action)
+        try:
+            data = self._c.zendesk.download(url, max_bytes=self._attachment_max)
+        except NotFound as exc:
+            return {"issue_key": key, "file": name, "left_out": f"Zendesk does not give the file out: {exc}"}
+        if data is None:
+            return {"issue_key": key, "file": name, "left_out": f"larger than {self._attachment_max:,} bytes"}
+        if stored.attempts > 0 and (name, len(data)) in self._c.jira.attachments(key):
+            return {"issue_key": key, "file": name, "size": len(data), "found": True}  # an earlier attempt's
+        self._hold(stored)
+        try:
+            self._c.jira.add_attachment(key, name=name, data=data)
+        except PermanentError as exc:
+            if exc.status != 413:
+                raise
+            return {"issue_key": key, "file": name, "left_out": "Jira refuses a file this large"}
+        return {"issue_key": key, "file": name, "size": len(data)}
 
     def _status_page(self, stored: StoredAction) -> dict[str, Any]:
         """The incident of a possible system-wide issue opened (once: an earlier attempt's is

@@ -13,6 +13,7 @@ from datetime import timezone
 from types import MappingProxyType
 
 from bridge.model import Action, ActionKind, Comment, Issue, Link, Ticket
+from bridge.sync.attachments import copy_files
 
 
 def _quote(comment: Comment, where: str) -> str:
@@ -42,18 +43,19 @@ def _after_link(comment: Comment, link: Link, seen: str | None) -> bool:
 
 
 def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> list[Action]:
-    """Public replies on the ticket (agents' and the requester's) made after the link become issue comments."""
-    return [
-        Action(
-            ActionKind.COMMENT_ISSUE,
-            f"comment_to_jira:{ticket.id}:{comment.id}",
-            ticket_id=ticket.id,
-            issue_key=link.issue_key,
-            params={"body": _quote(comment, f"Public reply on Zendesk #{ticket.id}")},
-        )
-        for comment in ticket.comments
-        if comment.public and not comment.by_bridge and _after_link(comment, link, seen)
-    ]
+    """Public replies on the ticket (agents' and the requester's) made after the link become issue
+    comments; their files are copied to the issue after them."""
+    actions = []
+    for comment in ticket.comments:
+        if comment.public and not comment.by_bridge and _after_link(comment, link, seen):
+            key = f"comment_to_jira:{ticket.id}:{comment.id}"
+            actions.append(Action(
+                ActionKind.COMMENT_ISSUE, key, ticket_id=ticket.id, issue_key=link.issue_key,
+                params={"body": _quote(comment, f"Public reply on Zendesk #{ticket.id}")},
+            ))
+            if comment.attachments:
+                actions += copy_files(ticket.id, [comment], after=key, issue_key=link.issue_key)
+    return actions
 
 
 COPIED_MARK = "jira_comment:"  # + comment id: how a developer's comment was copied ("public|internal <version>")

@@ -272,9 +272,11 @@ def test_the_issue_carries_attachments_the_resolution_due_date_and_the_stage(rul
         ticket().comments[1], attachments=(("gateway.log", "https://acme.zendesk.com/attachments/token/x/?name=gateway.log"),)
     )
     t = ticket(comments=(ticket().comments[0], with_file))
-    create, _, note, _ = decide(t, TicketState(), rules, now=NOW, default_project="SUP").actions
+    create, _, note, _, copy = decide(t, TicketState(), rules, now=NOW, default_project="SUP").actions
     sections = dict(create.params["sections"])
     assert "gateway.log: https://acme.zendesk.com/attachments/token/x/?name=gateway.log" in sections["Attachments (in Zendesk)"]
+    # and the file itself, once the issue exists
+    assert (copy.kind, copy.after, copy.params["name"]) == (ActionKind.COPY_FILE, create.key, "gateway.log")
     assert create.params["due"] == "2026-03-05"  # P2 technical: 2 working days of 8 hours from Tue 09:40
     facts = sections["Ticket"].splitlines()
     assert "Resolution due: 2026-03-05 09:40 UTC" in facts
