@@ -2,12 +2,13 @@
 system-wide issue. The only code that knows this API.
 
 No client library is kept up for it, so this speaks HTTP with httpx. An incident the bridge
-opens carries its action's key in `metadata`, so a retried attempt finds one an interrupted
+opens carries a digest of its action's key in `metadata`, so a retried attempt finds one an interrupted
 attempt opened instead of opening a second.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ssl
 from pathlib import Path
 from typing import Any
@@ -41,14 +42,14 @@ class StatuspageConnector:
         incident = self._call("POST", "/incidents", {"incident": {
             "name": name, "status": status, "body": body, "component_ids": list(components),
             "components": components, "deliver_notifications": notify,
-            "metadata": {METADATA_KEY: {"action": action_key}},
+            "metadata": {METADATA_KEY: {"action": _digest(action_key)}},
         }})
         return str(incident["id"])
 
     def find_incident(self, action_key: str) -> str | None:
         """The unresolved incident opened for `action_key`, if an earlier attempt opened it."""
         for incident in self._call("GET", "/incidents/unresolved"):
-            if ((incident.get("metadata") or {}).get(METADATA_KEY) or {}).get("action") == action_key:
+            if ((incident.get("metadata") or {}).get(METADATA_KEY) or {}).get("action") == _digest(action_key):
                 return str(incident["id"])
         return None
 
@@ -59,6 +60,9 @@ class StatuspageConnector:
         self._call("PATCH", f"/incidents/{incident_id}", {"incident": {
             "status": status, "body": body, "components": components, "deliver_notifications": notify,
         }})
+
+    def component_ids(self) -> set[str]:
+        return {str(c["id"]) for c in self._call("GET", "/components")}
 
     def close(self) -> None:
         self._http.close()
@@ -78,6 +82,12 @@ class StatuspageConnector:
             except ValueError:
                 raise RetriableError(SERVICE, "answered with no JSON (a proxy's page?)", status=response.status_code) from None
         raise _error(response)
+
+
+def _digest(action_key: str) -> str:
+    """What the incident's metadata holds of its action's key: the key names the Jira issue,
+    which page admins and integrations reading the metadata need not see."""
+    return hashlib.sha256(action_key.encode()).hexdigest()[:24]
 
 
 def _error(response: httpx.Response) -> ApiError:

@@ -586,7 +586,8 @@ class StatusPage(Strict):
     done. Used only where BRIDGE_STATUSPAGE_TOKEN and BRIDGE_STATUSPAGE_PAGE_ID are set."""
 
     open_at: Whole | None = Field(None, ge=2, description="linked tickets that open an incident (default: notifications.system_wide_threshold)")
-    name: Text = Field("Some customers are affected by a problem", description="the incident's public title (the Jira summary is never published)")
+    name: Text = Field("Some customers are affected by a problem", max_length=255,
+                       description="the incident's public title (the Jira summary is never published)")
     components: StrList = Field((), description="ids of the Statuspage components the incident affects")
     impact: Literal["degraded_performance", "partial_outage", "major_outage"] = Field(
         "partial_outage", description="the affected components' status while the incident is open")

@@ -21,6 +21,7 @@ from bridge.connectors.statuspage import StatuspageConnector
 from bridge.connectors.zendesk import ZendeskConnector
 from bridge.runtime.app import create_app
 from bridge.runtime.group_check import check_groups
+from bridge.runtime.page_check import check_components
 from bridge.runtime.http import HttpServer
 from bridge.runtime.leader import Leadership
 from bridge.runtime.metrics import Metrics
@@ -283,7 +284,9 @@ class Daemon:
             log.warning("could not read the bridge's own Zendesk user: %s", exc)
 
     def _check_groups(self) -> None:
+        """What the rules name that the services lack: Zendesk groups, status page components."""
         check_groups(self.rules.current(), self.connectors.zendesk)
+        check_components(self.rules.current(), self.connectors.statuspage)
 
     def reload_rules(self) -> bool:
         """Take up a changed rules.yaml; new rules may judge any open ticket otherwise, so all are due."""

@@ -1,7 +1,7 @@
 """`Sandbox`: the emulators of Zendesk, Jira, Slack and Statuspage, started together on loopback,
 with one Python handle.
 
-    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0, statuspage_port=0)
+    sb = Sandbox(zendesk_port=0, jira_port=0, slack_port=0, statuspage_port=0)
     sb.start()           # one background thread, one asyncio loop, four uvicorn servers
     sb.info()            # URLs and credentials (generated at start, never hard-coded)
     sb.faults("jira", error_rate=0.3); sb.counters("jira"); sb.save(); sb.stop()

@@ -54,7 +54,6 @@ def backsync(
     named = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     original = duplicated(issue)
-    moved = not writable  # (no ticket left to tell whether the issue moved: the executor tells)
     for link, state in writable:
         ticket_id = link.ticket_id
         mirrored = comments_to_zendesk(
@@ -78,7 +77,6 @@ def backsync(
                 marks[(ticket_id, UPDATED_MARK)] = seen
                 expect[(ticket_id, UPDATED_MARK)] = seen_at
             continue
-        moved = True
         marks[(ticket_id, STATUS_MARK)] = issue.status
         marks[(ticket_id, STATUS_SINCE_MARK)] = seen
         marks[(ticket_id, CATEGORY_MARK)] = issue.status_category
@@ -101,7 +99,8 @@ def backsync(
     ):
         actions.append(_system_wide_notice(issue, linked, rules))
     if status_page and original is None:
-        incident, incident_marks = status_page_actions(issue, linked, moved=moved, seen=seen, rules=rules)
+        newest = max((state.marks.get(UPDATED_MARK) or "" for _, state in linked), default="")
+        incident, incident_marks = status_page_actions(issue, linked, stale=seen < newest, seen=seen, rules=rules)
         actions += incident
         marks.update(incident_marks)
     planned = {key for _, state in linked for key in state.planned}

@@ -27,6 +27,7 @@ from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
 from bridge.sync.repoint import ISSUE_TAG_MARK
+from bridge.sync.status_page import INCIDENT_MARK
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0, most:
     """Exponential with jitter, at most `most` seconds, never sooner than the service asked (Retry-After)."""
     exponential = min(base * 2.0 ** (attempt - 1), most) * (0.5 + random.random() / 2)
     return timedelta(seconds=max(exponential, retry_after or 0.0))
+
+
+STEPS = ("investigating", "identified", "monitoring", "resolved")  # an incident's steps, in order
 
 
 class LeaseLost(Exception):
@@ -233,8 +237,9 @@ class Executor:
             return {"issue_key": original, "missing": True}
         now = self._clock()
         since = str(stored.action.params.get("since") or now.isoformat())
-        # The agents' own choice is the tag seen: a later retag moves the ticket again.
-        marks = moved_marks(since) | ({ISSUE_TAG_MARK: original} if by_tag else {})
+        # The agents' own choice is the tag seen: a later retag moves the ticket again. A ticket the
+        # agents moved was misfiled: the old issue's incident (status page) is not the new one's.
+        marks = moved_marks(since) | ({ISSUE_TAG_MARK: original, INCIDENT_MARK: ""} if by_tag else {})
         self._store.follow_issue(ticket_id, moved_from, original, now=now, marks=marks)
         self._store.inbox.add([original_read_event(original, stored.action.key, now)], now=now)
         url = self._c.zendesk.ticket_url(ticket_id)
@@ -452,8 +457,9 @@ class Executor:
 
     def _status_page(self, stored: StoredAction) -> dict[str, Any]:
         """The incident of a possible system-wide issue opened (once: an earlier attempt's is
-        found by its key) or moved along; an update waits for the incident to be open, and is
-        left out once the incident is resolved, or when it says what the page says already."""
+        found by its key) or moved along; an update waits for the incident to be open. The page
+        is never moved back: an update to the step it shows, or an earlier one (a person may
+        have moved it on), or to an incident resolved or deleted there, is left out."""
         action, page = stored.action, self._c.statuspage
         p = action.params
         if page is None:
@@ -471,9 +477,13 @@ class Executor:
         incident_id = (self._store.actions.result(action.after) or {}).get("incident_id")
         if incident_id is None:
             return {"left_out": "the incident was never opened"}
-        now = page.incident_status(incident_id)
-        if now == "resolved" or now == p["status"]:
+        try:
+            now = page.incident_status(incident_id)
+        except NotFound:
+            return {"incident_id": incident_id, "left_out": "the incident is gone from the page"}
+        if now not in STEPS or STEPS.index(now) >= STEPS.index(p["status"]):
             return {"incident_id": incident_id, "left_out": f"the incident is {now} already"}
+        self._hold(stored)
         page.update_incident(incident_id, status=p["status"], body=p["body"], components=dict(p["components"]),
                              notify=bool(p["notify"]))
         return {"incident_id": incident_id, "status": p["status"]}

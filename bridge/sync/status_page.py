@@ -2,55 +2,75 @@
 
 When as many tickets as `status_page.open_at` are linked to one Jira issue, the bridge opens a
 public incident (what it says comes from rules.yaml: the Jira summary is internal and never
-published); each later move of the issue moves the incident along (to do: investigating, in
-progress: identified, done: resolved, or as `status_page.jira_statuses` names it). One incident
-per issue: its tickets remember which, and its updates wait for it to be open.
+published); each later step of the issue moves the incident along (to do: investigating, in
+progress: identified, done: resolved, or as `status_page.jira_statuses` names it).
+
+The incident is the issue's, but an issue's key changes when it moves to another project, so
+its tickets remember it (`INCIDENT_MARK`: the opening action's key and the step last planned),
+which such a move does not change. A ticket joining later learns it from the others; one the
+agents move to another issue by its tag forgets it (the executor), while the tickets of an
+issue closed as a duplicate take it to the original. A view of the issue older than one its
+tickets have seen plans nothing: it would open an incident for an issue done since, or move
+one back.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
 
 from bridge.model import Action, ActionKind, Issue, Link, TicketState
 from bridge.rules import Rules
 
-
-# On every ticket of the issue: the key of the action that opened its incident. Kept with the
-# tickets, which a move of the issue to another project (a new key) does not change.
-INCIDENT_MARK = "status_page_incident"
+INCIDENT_MARK = "status_page_incident"  # "<key of the opening action> <step last planned>"
 
 
-def incident_of(states: Iterable[TicketState]) -> str | None:
-    """The open action of the issue's incident, as its tickets remember it."""
-    return next((state.marks[INCIDENT_MARK] for state in states if state.marks.get(INCIDENT_MARK)), None)
+def incident_of(linked: list[tuple[Link, TicketState]]) -> tuple[str, str] | None:
+    """(opening action's key, step last planned) of the issue's incident, as most of its
+    tickets remember it (tickets that followed an issue closed as a duplicate may bring another)."""
+    known = Counter(state.marks[INCIDENT_MARK] for _, state in linked if state.marks.get(INCIDENT_MARK))
+    if not known:
+        return None
+    value = min(known, key=lambda v: (-known[v], v))
+    key, _, step = value.partition(" ")
+    return key, step
 
 
 def status_page_actions(
-    issue: Issue, linked: list[tuple[Link, TicketState]], *, moved: bool, seen: str, rules: Rules,
+    issue: Issue, linked: list[tuple[Link, TicketState]], *, stale: bool, seen: str, rules: Rules,
 ) -> tuple[list[Action], dict[tuple[int, str], str]]:
-    """The incident to open for `issue`, or, once it is open, its update when the issue `moved`
-    to another status in this view of it (`seen`: when that view was); and the marks that tell
-    the issue's tickets which incident is theirs."""
+    """The incident to open for `issue`, or its update when the issue is at another step than
+    the one last planned; and the marks that tell the issue's tickets which incident is theirs.
+    `stale`: this view is older than one the tickets have seen; `seen`: when this view was."""
+    if stale:
+        return [], {}
     page = rules.status_page
-    status = page.incident_status(issue.status, issue.status_category)
+    step = page.incident_status(issue.status, issue.status_category)
     params = {
-        "status": status,
-        "body": getattr(page.messages, status),
-        "components": {c: "operational" if status == "resolved" else page.impact for c in page.components},
+        "status": step,
+        "body": getattr(page.messages, step),
+        "components": {c: "operational" if step == "resolved" else page.impact for c in page.components},
         "notify": page.notify_subscribers,
     }
-    incident = incident_of(state for _, state in linked)
+    known = incident_of(linked)
     actions: list[Action] = []
-    if incident is None:
+    if known is None:
         threshold = page.open_at or rules.notifications.system_wide_threshold
-        if len(linked) < threshold or status == "resolved":
+        if len(linked) < threshold or step == "resolved":
             return [], {}  # (an issue done before it was widespread is no incident)
-        incident = f"status_page:open:{issue.key}"
-        actions.append(Action(ActionKind.STATUS_PAGE, incident, issue_key=issue.key, params={"name": page.name, **params}))
-    elif moved:
-        actions.append(Action(
-            ActionKind.STATUS_PAGE, f"status_page:{issue.key}:{issue.status}:{seen}", issue_key=issue.key,
-            params=params, after=incident,
-        ))
-    marks = {(link.ticket_id, INCIDENT_MARK): incident for link, state in linked if state.marks.get(INCIDENT_MARK) != incident}
+        key = f"status_page:open:{issue.key}"
+        actions.append(Action(ActionKind.STATUS_PAGE, key, issue_key=issue.key, params={"name": page.name, **params}))
+    else:
+        key, last = known
+        if step != last:
+            actions.append(Action(
+                ActionKind.STATUS_PAGE, f"status_page:{issue.key}:{step}:{seen}", issue_key=issue.key, params=params,
+                after=key,
+            ))
+    value = f"{key} {step}"
+    marks = {
+        (link.ticket_id, INCIDENT_MARK): value
+        for link, state in linked
+        # (a ticket that remembers another incident keeps it: never two incidents on one ticket)
+        if state.marks.get(INCIDENT_MARK, "").partition(" ")[0] in ("", key) and state.marks.get(INCIDENT_MARK) != value
+    }
     return actions, marks
