@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import requests
@@ -59,8 +60,11 @@ class Actors:
             )
         )
         ticket_id = created.ticket.id
-        for note in scripted.internal_notes:
-            self.zendesk.tickets.update(ZTicket(id=ticket_id, comment=ZComment(body=note, public=False)))
+        uploads = [self.zendesk.attachments.upload(io.BytesIO(text.encode()), target_name=name).token
+                   for name, text in scripted.files]
+        for n, note in enumerate(scripted.internal_notes):
+            self.zendesk.tickets.update(ZTicket(id=ticket_id, comment=ZComment(
+                body=note, public=False, uploads=uploads if n == 0 else [])))
         return ticket_id
 
     def agent_reply(self, ticket_id: int, text: str) -> None:

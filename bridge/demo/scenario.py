@@ -32,6 +32,7 @@ class ScriptedTicket:
     type: str
     tags: tuple[str, ...] = ()
     internal_notes: tuple[str, ...] = ()
+    files: tuple[tuple[str, str], ...] = ()  # (name, text) attached to the first internal note
     expect_escalation: bool = False  # linked to a Jira issue in the end
     merged_into: str | None = None  # a colleague's duplicate, merged into that ticket
 
@@ -65,6 +66,9 @@ TICKETS: tuple[ScriptedTicket, ...] = (
             "Recent change: tenant switched default currency to CHF yesterday.\n"
             "Workaround offered: PayPal.",
         ),
+        files=(("gateway.log", "08:41:07 ERROR PaymentController: charge failed\n"
+                "java.lang.NullPointerException\n    at CurrencyMapper.map(CurrencyMapper.java:88)\n"
+                "    at PaymentService.charge(PaymentService.java:214)\n"),),
         expect_escalation=True,
     ),
     ScriptedTicket(

@@ -24,6 +24,7 @@ def test_the_scripted_day_converges() -> None:
     assert "#1 → SUP-1" in result.stdout and "#6 → SUP-1" in result.stdout  # an escalation, another customer's ticket attached
     assert "#5 → #1" in result.stdout  # a colleague's duplicate merged into the first ticket
     assert re.search(r"dead letters\s*│\s*0\s*│", result.stdout), result.stdout[-2000:]
+    assert re.search(r"actions done: copy_file\s*│\s*1\s*│", result.stdout)  # the gateway log, on the issue as a file
     # The month's report from the demo's store: six tickets created, the HTML page written.
     report = re.search(r"this month so far\s*│\s*(\d+) created, (\d+) solved, (\d+) to Jira.*?(/\S*report\.html)", result.stdout, re.S)
     assert report is not None, result.stdout[-2000:]
