@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(default=900.0, gt=0, le=86_400, allow_inf_nan=False)
     webhook_max_bytes: int = Field(default=1_048_576, ge=1024, le=1 << 30)
     # Files attached on Zendesk larger than this stay a link in the Jira issue; 0: none is copied.
-    attachment_max_mb: float = Field(default=10.0, ge=0, le=1024, allow_inf_nan=False)
+    attachment_max_mb: float = Field(default=10.0, ge=0, le=100, allow_inf_nan=False)  # (a worker holds one in memory)
 
     @field_validator("slack_manager_channel")
     @classmethod

@@ -432,32 +432,47 @@ class ZendeskConnector:
                 SERVICE, f"merging #{source_id} into #{target_id}: job {job.get('status')}: {job.get('message')}"
             )
 
-    def download(self, url: str, *, max_bytes: int) -> bytes | None:
+    def download(self, url: str, *, max_bytes: int, within: float) -> bytes | None:
         """The file at an attachment's `content_url`; None when it is larger than `max_bytes`
-        (read no further). The bridge's credentials go to its own Zendesk's host only: a file
-        served from elsewhere is read without them. NotFound: Zendesk will not give it (deleted,
-        redacted, or held back as malware)."""
-        own = urlsplit(url).netloc == urlsplit(self.base_url).netloc
-        if not own:
-            plain = requests.Session()
-            plain.trust_env, plain.verify = False, self._session.verify
+        (read no further). Zendesk serves a file under `/attachments/token/…` on the account's
+        host-mapped or brand domains too: it is read from the bridge's own Zendesk host, with
+        its credentials, which go to no other host (a file elsewhere is read without them).
+        NotFound: Zendesk will not give it out (deleted, redacted, malware, a sign-in page
+        instead). RetriableError: the read failed or took longer than `within` seconds."""
+        parts, own = urlsplit(url), urlsplit(self.base_url)
+        if parts.path.startswith("/attachments/token/"):
+            parts = parts._replace(scheme=own.scheme, netloc=own.netloc)
+        if parts.netloc == own.netloc:
+            session = self._session
+        else:
+            session = requests.Session()
+            session.trust_env, session.verify = False, self._session.verify
+        deadline = time.monotonic() + within
 
         def read() -> bytes | None:
-            with (self._session if own else plain).get(url, stream=True, timeout=self._timeout) as response:
-                if response.status_code in (403, 404, 410):
-                    raise NotFound(SERVICE, f"the file is not given out (HTTP {response.status_code})", status=response.status_code)
+            with session.get(parts.geturl(), stream=True, timeout=self._timeout) as response:
+                if response.status_code in (401, 403, 404, 410):
+                    raise NotFound(SERVICE, "the file is not given out", status=response.status_code)
                 if response.status_code >= 300:
-                    raise from_status(SERVICE, response.status_code, response.text[:300], headers=response.headers)
-                if int(response.headers.get("Content-Length") or 0) > max_bytes:
+                    raise from_status(SERVICE, response.status_code, "reading a file", headers=response.headers)
+                if response.history and response.headers.get("Content-Type", "").startswith("text/html"):
+                    raise NotFound(SERVICE, "the file's link leads to a page (a sign-in?), not the file")
+                length = response.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) > max_bytes:
                     return None
                 data = bytearray()
                 for chunk in response.iter_content(65536):
                     data += chunk
                     if len(data) > max_bytes:
                         return None
+                    if time.monotonic() > deadline:
+                        raise RetriableError(SERVICE, f"reading the file took over {within:g} s")
                 return bytes(data)
 
-        return self._call(read)
+        try:
+            return self._call(read)
+        except requests.RequestException as exc:  # e.g. a connection cut in the middle of the file
+            raise RetriableError(SERVICE, f"reading the file: {type(exc).__name__}") from exc
 
     # --- plumbing ------------------------------------------------------------------
 

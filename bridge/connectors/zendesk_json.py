@@ -56,7 +56,9 @@ def comment_from_json(raw: Mapping[str, Any], *, users: Mapping[int, Mapping[str
         created_at=parse_time(raw.get("created_at")),
         by_bridge=is_signed(body),
         attachments=tuple(
-            (str(a.get("file_name") or "attachment"), str(a.get("content_url") or a.get("url") or ""))
+            # (no link for a file Zendesk found malware in: listed by name, never copied)
+            (str(a.get("file_name") or "attachment"),
+             "" if a.get("malware_scan_result") == "malware_found" else str(a.get("content_url") or ""))
             for a in raw.get("attachments") or ()
             if isinstance(a, Mapping) and not a.get("deleted")
         ),

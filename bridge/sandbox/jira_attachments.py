@@ -44,6 +44,7 @@ async def add_attachments(request: R, state: S) -> Response:
                 "data": base64.b64encode(data).decode(),
             }
             issue.setdefault("attachments", []).append(attachment)
+            issue["fields"]["updated"] = attachment["created"]
             added.append(attachment_json(base, attachment, state.users))
         return json_response(added)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import secrets
+from urllib.parse import quote
 from typing import Any, Callable
 
 from bridge.sandbox.common import iso_z
@@ -36,7 +37,7 @@ class ZendeskFiles:
         kind = content_type if content_type and content_type != "application/x-www-form-urlencoded" else None
         kind = kind or mimetypes.guess_type(name)[0] or "application/octet-stream"
         attachment_id, secret = self.ids(), secrets.token_urlsafe(19)[:25]
-        content_url = f"{root}/attachments/token/{secret}/?name={name}"
+        content_url = f"{root}/attachments/token/{secret}/?name={quote(name)}"
         attachment = {
             "url": f"{root}/api/v2/attachments/{attachment_id}.json", "id": attachment_id, "file_name": name,
             "content_url": content_url, "mapped_content_url": content_url, "content_type": kind, "size": len(data),
@@ -51,6 +52,8 @@ class ZendeskFiles:
 
     def take(self, tokens: Any) -> list[dict[str, Any]]:
         """The attachments of a new comment's `uploads`: each token is used once (one unknown is ignored)."""
+        if isinstance(tokens, str):
+            tokens = [tokens]  # (one token may come as a plain string, as zenpy's recorded request sends it)
         return [attachment for token in tokens or () for attachment in self.uploads.pop(str(token), [])]
 
     def read(self, secret: str) -> tuple[str, bytes]:

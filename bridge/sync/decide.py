@@ -63,7 +63,7 @@ def decide(
         if ticket.status != CLOSED:  # (Zendesk refuses any change to a closed ticket)
             planned += repoint(ticket, state, marks)  # the agents moved it to another issue by its tag
         if state.marks.get(ISSUE_DELETED_MARK) != state.link.issue_key:
-            planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK))
+            planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK), planned=state.planned)
     if open_ticket:
         planned = with_routing(planned, marks, ticket, state, evaluation, rules, engine)
         if evaluation.sla_alerts:

@@ -439,20 +439,25 @@ class Executor:
             return {"left_out": "copying files is off (BRIDGE_ATTACHMENT_MAX_MB=0)"}
         key = self._issue_key(action)
         try:
-            data = self._c.zendesk.download(url, max_bytes=self._attachment_max)
-        except NotFound as exc:
-            return {"issue_key": key, "file": name, "left_out": f"Zendesk does not give the file out: {exc}"}
-        if data is None:
-            return {"issue_key": key, "file": name, "left_out": f"larger than {self._attachment_max:,} bytes"}
-        if stored.attempts > 0 and (name, len(data)) in self._c.jira.attachments(key):
-            return {"issue_key": key, "file": name, "size": len(data), "found": True}  # an earlier attempt's
-        self._hold(stored)
-        try:
+            # An earlier attempt may have added it (by name and size: Jira keeps no mark of whose it is).
+            on_issue = self._c.jira.attachments(key) if stored.attempts > 0 else []
+            # The read ends well within the lease, so no other worker takes the action over meanwhile.
+            data = self._c.zendesk.download(url, max_bytes=self._attachment_max, within=self._lease.total_seconds() / 3)
+            if data is None:
+                return {"issue_key": key, "file": name, "left_out": f"larger than {self._attachment_max:,} bytes"}
+            if not data:
+                return {"issue_key": key, "file": name, "left_out": "the file is empty"}
+            if (name, len(data)) in on_issue:
+                return {"issue_key": key, "file": name, "size": len(data), "found": True}
+            self._hold(stored)
             self._c.jira.add_attachment(key, name=name, data=data)
-        except PermanentError as exc:
-            if exc.status != 413:
+        except NotFound as exc:  # the file (Zendesk), or the issue (Jira), is gone
+            return {"issue_key": key, "file": name, "left_out": str(exc)}
+        except PermanentError as exc:  # (AuthError too)
+            if exc.status not in (403, 413):
                 raise
-            return {"issue_key": key, "file": name, "left_out": "Jira refuses a file this large"}
+            # 403: the bridge's Jira account may not add files there (or attachments are off)
+            return {"issue_key": key, "file": name, "left_out": f"Jira refuses it: {exc}"}
         return {"issue_key": key, "file": name, "size": len(data)}
 
     def _status_page(self, stored: StoredAction) -> dict[str, Any]:

@@ -42,9 +42,12 @@ def _after_link(comment: Comment, link: Link, seen: str | None) -> bool:
     return comment.created_at > link.created_at
 
 
-def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> list[Action]:
+def comments_to_jira(
+    ticket: Ticket, link: Link, *, seen: str | None = None, planned: Collection[str] = frozenset()
+) -> list[Action]:
     """Public replies on the ticket (agents' and the requester's) made after the link become issue
-    comments; their files are copied to the issue after them."""
+    comments; the files of a reply not `planned` before are copied to the issue after it (so
+    replies mirrored before files were copied bring none, and a decision pays for new ones only)."""
     actions = []
     for comment in ticket.comments:
         if comment.public and not comment.by_bridge and _after_link(comment, link, seen):
@@ -53,7 +56,7 @@ def comments_to_jira(ticket: Ticket, link: Link, *, seen: str | None = None) -> 
                 ActionKind.COMMENT_ISSUE, key, ticket_id=ticket.id, issue_key=link.issue_key,
                 params={"body": _quote(comment, f"Public reply on Zendesk #{ticket.id}")},
             ))
-            if comment.attachments:
+            if comment.attachments and key not in planned:
                 actions += copy_files(ticket.id, [comment], after=key, issue_key=link.issue_key)
     return actions
 

@@ -47,3 +47,12 @@ def test_files_the_bridge_wrote_are_not_copied_back() -> None:
     link = Link(101, "SUP-7", NOW - timedelta(hours=1))
     ours = Comment("9", "note", True, "bridge@help.example", NOW, attachments=(LOG,), by_bridge=True)
     assert not _copies(comments_to_jira(ticket(comments=(*ticket().comments, ours)), link))
+
+
+def test_a_reply_mirrored_before_brings_no_files_now() -> None:
+    # (replies mirrored before files were copied: their copies would all be planned at once)
+    link = Link(101, "SUP-7", NOW - timedelta(hours=1))
+    reply = Comment("9", "Screenshot", True, "dana@acme.example", NOW, attachments=(SHOT,))
+    t = ticket(comments=(*ticket().comments, reply))
+    assert not _copies(comments_to_jira(t, link, planned=frozenset({"comment_to_jira:101:9"})))
+    assert _copies(comments_to_jira(t, link, planned=frozenset()))
