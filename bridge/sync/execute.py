@@ -296,7 +296,14 @@ class Executor:
                 return update(unchanged_since)
 
         def done() -> dict[str, Any]:
-            return {"ticket_id": ticket_id} | ({"group_not_set": unknown_group} if unknown_group else {})
+            if not unknown_group:
+                return {"ticket_id": ticket_id}
+            # The move alone, on its own: a dead letter that says why, which `bridge retry` makes
+            # once the group exists (planned before this action is recorded: a retry plans it once).
+            move = Action(ActionKind.NOTE_TICKET, f"{action.key}:group", ticket_id=ticket_id,
+                          params={"group": action.params["group"]})
+            self._store.commit_decision(None, Decision(actions=[move]), ticket_ids=[ticket_id], now=self._clock())
+            return {"ticket_id": ticket_id, "group_not_set": unknown_group, "group_move": move.key}
 
         if known is None:
             update(None)
