@@ -18,7 +18,8 @@ ENV_FILE = ".env"  # in the directory the bridge runs in
 
 
 class Settings(BaseSettings):
-    """Everything the daemon needs to reach the three services and its store.
+    """Everything the daemon needs to reach the services (Zendesk, Jira, Slack; Statuspage where
+    one is kept) and its store.
 
     Secrets are `SecretStr`: their repr is masked, so they never reach a log line.
     """

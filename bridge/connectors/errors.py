@@ -6,7 +6,7 @@ from typing import Mapping
 
 
 class ApiError(Exception):
-    """A call to Zendesk, Jira or Slack failed."""
+    """A call to Zendesk, Jira, Slack or Statuspage failed."""
 
     def __init__(self, service: str, message: str, *, status: int | None = None) -> None:
         super().__init__(f"{service}: {message}" + (f" (HTTP {status})" if status else ""))
@@ -39,7 +39,7 @@ class ConflictError(PermanentError):
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """`Retry-After` in whole seconds, as all three services send it (HTTP-date form is not used by them)."""
+    """`Retry-After` in whole seconds, as the services send it (HTTP-date form is not used by them)."""
     if not headers:
         return None
     value = headers.get("Retry-After") or headers.get("retry-after")

@@ -1,4 +1,4 @@
-"""Stateful emulators of Zendesk, Jira and Slack on loopback (see docs/SANDBOX.md)."""
+"""Stateful emulators of Zendesk, Jira, Slack and Statuspage on loopback (see docs/SANDBOX.md)."""
 
 from bridge.sandbox.sandbox import Sandbox
 

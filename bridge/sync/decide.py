@@ -27,7 +27,7 @@ from bridge.sync.escalate import (
 from bridge.sync.notify import CAUGHT_UP_MARK, requested_notices, sla_notices
 from bridge.sync.routing import with_routing
 from bridge.sync.mirror import ISSUE_DELETED_MARK, SEEN_MARK, comments_to_jira, last_comment_id
-from bridge.sync.repoint import repoint
+from bridge.sync.repoint import moving, repoint
 from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 
 
@@ -60,9 +60,10 @@ def decide(
     open_ticket = ticket.status not in CLOSED_STATUSES
     planned = _escalation(ticket, state, evaluation, rules, gate, marks, open_ticket, issue_planned, default_project)
     if state.link is not None:
-        if ticket.status != CLOSED:  # (Zendesk refuses any change to a closed ticket)
-            planned += repoint(ticket, state, marks)  # the agents moved it to another issue by its tag
-        if state.marks.get(ISSUE_DELETED_MARK) != state.link.issue_key:
+        # the agents moved it to another issue by its tag: its replies wait for the move
+        moves = repoint(ticket, state, marks) if ticket.status != CLOSED else []  # (Zendesk: a closed ticket is final)
+        planned += moves
+        if state.marks.get(ISSUE_DELETED_MARK) != state.link.issue_key and not moving(moves):
             planned += comments_to_jira(ticket, state.link, seen=state.marks.get(SEEN_MARK), planned=state.planned)
     if open_ticket:
         planned = with_routing(planned, marks, ticket, state, evaluation, rules, engine)

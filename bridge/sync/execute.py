@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeVar
 
 from bridge.connectors.errors import AuthError, ConflictError, NotFound, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
@@ -26,7 +26,7 @@ from bridge.sync.backsync import CLOSED, moved_marks, original_read_event
 from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
-from bridge.sync.repoint import ISSUE_TAG_MARK
+from bridge.sync.repoint import ISSUE_TAG_MARK, next_round
 from bridge.sync.status_page import INCIDENT_MARK
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0, most:
     return timedelta(seconds=max(exponential, retry_after or 0.0))
 
 
+T = TypeVar("T")
 STEPS = ("investigating", "identified", "monitoring", "resolved")  # an incident's steps, in order
 
 
@@ -223,6 +224,10 @@ class Executor:
         known = self._store.snapshots.get(ticket_id)
         if by_tag and link.issue_key == moved_from:
             if known is not None and issue_tag(original) not in known.tags:  # the agents changed it again
+                # A later retag to `original` is a move of its own (its keys are new), not this one.
+                seen = self._store.ticket_state(ticket_id).marks.get(ISSUE_TAG_MARK)
+                self._store.commit_decision(None, Decision(marks={(ticket_id, ISSUE_TAG_MARK): next_round(seen, moved_from)}),
+                                            ticket_ids=[ticket_id], now=self._clock())
                 return {"issue_key": original, "left_out": f"the ticket's tags no longer name {original}"}
             try:
                 if self._c.jira.current_key(original) == moved_from:  # Jira answers a former key with the issue
@@ -481,11 +486,11 @@ class Executor:
             if found is not None:
                 return {"incident_id": found, "found": True}
             self._hold(stored)
-            incident_id = page.open_incident(
-                name=p["name"], status=p["status"], body=p["body"], components=dict(p["components"]),
+            incident_id, dropped = _on_known_components(page, dict(p["components"]), lambda components: page.open_incident(
+                name=p["name"], status=p["status"], body=p["body"], components=components,
                 notify=bool(p["notify"]), action_key=action.key,
-            )
-            return {"incident_id": incident_id, "status": p["status"]}
+            ))
+            return {"incident_id": incident_id, "status": p["status"]} | dropped
         incident_id = (self._store.actions.result(action.after) or {}).get("incident_id")
         if incident_id is None:
             return {"left_out": "the incident was never opened"}
@@ -496,9 +501,9 @@ class Executor:
         if now not in STEPS or STEPS.index(now) >= STEPS.index(p["status"]):
             return {"incident_id": incident_id, "left_out": f"the incident is {now} already"}
         self._hold(stored)
-        page.update_incident(incident_id, status=p["status"], body=p["body"], components=dict(p["components"]),
-                             notify=bool(p["notify"]))
-        return {"incident_id": incident_id, "status": p["status"]}
+        _, dropped = _on_known_components(page, dict(p["components"]), lambda components: page.update_incident(
+            incident_id, status=p["status"], body=p["body"], components=components, notify=bool(p["notify"])))
+        return {"incident_id": incident_id, "status": p["status"]} | dropped
 
     def _hold(self, stored: StoredAction) -> None:
         """Before a write that must not happen twice: a full lease from now, so no other
@@ -539,6 +544,24 @@ class Executor:
             return {}
         key = self._issue_key(action)
         return {"issue_key": key, "issue_url": self._c.jira.browse_url(key), "issue_tag": issue_tag(key)}
+
+
+def _on_known_components(
+    page: StatuspageConnector, components: dict[str, str], call: Callable[[dict[str, str]], T]
+) -> tuple[T, dict[str, Any]]:
+    """`call` with the components; refused (422) for one the page lacks (rules.yaml named it,
+    and the daemon warned at start), again with those the page has, and the rest said: the
+    public incident matters more than a component's status."""
+    try:
+        return call(components), {}
+    except PermanentError as exc:
+        if exc.status != 422 or not components:
+            raise
+        known = page.component_ids()
+        kept = {cid: status for cid, status in components.items() if cid in known}
+        if len(kept) == len(components):
+            raise
+        return call(kept), {"components_unknown": sorted(set(components) - set(kept))}
 
 
 def _ticket(action: Action) -> int:

@@ -34,7 +34,8 @@ def repoint(ticket: Ticket, state: TicketState, marks: dict[tuple[int, str], str
     if link is None:
         return []
     linked = link.issue_key
-    seen = state.marks.get(ISSUE_TAG_MARK) if state.marks else None
+    seen, _, round_ = (state.marks.get(ISSUE_TAG_MARK) or "").partition("#") if state.marks else ("", "", "")
+    seen = seen or None
     if issue_tag(linked) in ticket.tags:
         if seen != linked:
             marks[(ticket.id, ISSUE_TAG_MARK)] = linked
@@ -50,7 +51,21 @@ def repoint(ticket: Ticket, state: TicketState, marks: dict[tuple[int, str], str
     new = others.pop()
     if _moved_by_the_bridge(ticket.id, linked, new, state.planned):
         return []
-    return _move(ticket, link, new, old_deleted=state.marks.get(ISSUE_DELETED_MARK) == linked)
+    return _move(ticket, link, new, old_deleted=state.marks.get(ISSUE_DELETED_MARK) == linked, round_=round_)
+
+
+def moving(actions: list[Action]) -> bool:
+    """Whether `actions` (what `repoint` planned, before those planned already are dropped)
+    move the ticket: until the move is made, its public replies wait, so that they reach the
+    issue the agents chose."""
+    return any(action.kind is ActionKind.LINK_TICKET for action in actions)
+
+
+def next_round(value: str | None, linked: str) -> str:
+    """The mark after a move the executor left out (the tags changed again before it ran): a
+    later retag to the same issue is a move of its own, not one planned already."""
+    _, _, round_ = (value or "").partition("#")
+    return f"{linked}#{int(round_ or 0) + 1}"
 
 
 def _moved_by_the_bridge(ticket_id: int, linked: str, tagged: str, planned: frozenset[str]) -> bool:
@@ -64,15 +79,16 @@ def _moved_by_the_bridge(ticket_id: int, linked: str, tagged: str, planned: froz
     )
 
 
-def _stamp(link: Link) -> str:
-    """Which link a key is about: moving there and back again is a new move each time."""
-    return iso(link.created_at)
+def _stamp(link: Link, round_: str = "") -> str:
+    """Which link (and which try at moving it, after one left out) a key is about: moving
+    there and back again is a new move each time."""
+    return iso(link.created_at) + (f"#{round_}" if round_ else "")
 
 
-def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool) -> list[Action]:
+def _move(ticket: Ticket, link: Link, new: str, *, old_deleted: bool, round_: str) -> list[Action]:
     """The link moves to `new` once Jira has it (the executor, as for an issue closed as a
     duplicate); the comments and the note wait for it, and are left out if it did not move."""
-    old, ticket_id, stamp = link.issue_key, ticket.id, _stamp(link)
+    old, ticket_id, stamp = link.issue_key, ticket.id, _stamp(link, round_)
     move_key = f"repoint:{ticket_id}:{old}:{new}:{stamp}"
 
     def told(kind: ActionKind, name: str, issue_key: str, **params: object) -> Action:

@@ -35,6 +35,14 @@ def incident_of(linked: list[tuple[Link, TicketState]]) -> tuple[str, str] | Non
     return key, step
 
 
+def _others(linked: list[tuple[Link, TicketState]], key: str) -> set[str]:
+    """The other incidents the tickets remember, not resolved yet."""
+    return {
+        other for other, _, step in (state.marks.get(INCIDENT_MARK, "").partition(" ") for _, state in linked)
+        if other and other != key and step != "resolved"
+    }
+
+
 def status_page_actions(
     issue: Issue, linked: list[tuple[Link, TicketState]], *, stale: bool, seen: str, rules: Rules,
 ) -> tuple[list[Action], dict[tuple[int, str], str]]:
@@ -66,11 +74,17 @@ def status_page_actions(
                 ActionKind.STATUS_PAGE, f"status_page:{issue.key}:{step}:{seen}", issue_key=issue.key, params=params,
                 after=key,
             ))
-    value = f"{key} {step}"
-    marks = {
-        (link.ticket_id, INCIDENT_MARK): value
-        for link, state in linked
-        # (a ticket that remembers another incident keeps it: never two incidents on one ticket)
-        if state.marks.get(INCIDENT_MARK, "").partition(" ")[0] in ("", key) and state.marks.get(INCIDENT_MARK) != value
-    }
+        if step == "resolved":  # and any other incident tickets brought here (a duplicate's) ends with it
+            for other in sorted(_others(linked, key)):
+                actions.append(Action(
+                    ActionKind.STATUS_PAGE, f"status_page:{issue.key}:resolved:{seen}:{other}", issue_key=issue.key,
+                    params=params, after=other,
+                ))
+    marks = {}
+    for link, state in linked:
+        remembered = state.marks.get(INCIDENT_MARK, "")
+        theirs = remembered.partition(" ")[0] or key  # (a ticket keeps the incident it knows: never two on one)
+        value = f"{theirs} {step}" if theirs == key or step == "resolved" else remembered
+        if value != remembered:
+            marks[(link.ticket_id, INCIDENT_MARK)] = value
     return actions, marks

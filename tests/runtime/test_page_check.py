@@ -31,8 +31,11 @@ def test_components_the_page_lacks_are_named_and_its_own_pass(sandbox: Sandbox, 
     assert "components the page" in caplog.text and "nope12345678" in caplog.text
 
 
-def test_no_page_or_no_components_asks_nothing(sandbox: Sandbox) -> None:
+def test_no_page_or_no_components_asks_nothing_and_a_page_not_answering_is_no_error(sandbox: Sandbox) -> None:
     assert check_components(_naming("nope12345678"), None) == []
+    sandbox.reset_counters("statuspage")
+    assert check_components(_naming(), statuspage(sandbox)) == []
+    assert sum(sandbox.counters("statuspage").values()) == 0  # nothing asked
     sandbox.faults("statuspage", error_rate=1.0, error_status=503)
     try:
         assert check_components(_naming("x"), statuspage(sandbox)) == []  # not answering: logged, not raised

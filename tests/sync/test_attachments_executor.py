@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,3 +62,13 @@ def test_what_cannot_be_copied_is_left_out_and_said_not_a_dead_letter(desk: Desk
     desk.run()
     assert said in desk.store.actions.result(key)["left_out"].lower()
     assert not desk.store.actions.with_status("dead")
+
+
+def test_a_retried_copy_finds_the_file_an_earlier_attempt_added(desk: Desk) -> None:
+    issue = _issue(desk)
+    key = _copy(desk, b"ERROR 500")
+    desk.connectors.jira.add_attachment(issue, name="trace.log", data=b"ERROR 500")  # it landed; recording did not
+    [stored] = desk.store.actions.claim(now=desk.now, limit=1, lease=desk.executor._lease)
+    desk.executor._attempt(replace(stored, attempts=1))
+    assert desk.connectors.jira.attachments(issue) == [("trace.log", 9)]
+    assert desk.store.actions.result(key)["found"]

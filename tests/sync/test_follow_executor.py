@@ -113,6 +113,10 @@ def test_a_retag_to_an_issue_not_found_leaves_the_link_and_says_how_to_mend_it(d
     assert not desk.store.actions.with_status("dead")
 
 
+def _keys(desk: Desk) -> list[str]:
+    return [a.action.key for a in desk.store.actions.with_status("done")]
+
+
 def test_a_retag_changed_again_before_it_ran_moves_nothing(desk: Desk) -> None:
     ticket = desk.original
     old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
@@ -125,6 +129,8 @@ def test_a_retag_changed_again_before_it_ran_moves_nothing(desk: Desk) -> None:
     assert desk.store.ticket_state(ticket).marks[ISSUE_TAG_MARK] == right  # a later retag moves it again
     jira = desk.connectors.jira.client
     assert ticket_label(ticket) not in jira.issue(wrong).fields.labels and not jira.comments(wrong)
+    # (the move left out counted a round: a later retag to `wrong` would be a move of its own)
+    assert desk.store.actions.result(next(k for k in _keys(desk) if k.startswith("repoint:") and wrong in k))["left_out"]
     notes = [c.body for c in desk.connectors.zendesk._client.tickets.comments(ticket=ticket)]
     assert [body for body in notes if "no longer to" in body] and not [body for body in notes if f"{wrong} now" in body]
 
@@ -155,3 +161,16 @@ def test_a_retag_away_from_an_issue_deleted_unbeknown_writes_no_comment_there(de
     assert desk.store.links.for_ticket(ticket).issue_key == new  # type: ignore[union-attr]
     assert any("is about this issue now" in c.body for c in desk.connectors.jira.client.comments(new))
     assert not desk.store.actions.with_status("dead")
+
+
+def test_a_retag_left_out_counts_a_round_so_the_same_retag_later_moves(desk: Desk) -> None:
+    ticket = desk.original
+    old = _issue(desk, "Checkout fails", [ticket_label(ticket)])
+    new = _issue(desk, "Payments fail", [])
+    desk.store.links.add(ticket, old, now=T0 - timedelta(days=1))
+    _plan_retag(desk, old, new)
+    back = replace(desk.connectors.zendesk.ticket(ticket), tags=frozenset({f"jira_{old.lower()}"}))
+    desk.store.commit_decision(None, Decision(), ticket_ids=[ticket], now=desk.now, snapshot=back)  # changed back
+    desk.run()
+    assert desk.store.links.for_ticket(ticket).issue_key == old  # type: ignore[union-attr]
+    assert desk.store.ticket_state(ticket).marks[ISSUE_TAG_MARK] == f"{old}#1"

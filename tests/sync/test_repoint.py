@@ -109,3 +109,26 @@ def test_a_ticket_of_a_deleted_issue_moves_without_a_comment_on_it(rules: Rules)
     decision = _decide(rules, {"jira_sup-9"}, marks={**ON_SUP7, ISSUE_DELETED_MARK: "SUP-7"})
     assert len(_of(decision, ActionKind.LINK_TICKET)) == 1
     assert [a.issue_key for a in _of(decision, ActionKind.COMMENT_ISSUE)] == ["SUP-9"]
+
+
+def test_a_reply_made_with_the_retag_waits_for_the_move_and_goes_to_the_new_issue(rules: Rules) -> None:
+    from bridge.model import Comment
+
+    reply = Comment("9", "It fails again", True, "dana@acme.example", NOW)
+    t = ticket(tags=frozenset({"jira_sup-9"}), comments=(*ticket().comments, reply))
+    before = decide(t, TicketState(link=LINK, marks=ON_SUP7), rules, now=NOW, default_project="SUP")
+    assert _of(before, ActionKind.LINK_TICKET) and not [a for a in before.actions if a.kind is ActionKind.COMMENT_ISSUE
+                                                       and a.key.startswith("comment_to_jira")]
+    moved = Link(101, "SUP-9", NOW)  # the executor moved it (and made the ticket due)
+    seen = {ISSUE_TAG_MARK: "SUP-9", "zendesk_comments_seen": "2"}  # (set when it was escalated)
+    after = decide(t, TicketState(link=moved, marks=seen), rules, now=NOW, default_project="SUP")
+    assert [a.issue_key for a in after.actions if a.key == "comment_to_jira:101:9"] == ["SUP-9"]
+
+
+def test_a_retag_again_after_one_left_out_is_a_move_of_its_own(rules: Rules) -> None:
+    first = _decide(rules, {"jira_sup-9"})
+    planned = frozenset(a.key for a in first.actions)
+    # The agents changed it back before the move ran: the executor left it out and counted a round.
+    again = _decide(rules, {"jira_sup-9"}, marks={ISSUE_TAG_MARK: "SUP-7#1"}, planned=planned)
+    [move] = _of(again, ActionKind.LINK_TICKET)
+    assert move.key not in planned and move.key.endswith("#1")

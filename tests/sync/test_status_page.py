@@ -87,9 +87,13 @@ def test_tickets_bringing_another_incident_keep_it_and_the_issues_own_is_the_mos
     own = tickets(5, **{INCIDENT_MARK: f"{OPENED} identified"})
     brought = [(Link(300, "SUP-7", NOW), TicketState(marks={**AT_WORK, INCIDENT_MARK: "status_page:open:SUP-3 identified"}))]
     decision = backsync(issue("Done", "done"), [*own, *brought], rules, status_page=True)
-    [done] = incident_actions(decision)
+    done, brought_done = incident_actions(decision)
     assert done.after == OPENED
-    assert (300, INCIDENT_MARK) not in decision.marks  # never two incidents on one ticket
+    assert (brought_done.after, brought_done.params["status"]) == ("status_page:open:SUP-3", "resolved")  # ends with it
+    assert decision.marks[(300, INCIDENT_MARK)] == "status_page:open:SUP-3 resolved"  # its own, never two on one ticket
+    # Only resolving ends the other one: a step before that moves the issue's own alone.
+    [review] = incident_actions(backsync(issue("In Review"), [*own, *brought], rules, status_page=True))
+    assert review.after == OPENED
 
 
 def test_an_issue_closed_as_a_duplicate_leaves_its_incident_as_it_is(rules: Rules) -> None:

@@ -66,3 +66,14 @@ def test_an_incident_deleted_on_the_page_is_left_alone(desk: Desk) -> None:
     _plan(desk, _step("resolved"))
     assert desk.store.actions.result("status_page:SUP-7:resolved:0")["left_out"] == "the incident is gone from the page"
     assert not desk.store.actions.with_status("dead")
+
+
+def test_a_component_the_page_lacks_costs_the_incident_nothing_but_itself(desk: Desk) -> None:
+    api = desk.sandbox.info()["statuspage"]["components"]["API"]
+    wrong = _open()
+    wrong = Action(wrong.kind, wrong.key, issue_key="SUP-7",
+                   params={**wrong.params, "components": {api: "major_outage", "typo12345678": "major_outage"}})
+    _plan(desk, wrong)
+    [incident] = _incidents(desk)
+    assert [c["status"] for c in incident["components"]] == ["major_outage"]
+    assert desk.store.actions.result(OPEN)["components_unknown"] == ["typo12345678"]
