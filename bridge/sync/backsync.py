@@ -94,15 +94,17 @@ def backsync(
             if conflict:
                 notes.append((ticket_id, conflict))
         actions += _status_actions(issue, mapping, rules, ticket_id, key_suffix=f"{ticket_id}:{issue.key}:{step}:{seen}")
-    if len(linked) >= rules.notifications.system_wide_threshold and rules.notifications.should_send(
-        "system_wide", now=issue.updated_at
-    ):
-        actions.append(_system_wide_notice(issue, linked, rules))
+    incident: list[Action] = []
     if status_page and original is None:
         newest = max((state.marks.get(UPDATED_MARK) or "" for _, state in linked), default="")
         incident, incident_marks = status_page_actions(issue, linked, stale=seen < newest, seen=seen, rules=rules)
-        actions += incident
         marks.update(incident_marks)
+    if len(linked) >= rules.notifications.system_wide_threshold and rules.notifications.should_send(
+        "system_wide", now=issue.updated_at
+    ):
+        opening = any(a.after is None for a in incident)
+        actions.append(_system_wide_notice(issue, linked, rules, incident_opening=opening))
+    actions += incident
     planned = {key for _, state in linked for key in state.planned}
     return Decision([a for a in actions if a.key not in planned], marks, expect=expect, notes=tuple(notes))
 
@@ -259,15 +261,14 @@ def _status_actions(
     return actions
 
 
-def _system_wide_notice(issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules) -> Action:
+def _system_wide_notice(
+    issue: Issue, linked: list[tuple[Link, TicketState]], rules: Rules, *, incident_opening: bool
+) -> Action:
     # Planned again on every later change of the issue; its key makes it a no-op then.
-    return notice(
-        rules,
-        kind="system_wide",
-        key=f"notify:system_wide:{issue.key}",
-        ticket_id=None,
-        text=(
-            f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
-            f"({escaped(issue.summary)}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
-        ),
+    text = (
+        f":warning: Possible system-wide issue: {len(linked)} tickets are linked to {issue.key} "
+        f"({escaped(issue.summary)}). Tickets: " + ", ".join(f"#{link.ticket_id}" for link, _ in linked)
     )
+    if incident_opening:
+        text += f"\nA public incident is being opened on the status page: \u201c{escaped(rules.status_page.name)}\u201d."
+    return notice(rules, kind="system_wide", key=f"notify:system_wide:{issue.key}", ticket_id=None, text=text)

@@ -34,6 +34,11 @@ def test_enough_tickets_on_one_issue_open_a_public_incident_that_says_nothing_in
     assert opened.params["status"] == "identified"  # in progress in Jira
     assert opened.params["name"] == rules.status_page.name and "PaymentService" not in str(opened.params)
     assert opened.params["body"] == rules.status_page.messages.identified
+    # The manager's notice of a possible system-wide issue says the page is being told.
+    [told] = [a for a in decision.actions if a.kind is ActionKind.NOTIFY]
+    assert "public incident is being opened on the status page" in told.params["text"]
+    assert "status page" not in [a for a in backsync(issue(), tickets(5), rules).actions
+                                 if a.kind is ActionKind.NOTIFY][0].params["text"]
     # Every ticket of the issue remembers which incident is theirs, and its step.
     assert {decision.marks[(100 + n, INCIDENT_MARK)] for n in range(5)} == {f"{OPENED} identified"}
 
