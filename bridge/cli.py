@@ -66,6 +66,9 @@ def _configure_logging(verbose: bool) -> None:
     )
     for noisy in ("apscheduler", "urllib3", "httpx", "uvicorn.error"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A library's warning (the holidays package's "available only from 2001 to 2035", say) is a
+    # log line with a time and a level, like every other, not raw text on stderr.
+    logging.captureWarnings(True)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -307,7 +307,8 @@ class Executor:
             # once the group exists (planned before this action is recorded: a retry plans it once).
             move = Action(ActionKind.NOTE_TICKET, f"{action.key}:group", ticket_id=ticket_id,
                           params={"group": action.params["group"]})
-            self._store.commit_decision(None, Decision(actions=[move]), ticket_ids=[ticket_id], now=self._clock())
+            # (no history line of its own: this action's, and the move's dead letter, tell it)
+            self._store.commit_decision(None, Decision(actions=[move]), ticket_ids=[], now=self._clock())
             return {"ticket_id": ticket_id, "group_not_set": unknown_group, "group_move": move.key}
 
         if known is None:
