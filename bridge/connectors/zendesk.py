@@ -442,14 +442,17 @@ class ZendeskConnector:
         parts, own = urlsplit(url), urlsplit(self.base_url)
         if parts.path.startswith("/attachments/token/"):
             parts = parts._replace(scheme=own.scheme, netloc=own.netloc)
-        if parts.netloc == own.netloc:
-            session = self._session
-        else:
-            session = requests.Session()
-            session.trust_env, session.verify = False, self._session.verify
+        elsewhere = parts.netloc != own.netloc
         deadline = time.monotonic() + within
 
         def read() -> bytes | None:
+            if not elsewhere:
+                return read_with(self._session)
+            with requests.Session() as plain:  # without the bridge's credentials, closed after
+                plain.trust_env, plain.verify = False, self._session.verify
+                return read_with(plain)
+
+        def read_with(session: requests.Session) -> bytes | None:
             with session.get(parts.geturl(), stream=True, timeout=self._timeout) as response:
                 if response.status_code in (401, 403, 404, 410):
                     raise NotFound(SERVICE, "the file is not given out", status=response.status_code)

@@ -27,7 +27,7 @@ from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
 from bridge.sync.own_update import after_own_update, own_change_event
 from bridge.sync.repoint import ISSUE_TAG_MARK, next_round
-from bridge.sync.status_page import INCIDENT_MARK
+from bridge.sync.status_page import INCIDENT_MARK, STEPS
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ def backoff(attempt: int, retry_after: float | None, *, base: float = 2.0, most:
 
 
 T = TypeVar("T")
-STEPS = ("investigating", "identified", "monitoring", "resolved")  # an incident's steps, in order
 
 
 class LeaseLost(Exception):

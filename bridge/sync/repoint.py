@@ -34,8 +34,7 @@ def repoint(ticket: Ticket, state: TicketState, marks: dict[tuple[int, str], str
     if link is None:
         return []
     linked = link.issue_key
-    seen, _, round_ = (state.marks.get(ISSUE_TAG_MARK) or "").partition("#") if state.marks else ("", "", "")
-    seen = seen or None
+    seen, round_ = _tag_seen(state.marks.get(ISSUE_TAG_MARK) if state.marks else None)
     if issue_tag(linked) in ticket.tags:
         if seen != linked:
             marks[(ticket.id, ISSUE_TAG_MARK)] = linked
@@ -64,8 +63,13 @@ def moving(actions: list[Action]) -> bool:
 def next_round(value: str | None, linked: str) -> str:
     """The mark after a move the executor left out (the tags changed again before it ran): a
     later retag to the same issue is a move of its own, not one planned already."""
-    _, _, round_ = (value or "").partition("#")
-    return f"{linked}#{int(round_ or 0) + 1}"
+    return f"{linked}#{int(_tag_seen(value)[1] or 0) + 1}"
+
+
+def _tag_seen(value: str | None) -> tuple[str | None, str]:
+    """`ISSUE_TAG_MARK` read: the issue whose tag was seen, and the round of moves left out ("SUP-7#1")."""
+    seen, _, round_ = (value or "").partition("#")
+    return seen or None, round_
 
 
 def _moved_by_the_bridge(ticket_id: int, linked: str, tagged: str, planned: frozenset[str]) -> bool:

@@ -17,11 +17,14 @@ one back.
 from __future__ import annotations
 
 from collections import Counter
+from typing import get_args
 
 from bridge.model import Action, ActionKind, Issue, Link, TicketState
 from bridge.rules import Rules
+from bridge.rules.schema import IncidentStatus
 
 INCIDENT_MARK = "status_page_incident"  # "<key of the opening action> <step last planned>"
+STEPS: tuple[str, ...] = get_args(IncidentStatus)  # an incident's steps, in order
 
 
 def incident_of(linked: list[tuple[Link, TicketState]]) -> tuple[str, str] | None:
