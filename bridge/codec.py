@@ -11,7 +11,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
-from bridge.model import Comment, Issue, Ticket
+from bridge.model import Comment, Issue, IssueFile, Ticket
 
 
 def _comments_to_list(comments: tuple[Comment, ...], limit: int | None) -> list[list[Any]]:
@@ -65,6 +65,7 @@ def issue_to_json(issue: Issue) -> str:
             "status_category": issue.status_category, "labels": sorted(issue.labels),
             "updated_at": issue.updated_at.isoformat(), "resolution": issue.resolution, "url": issue.url,
             "comments": _comments_to_list(issue.comments, None), "duplicates": issue.duplicates,
+            "files": [[f.id, f.name, f.size, f.author, f.author_id, f.created_at.isoformat()] for f in issue.files],
         },
         separators=(",", ":"),
     )
@@ -77,4 +78,5 @@ def issue_from_json(text: str) -> Issue:
         labels=frozenset(raw["labels"]), updated_at=datetime.fromisoformat(raw["updated_at"]),
         resolution=raw["resolution"], url=raw["url"], comments=_comments_from_list(raw["comments"]),
         duplicates=raw.get("duplicates"),  # (absent from events stored by earlier versions)
+        files=tuple(IssueFile(f[0], f[1], f[2], f[3], f[4], datetime.fromisoformat(f[5])) for f in raw.get("files", ())),
     )

@@ -62,6 +62,18 @@ class Ticket:
 
 
 @dataclass(frozen=True, slots=True)
+class IssueFile:
+    """A file attached to a Jira issue."""
+
+    id: str  # Jira's attachment id: a file is copied once, whatever the issue's key becomes
+    name: str
+    size: int  # bytes
+    author: str  # e-mail where known, else display name
+    author_id: str  # the account that added it: the bridge's own adds the files it copies
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
     """A Jira issue as the sync core sees it."""
 
@@ -76,6 +88,7 @@ class Issue:
     comments: tuple[Comment, ...] = ()
     # The issue this one duplicates (a "Duplicate" link, this issue on its "duplicates" side).
     duplicates: str | None = None
+    files: tuple[IssueFile, ...] = ()
 
 
 class EventSource(StrEnum):
@@ -109,6 +122,7 @@ class ActionKind(StrEnum):
     MERGE_TICKET = "merge_ticket"  # a duplicate ticket merged into its original in Zendesk
     STATUS_PAGE = "status_page"  # an incident on the status page opened or moved along
     COPY_FILE = "copy_file"  # a file attached on Zendesk copied to the Jira issue
+    FILE_TO_TICKET = "file_to_ticket"  # a file a developer attached in Jira, copied to a ticket in a note
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import logging
 import threading
 import math
 import re
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence, TypeVar
@@ -15,6 +16,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from bridge.connectors.errors import ApiError, NotFound, RetriableError, from_status
+from bridge.connectors.files import read_capped
 from bridge.connectors.jira_json import issue_from_json
 from bridge.connectors.marker import sign, signed_for
 from bridge.model import Issue
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SERVICE = "jira"
 # What the sync core reads of an issue (`jira_json.issue_from_json`): the links tell a duplicate.
-ISSUE_FIELDS = ("summary", "status", "labels", "updated", "resolution", "comment", "issuelinks")
+ISSUE_FIELDS = ("summary", "status", "labels", "updated", "resolution", "comment", "issuelinks", "attachment")
 T = TypeVar("T")
 
 # Searching by this label finds a ticket's issue even when the store was lost.
@@ -251,6 +253,23 @@ class JiraConnector:
 
     def add_attachment(self, key: str, *, name: str, data: bytes) -> None:
         self._call(lambda: self.client.add_attachment(issue=key, attachment=io.BytesIO(data), filename=name))
+
+    def download(self, file_id: str, *, max_bytes: int, within: float) -> bytes | None:
+        """An attachment's content; None when it is larger than `max_bytes` (read no further).
+        NotFound: the file is gone. RetriableError: the read failed or took over `within` s.
+        (Jira Cloud answers with a redirect to its media store, which the read follows, and
+        requests keeps the bridge's credentials from that other host.)"""
+        deadline = time.monotonic() + within
+        url = f"{self.base_url}/rest/api/2/attachment/content/{file_id}"
+
+        def read() -> bytes | None:
+            with self.client._session.get(url, stream=True) as response:  # (the session has the timeout)
+                return read_capped(response, max_bytes=max_bytes, deadline=deadline, service=SERVICE)
+
+        try:
+            return self._call(read)
+        except requests.RequestException as exc:  # e.g. a connection cut in the middle of the file
+            raise RetriableError(SERVICE, f"reading the file: {type(exc).__name__}") from exc
 
     def current_key(self, key: str) -> str:
         """The issue's key now: Jira answers a key the issue had before a move to another project."""

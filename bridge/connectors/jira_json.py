@@ -14,7 +14,7 @@ from bridge.codec import issue_to_json
 from bridge.connectors.jira_text import wiki_to_text
 from bridge.connectors.marker import is_signed
 from bridge.connectors.zendesk_json import parse_time
-from bridge.model import Comment, Event, EventSource, Issue
+from bridge.model import Comment, Event, EventSource, Issue, IssueFile
 
 
 class NotAboutIssues(Exception):
@@ -63,6 +63,20 @@ def issue_from_json(raw: Mapping[str, Any], *, browse_base: str = "") -> Issue:
         url=f"{browse_base.rstrip('/')}/browse/{key}" if browse_base else "",
         comments=tuple(comment_from_json(c) for c in ((fields.get("comment") or {}).get("comments") or ())),
         duplicates=duplicated_issue(fields.get("issuelinks")),
+        files=tuple(file_from_json(a) for a in fields.get("attachment") or () if isinstance(a, Mapping) and a.get("id")),
+    )
+
+
+def file_from_json(raw: Mapping[str, Any]) -> IssueFile:
+    """An entry of an issue's `fields.attachment` (Jira's AttachmentBean)."""
+    author = raw.get("author") if isinstance(raw.get("author"), Mapping) else {}
+    return IssueFile(
+        id=str(raw["id"]),
+        name=str(raw.get("filename") or "attachment"),
+        size=int(raw.get("size") or 0),
+        author=_person(author),
+        author_id=str(author.get("accountId") or author.get("name") or ""),  # (Server and Data Center: `name`)
+        created_at=parse_time(raw.get("created")),
     )
 
 
@@ -166,7 +180,7 @@ def event_from_webhook(body: Mapping[str, Any], *, received_at: datetime, delive
         "actor": str(user.get("accountId") or user.get("name") or ""),
     }
     fields = issue.get("fields") or {}
-    if {"status", "updated", "comment"} <= set(fields):  # a full issue: processing needs no read
+    if {"status", "updated", "comment", "attachment"} <= set(fields):  # a full issue: processing needs no read
         payload["issue"] = issue_to_json(issue_from_json(issue))
     return Event(
         source=EventSource.JIRA,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -27,6 +28,7 @@ from bridge.connectors.errors import (
     from_status,
     retry_after_seconds,
 )
+from bridge.connectors.files import read_capped
 from bridge.connectors.marker import sign, signed_for
 from bridge.connectors.zendesk_directory import Directory
 from bridge.connectors.zendesk_json import comment_from_json, parse_time, ticket_from_json
@@ -291,12 +293,14 @@ class ZendeskConnector:
         status: str | None = None,
         group: str | None = None,
         priority: str | None = None,
+        uploads: Iterable[str] = (),
         action_key: str = "",
         unchanged_since: datetime | None = None,
         before_write: Callable[[], object] = lambda: None,
     ) -> Updated:
-        """One PUT: a comment (internal unless `public`, signed for `action_key`), tags added and
-        removed (never replaced), a status, a group (by name), a priority.
+        """One PUT: a comment (internal unless `public`, signed for `action_key`; with the files
+        of `uploads`, tokens from `upload`), tags added and removed (never replaced), a status, a
+        group (by name), a priority.
 
         With `unchanged_since`, Zendesk's safe update refuses the write (ConflictError, 409)
         if the ticket changed after that moment, so the caller knows the result is the
@@ -316,7 +320,7 @@ class ZendeskConnector:
         if priority:
             fields["priority"] = priority
         if note:
-            fields["comment"] = ZComment(body=sign(note, action_key), public=public)
+            fields["comment"] = ZComment(body=sign(note, action_key), public=public, **({"uploads": list(uploads)} if uploads else {}))
         if unchanged_since is not None:
             fields["safe_update"] = True
             fields["updated_stamp"] = unchanged_since.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -432,6 +436,11 @@ class ZendeskConnector:
                 SERVICE, f"merging #{source_id} into #{target_id}: job {job.get('status')}: {job.get('message')}"
             )
 
+    def upload(self, name: str, data: bytes) -> str:
+        """A file uploaded for a comment: its token, for `update(uploads=...)` (Zendesk keeps an
+        unused upload for a while, then drops it)."""
+        return str(self._call(lambda: self._client.attachments.upload(io.BytesIO(data), target_name=name)).token)
+
     def download(self, url: str, *, max_bytes: int, within: float) -> bytes | None:
         """The file at an attachment's `content_url`; None when it is larger than `max_bytes`
         (read no further). Zendesk serves a file under `/attachments/token/…` on the account's
@@ -460,17 +469,7 @@ class ZendeskConnector:
                     raise from_status(SERVICE, response.status_code, "reading a file", headers=response.headers)
                 if response.history and response.headers.get("Content-Type", "").startswith("text/html"):
                     raise NotFound(SERVICE, "the file's link leads to a page (a sign-in?), not the file")
-                length = response.headers.get("Content-Length", "")
-                if length.isdigit() and int(length) > max_bytes:
-                    return None
-                data = bytearray()
-                for chunk in response.iter_content(65536):
-                    data += chunk
-                    if len(data) > max_bytes:
-                        return None
-                    if time.monotonic() > deadline:
-                        raise RetriableError(SERVICE, f"reading the file took over {within:g} s")
-                return bytes(data)
+                return read_capped(response, max_bytes=max_bytes, deadline=deadline, service=SERVICE)
 
         try:
             return self._call(read)

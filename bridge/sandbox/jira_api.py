@@ -28,13 +28,29 @@ def base_of(request: R) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def _authorized(request: R, backend: JiraBackend) -> bool:
-    return basic_auth_matches(request.headers.get("authorization", ""), user=backend.email, password=backend.token)
+def _account(request: R, backend: JiraBackend) -> str | None:
+    """The account the request signs in as: the bridge's, or a seeded user's with an `apiToken`."""
+    header = request.headers.get("authorization", "")
+    if basic_auth_matches(header, user=backend.email, password=backend.token):
+        return backend.state.me
+    with backend.state.lock:
+        users = list(backend.state.users.values())
+    for user in users:
+        token = user.get("apiToken")
+        if token and basic_auth_matches(header, user=user["emailAddress"], password=token):
+            return str(user["accountId"])
+    return None
+
+
+def actor(request: R, state: S) -> str:
+    """Who makes the request's changes (comments, transitions, files)."""
+    return getattr(request.state, "actor", None) or state.me
 
 
 def endpoint(backend: JiraBackend, fn: Callable[[R, S], Awaitable[Response]]) -> Callable[[R], Awaitable[Response]]:
     async def handler(request: R) -> Response:
-        if not _authorized(request, backend):
+        request.state.actor = _account(request, backend)
+        if request.state.actor is None:
             return json_response(errors("You are not authenticated. Authentication required to perform this operation."),
                                  401, headers={"WWW-Authenticate": 'Basic realm="protected-area"'})
         try:

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.responses import Response
 
 from bridge.sandbox.common import json_response
-from bridge.sandbox.jira_api import R, S, base_of
+from bridge.sandbox.jira_api import R, S, actor, base_of
 from bridge.sandbox.jira_render import attachment_json
 from bridge.sandbox.jira_shapes import errors
 from bridge.sandbox.jira_state import JiraApiError, not_found
@@ -39,12 +39,12 @@ async def add_attachments(request: R, state: S) -> Response:
             if len(data) > MAX_BYTES:
                 raise JiraApiError(413, errors(f"The file {name} is too large: the limit is {MAX_BYTES} bytes."))
             attachment = {
-                "id": str(state.ids()), "filename": name, "author": state.me, "created": state.clock(), "size": len(data),
+                "id": str(state.ids()), "filename": name, "author": actor(request, state), "created": state.clock(), "size": len(data),
                 "mimeType": kind if kind and kind != "application/octet-stream" else mimetypes.guess_type(name)[0] or "application/octet-stream",
                 "data": base64.b64encode(data).decode(),
             }
             issue.setdefault("attachments", []).append(attachment)
-            issue["fields"]["updated"] = attachment["created"]
+            state.attachment_added(issue, attachment)
             added.append(attachment_json(base, attachment, state.users))
         return json_response(added)
 

@@ -10,16 +10,12 @@ from starlette.routing import Route
 
 from bridge.sandbox.common import empty_response, json_response
 from bridge.sandbox.jira_attachments import add_attachments, attachment_content, attachment_meta
-from bridge.sandbox.jira_api import JiraBackend, R, S, base_of, body_of, endpoint, listing
+from bridge.sandbox.jira_api import JiraBackend, R, S, actor, base_of, body_of, endpoint, listing
 from bridge.sandbox.jira_search import search_classic, search_jql
 from bridge.sandbox.jira_shapes import (ISSUE_TYPES, LINK_TYPES, PRIORITIES, RESOLUTIONS, STATUSES, errors,
                                         field_list, issuetype_json, link_type_json, priority_json,
                                         resolution_json, status_json, user_json)
 from bridge.sandbox.jira_state import JiraApiError, not_found
-
-def actor(state: S) -> str:
-    return state.me
-
 
 async def server_info(request: R, state: S) -> Response:
     return json_response({"baseUrl": base_of(request), "version": "1001.0.0-SNAPSHOT", "versionNumbers": [1001, 0, 0],
@@ -30,7 +26,7 @@ async def server_info(request: R, state: S) -> Response:
 
 async def myself(request: R, state: S) -> Response:
     with state.lock:
-        me = user_json(base_of(request), state.users[state.me], email=True)
+        me = user_json(base_of(request), state.users[actor(request, state)], email=True)
     return json_response({**me, "locale": "en_US", "groups": {"size": 1, "items": []},
                           "applicationRoles": {"size": 1, "items": []}, "expand": "groups,applicationRoles"})
 
@@ -69,9 +65,9 @@ async def link_types(request: R, state: S) -> Response:
 async def create_issue(request: R, state: S) -> Response:
     data = await body_of(request)
     with state.lock:
-        issue = state.create_issue(data.get("fields") or {}, actor=actor(state))
+        issue = state.create_issue(data.get("fields") or {}, actor=actor(request, state))
         if data.get("update"):
-            state.edit_issue(issue["key"], {}, data["update"], actor=actor(state))
+            state.edit_issue(issue["key"], {}, data["update"], actor=actor(request, state))
     return json_response({"id": issue["id"], "key": issue["key"], "self": f"{base_of(request)}/rest/api/2/issue/{issue['id']}"}, 201)
 
 
@@ -86,7 +82,7 @@ async def get_issue(request: R, state: S) -> Response:
 async def edit_issue(request: R, state: S) -> Response:
     data = await body_of(request)
     with state.lock:
-        state.edit_issue(request.path_params["ref"], data.get("fields") or {}, data.get("update") or {}, actor=actor(state))
+        state.edit_issue(request.path_params["ref"], data.get("fields") or {}, data.get("update") or {}, actor=actor(request, state))
     return empty_response(204)
 
 
@@ -96,7 +92,7 @@ async def transitions(request: R, state: S) -> Response:
         data = await body_of(request)
         with state.lock:
             state.transition(request.path_params["ref"], str((data.get("transition") or {}).get("id")),
-                             data.get("fields") or {}, data.get("update") or {}, actor=actor(state))
+                             data.get("fields") or {}, data.get("update") or {}, actor=actor(request, state))
         return empty_response(204)
     with state.lock:
         offered = state.transitions(request.path_params["ref"])
@@ -112,7 +108,7 @@ async def comments(request: R, state: S) -> Response:
         issue = state.issue(request.path_params["ref"])
         if request.method == "POST":
             data = await body_of(request)
-            comment = state.add_comment(issue["key"], data.get("body", ""), data.get("visibility"), actor=actor(state))
+            comment = state.add_comment(issue["key"], data.get("body", ""), data.get("visibility"), actor=actor(request, state))
             return json_response(state.render_comment(issue, comment, base), 201)
         rows = [state.render_comment(issue, c, base) for c in issue["comments"]]
         if request.query_params.get("orderBy") == "-created":
@@ -146,7 +142,7 @@ async def create_link(request: R, state: S) -> Response:
     with state.lock:
         state.link(data.get("type") or {}, (data.get("inwardIssue") or {}).get("key") or (data.get("inwardIssue") or {}).get("id", ""),
                    (data.get("outwardIssue") or {}).get("key") or (data.get("outwardIssue") or {}).get("id", ""),
-                   data.get("comment"), actor=actor(state))
+                   data.get("comment"), actor=actor(request, state))
     return empty_response(201)
 
 
@@ -221,7 +217,7 @@ async def user_search(request: R, state: S) -> Response:
 
 async def delete_issue(request: R, state: S) -> Response:
     with state.lock:
-        state.delete_issue(request.path_params["ref"], actor=actor(state))
+        state.delete_issue(request.path_params["ref"], actor=actor(request, state))
     return empty_response(204)
 
 

@@ -52,6 +52,7 @@ class JiraService:
                  project_key: str = "SUP", rate_limit: int | None = None) -> None:
         self.email = email
         self.token = secrets.token_urlsafe(24)
+        self.developer_token = secrets.token_urlsafe(24)
         self.clock = clock
         self.project_key = project_key
         self.base_url = "http://127.0.0.1"
@@ -63,7 +64,8 @@ class JiraService:
         self.app = GuardMiddleware(app, guard=self.guard, render_error=render_error, rate_headers=rate_headers)
 
     def _fresh_state(self) -> JiraState:
-        state = JiraState(clock=self.clock, email=self.email, project_key=self.project_key)
+        state = JiraState(clock=self.clock, email=self.email, project_key=self.project_key,
+                          developer_token=self.developer_token)
         state.base = self.base_url
         state.publish = self._publish
         state.subscribed = lambda: bool(self.hub.targets)
@@ -100,7 +102,9 @@ class JiraService:
         self.state.load(data)
 
     def seed(self, data: dict[str, Any]) -> dict[str, Any]:
-        """`{"users": [{"emailAddress", "displayName"}], "issues": [{fields}], "raw_issues": [...]}` -> keys."""
+        """`{"users": [{"emailAddress", "displayName", "apiToken"}], "issues": [{fields}], "raw_issues": [...]}`
+        -> keys. A user seeded with an `apiToken` signs in with it (basic auth, as the bridge does):
+        a developer whose changes are theirs, not the bridge's account's."""
         state = self.state
         out: dict[str, list[str]] = {"users": [], "issues": []}
         with state.lock:
@@ -110,6 +114,8 @@ class JiraService:
                 account = user.get("accountId") or f"557058:{uuid.uuid4()}"
                 state.users[account] = {"accountId": account, "emailAddress": user["emailAddress"],
                                         "displayName": user.get("displayName") or user["emailAddress"].split("@")[0]}
+                if user.get("apiToken"):
+                    state.users[account]["apiToken"] = str(user["apiToken"])
                 out["users"].append(account)
             for fields in data.get("issues", []):
                 fields = {"project": {"key": state.project["key"]}, "issuetype": {"name": "Bug"}, **fields}

@@ -47,7 +47,7 @@ def _by_name_or_id(table: dict[str, Any], ref: Any, field: str) -> str:
 
 class JiraState:
     def __init__(self, *, clock: Clock, email: str, project_key: str = "SUP",
-                 project_name: str = "Support Escalations") -> None:
+                 project_name: str = "Support Escalations", developer_token: str = "") -> None:
         self.clock = clock
         self.lock = threading.RLock()
         self.base = "http://127.0.0.1"
@@ -56,8 +56,12 @@ class JiraState:
         self.project: dict[str, Any] = {"key": project_key, "id": "10000", "name": project_name, "issue_types": list(ISSUE_TYPES),
                         "next_number": 1}
         self.me = "557058:" + "0" * 8 + "-sandbox-bridge"
+        # A developer with an account of their own (a second API token), for people who are not the bridge.
+        self.developer = "557058:" + "0" * 8 + "-sandbox-developer"
         self.users: dict[str, dict[str, Any]] = {
-            self.me: {"accountId": self.me, "emailAddress": email, "displayName": "Escalation Bridge"}}
+            self.me: {"accountId": self.me, "emailAddress": email, "displayName": "Escalation Bridge"},
+            self.developer: {"accountId": self.developer, "emailAddress": "dev@sandbox.test",
+                             "displayName": "Devon Developer", "apiToken": developer_token}}
         self.issues: dict[str, dict[str, Any]] = {}
         self.links: dict[str, dict[str, Any]] = {}
         self.publish: Publisher = lambda _events: None
@@ -195,6 +199,17 @@ class JiraState:
         history = issue["changelog"][-1]
         self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", kind, self, issue, actor, changelog={
             "id": history["id"], "items": history["items"]}))])
+
+    def attachment_added(self, issue: dict[str, Any], attachment: dict[str, Any]) -> None:
+        """The issue's history and webhook for a file added (Jira: an `Attachment` changelog item)."""
+        actor = attachment["author"]
+        items = [{"field": "Attachment", "fieldtype": "jira", "fieldId": "attachment", "from": None, "fromString": None,
+                  "to": attachment["id"], "toString": attachment["filename"]}]
+        history = {"id": str(self.ids()), "author": actor, "created": attachment["created"], "items": items}
+        issue["changelog"].append(history)
+        issue["fields"]["updated"] = attachment["created"]
+        self._emit(lambda: [("jira:issue_updated", issue_event("jira:issue_updated", "issue_updated", self, issue, actor,
+                                                              changelog={"id": history["id"], "items": items}))])
 
     def delete_issue(self, ref: str, *, actor: str) -> None:
         """Gone for good, as in Jira; its webhook shows the issue as it was."""
@@ -348,10 +363,11 @@ class JiraState:
 
     def load(self, data: dict[str, Any]) -> None:
         with self.lock:
-            email = self.users[self.me]["emailAddress"]
+            email, developer = self.users[self.me]["emailAddress"], self.users[self.developer]
             self.project, self.users = data["project"], data["users"]
             self.issues, self.links, self.me = data["issues"], data["links"], data["me"]
             self.users[self.me]["emailAddress"] = email
+            self.users[self.developer] = developer  # (this run's token)
             for issue in self.issues.values():
                 self.issue_ids.advance_past(int(issue["id"]))
                 for row in issue["comments"] + issue["changelog"]:

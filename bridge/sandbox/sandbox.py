@@ -110,7 +110,10 @@ class Sandbox:
                         # a second agent, for people who are not the bridge (tests, demo, benchmarks)
                         "colleague": {"email": self.zendesk.state.colleague["email"], "token": self.zendesk.colleague_token}},
             "jira": {"url": f"http://{self._netloc('jira')}", "email": self.jira.email, "token": self.jira.token,
-                     "project": self.jira.project_key},
+                     "project": self.jira.project_key,
+                     # a developer's own account: their comments, moves and files are not the bridge's
+                     "developer": {"email": self.jira.state.users[self.jira.state.developer]["emailAddress"],
+                                   "token": self.jira.developer_token}},
             "slack": {"url": f"http://{self._netloc('slack')}/api/", "token": self.slack.token,
                       "manager_channel": self.slack.state.manager_channel},
             "statuspage": {"url": f"http://{self._netloc('statuspage')}/v1", "token": self.statuspage.token,

@@ -1,9 +1,15 @@
-"""Files attached to a ticket, copied to its Jira issue. Pure: the actions; the executor copies.
+"""Files copied between a ticket and its Jira issue. Pure: the actions; the executor copies.
 
-The issue's text lists every file with its Zendesk link; developers who cannot sign in to
-Zendesk need the files themselves. An escalation copies the files of every comment it
-carries (internal notes too); a public reply mirrored later brings its own. Each file is
-one action, keyed by its URL: copied once, whichever decision plans it.
+Zendesk -> Jira: the issue's text lists every file with its Zendesk link; developers who
+cannot sign in to Zendesk need the files themselves. An escalation copies the files of
+every comment it carries (internal notes too); a public reply mirrored later brings its
+own. Each file is one action, keyed by its URL: copied once, whichever decision plans it.
+
+Jira -> Zendesk: a file a developer attaches to the issue (a log excerpt, a screenshot of
+the fix) reaches every linked ticket in an internal note, as developers' comments do.
+Files the bridge's own Jira account added are the ones it copied from tickets: they never
+go back, nor to the issue's other tickets (another customer's files). Each file is one
+action per ticket, keyed by Jira's attachment id.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from hashlib import sha1
 
-from bridge.model import Action, ActionKind, Comment
+from bridge.model import Action, ActionKind, Comment, Issue, Link
 
 
 def copy_files(ticket_id: int, comments: Iterable[Comment], *, after: str, issue_key: str | None = None) -> list[Action]:
@@ -27,3 +33,20 @@ def copy_files(ticket_id: int, comments: Iterable[Comment], *, after: str, issue
                     ticket_id=ticket_id, issue_key=issue_key, params={"name": name, "url": url}, after=after,
                 ))
     return actions
+
+
+def files_to_ticket(issue: Issue, link: Link, *, bridge_account: str | None) -> list[Action]:
+    """A note with each file developers attached to `issue` since the ticket was linked; none
+    where the bridge's own account (`bridge_account`) is not known: its files must not echo."""
+    if not bridge_account:
+        return []
+    return [
+        Action(
+            ActionKind.FILE_TO_TICKET, f"file_to_ticket:{link.ticket_id}:{file.id}", ticket_id=link.ticket_id,
+            issue_key=issue.key,
+            params={"file_id": file.id, "name": file.name, "size": file.size,
+                    "note": f"{file.author or 'A developer'} attached {file.name} to {issue.key}."},
+        )
+        for file in issue.files
+        if file.author_id != bridge_account and file.created_at > link.created_at
+    ]

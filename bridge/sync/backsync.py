@@ -9,6 +9,7 @@ from typing import Mapping
 from bridge.connectors.slack_text import escaped
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Event, EventSource, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
+from bridge.sync.attachments import files_to_ticket
 from bridge.sync.escalate import at_stage, issue_tag
 from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
 from bridge.sync.notify import notice
@@ -32,10 +33,12 @@ def backsync(
     ticket_statuses: Mapping[int, str] = MappingProxyType({}),
     deleted_comment: str | None = None,
     status_page: bool = False,
+    bridge_account: str | None = None,
 ) -> Decision:
     """What every ticket linked to `issue` needs after a change on the issue (`deleted_comment`:
     the id of a comment whose deletion the change is); with `status_page` (one is configured),
-    the incident a possible system-wide issue opens or moves along.
+    the incident a possible system-wide issue opens or moves along; with `bridge_account` (the
+    bridge's own Jira account), the files developers attached.
 
     Conflicts: the bridge applies a Jira status to a ticket only when the issue *moves*
     to it (compared with the status last mirrored), so an agent's later change on the
@@ -61,6 +64,7 @@ def backsync(
             deleted=deleted_comment,
         )
         actions += mirrored.actions
+        actions += files_to_ticket(issue, link, bridge_account=bridge_account)
         marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
         mapping = named
         known = state.marks.get(STATUS_MARK)

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Mapping, Sequence, TypeVar
 
 from bridge.connectors.errors import AuthError, ConflictError, NotFound, PermanentError, RetriableError
 from bridge.connectors.jira import JiraConnector, render_description, ticket_label
@@ -89,6 +89,7 @@ class Executor:
             ActionKind.MERGE_TICKET: self._merge_ticket,
             ActionKind.STATUS_PAGE: self._status_page,
             ActionKind.COPY_FILE: self._copy_file,
+            ActionKind.FILE_TO_TICKET: self._file_to_ticket,
         }
 
     def run_ready(self, *, limit: int = 4) -> int:
@@ -273,6 +274,16 @@ class Executor:
         note = _fill(p.get("note"), values)
         if note and stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             note = None  # an earlier attempt wrote it and died before recording; tags/status are idempotent
+        return self._update_ticket(stored, p, note=note, values=values)
+
+    def _update_ticket(
+        self, stored: StoredAction, p: Mapping[str, Any], *, note: str | None, values: Mapping[str, str],
+        uploads: Sequence[str] = (),
+    ) -> dict[str, Any]:
+        """The ticket updated as `p` says (tags, status, group, priority) with `note`, with Zendesk's
+        safe update against the bridge's view of it, so the result is known without reading it back."""
+        action = stored.action
+        ticket_id = _ticket(action)
         group, unknown_group = self._known_group(p)
         known = self._store.snapshots.get(ticket_id)
 
@@ -288,6 +299,7 @@ class Executor:
                     status=p.get("status"),
                     group=group,
                     priority=p.get("priority"),
+                    uploads=uploads,
                     action_key=action.key,
                     unchanged_since=unchanged_since,
                     before_write=lambda: self._hold(stored),
@@ -472,6 +484,42 @@ class Executor:
             return {"issue_key": key, "file": name, "left_out": f"Jira refuses it: {exc}"}
         return {"issue_key": key, "file": name, "size": len(data)}
 
+    def _file_to_ticket(self, stored: StoredAction) -> dict[str, Any]:
+        """A file a developer attached in Jira, in an internal note on the ticket. One too large
+        for this bridge or for Zendesk, or an empty one, is named in the note with the issue's
+        link instead; one deleted from Jira since is left out."""
+        action = stored.action
+        p = action.params
+        ticket_id, name = _ticket(action), p["name"]
+        if stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
+            return {"ticket_id": ticket_id, "file": name, "found": True}  # an earlier attempt wrote it
+        link = self._store.links.for_ticket(ticket_id)
+        key = link.issue_key if link is not None else self._issue_key(action)  # (its current key)
+        data = None
+        if 0 < int(p.get("size") or 0) <= self._attachment_max:
+            try:
+                data = self._c.jira.download(
+                    str(p["file_id"]), max_bytes=self._attachment_max, within=self._lease.total_seconds() / 3
+                )
+            except NotFound:
+                return {"ticket_id": ticket_id, "file": name, "left_out": f"the file is gone from {key}"}
+        uploads: list[str] = []
+        if data:
+            self._hold(stored)
+            try:
+                uploads = [self._c.zendesk.upload(name, data)]
+            except PermanentError as exc:
+                if exc.status not in (413, 422):
+                    raise
+                log.warning("ticket %s: Zendesk refuses the file %s of %s: %s", ticket_id, name, key, exc)
+        note, told = p["note"], {"file": name, "issue_key": key}
+        if uploads:
+            told["size"] = len(data or b"")
+        else:
+            told["not_copied"] = _why_not_copied(data, self._attachment_max)
+            note += f" It is not copied here ({told['not_copied']}): open it on {self._c.jira.browse_url(key)}"
+        return self._update_ticket(stored, p, note=note, values={}, uploads=uploads) | told
+
     def _status_page(self, stored: StoredAction) -> dict[str, Any]:
         """The incident of a possible system-wide issue opened (once: an earlier attempt's is
         found by its key) or moved along; an update waits for the incident to be open. The page
@@ -544,6 +592,14 @@ class Executor:
             return {}
         key = self._issue_key(action)
         return {"issue_key": key, "issue_url": self._c.jira.browse_url(key), "issue_tag": issue_tag(key)}
+
+
+def _why_not_copied(data: bytes | None, max_bytes: int) -> str:
+    if max_bytes <= 0:
+        return "copying files is off"
+    if data is None:
+        return f"larger than {max_bytes / 1024 / 1024:g} MB"
+    return "Zendesk refuses it" if data else "the file is empty"
 
 
 def _on_known_components(

@@ -263,7 +263,8 @@ class Processor:
         issue = issue_from_json(seen) if seen else self._jira.issue(event.subject)
         deleted = event.payload.get("comment_id") if event.kind == "comment_deleted" else None
         decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses,
-                            deleted_comment=str(deleted) if deleted is not None else None, status_page=self._status_page)
+                            deleted_comment=str(deleted) if deleted is not None else None, status_page=self._status_page,
+                            bridge_account=self._jira.account_id() if issue.files else None)
         if moved_from is not None:
             moved = issue_moved(moved_from, issue.key, linked, ticket_statuses=statuses)
             decision = replace(decision, actions=[*moved.actions, *decision.actions])

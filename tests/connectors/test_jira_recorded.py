@@ -1,4 +1,4 @@
-"""Recorded Jira webhooks: a moved issue names its old key, an edited comment its edit."""
+"""Recorded Jira webhooks and examples: a moved issue names its old key, an edited comment its edit, a file its author."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 
 from bridge.codec import issue_from_json, issue_to_json
 from bridge.connectors.jira_json import comment_from_json, moved_from_key, moves_the_issue
+from bridge.connectors.jira_json import file_from_json
 from bridge.model import Issue
 from tests.sandbox.reference import load
 
@@ -57,3 +58,14 @@ def test_an_edited_comment_is_known_by_its_updated_time() -> None:
     assert new.edited_at is None
     assert issue_from_json(issue_to_json(Issue("A-1", "s", "Done", "done", frozenset(), new.created_at,
                                                comments=(edited,)))).comments[0].edited_at == edited.edited_at
+
+
+def test_an_issues_files_are_read_from_the_reference_example_and_kept_through_the_store() -> None:
+    """Jira's getIssue example: an attachment's id is a number there, its author a Cloud account."""
+    raw = next(op for op in load("jira/openapi_v3_examples.json")["operations"] if op["operationId"] == "getIssue")
+    [picture] = [file_from_json(a) for a in raw["responses"]["200"]["example"]["fields"]["attachment"]]
+    assert (picture.id, picture.name, picture.size) == ("10000", "picture.jpg", 23123)
+    assert (picture.author, picture.author_id) == ("Mia Krystof", "5b10a2844c20165700ede21g")
+    assert picture.created_at.isoformat() == "2022-07-15T09:19:44.990000+00:00"
+    issue = Issue("A-1", "s", "Done", "done", frozenset(), picture.created_at, files=(picture,))
+    assert issue_from_json(issue_to_json(issue)).files == (picture,)

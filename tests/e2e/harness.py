@@ -70,6 +70,11 @@ class Running:
         j = self.info["jira"]
         return JIRA(server=j["url"], basic_auth=(j["email"], j["token"]))
 
+    def developer(self) -> JIRA:
+        """Jira as a developer sees it: their own account, not the bridge's."""
+        j = self.info["jira"]
+        return JIRA(server=j["url"], basic_auth=(j["developer"]["email"], j["developer"]["token"]))
+
     def slack(self) -> WebClient:
         s = self.info["slack"]
         return WebClient(token=s["token"], base_url=s["url"])

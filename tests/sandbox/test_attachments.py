@@ -46,3 +46,17 @@ def test_a_jira_attachment_is_listed_on_the_issue_and_read_back(jira: JIRA, info
     refused = requests.post(f"{info['jira']['url']}/rest/api/2/issue/{issue.key}/attachments",
                             auth=(info["jira"]["email"], info["jira"]["token"]), files={"file": ("x.txt", b"x")})
     assert refused.status_code == 403  # without X-Atlassian-Token: no-check, as Jira's XSRF check
+
+
+def test_a_developer_signs_in_with_their_own_token_and_their_file_is_theirs_in_the_history(jira: JIRA, info: dict) -> None:
+    developer = info["jira"]["developer"]
+    dev = JIRA(server=info["jira"]["url"], basic_auth=(developer["email"], developer["token"]), max_retries=0)
+    assert dev.myself()["accountId"] != jira.myself()["accountId"]
+    issue = jira.create_issue(project="SUP", summary="Export fails", issuetype={"name": "Bug"})
+    added = dev.add_attachment(issue=issue.key, attachment=io.BytesIO(b"fixed"), filename="fix.txt")
+    assert added.author.accountId == dev.myself()["accountId"]
+    [history] = jira.issue(issue.key, expand="changelog").changelog.histories
+    [item] = history.items
+    assert (history.author.accountId, item.field, item.to, item.toString) == (added.author.accountId, "Attachment", added.id, "fix.txt")
+    wrong = requests.get(f"{info['jira']['url']}/rest/api/2/myself", auth=(developer["email"], "not-the-token"))
+    assert wrong.status_code == 401

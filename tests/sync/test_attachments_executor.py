@@ -1,4 +1,4 @@
-"""The executor copying a file from Zendesk to Jira, against the emulators: what it cannot copy is said, not retried."""
+"""The executor copying files between Zendesk and Jira, against the emulators: what it cannot copy is said, not retried."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from jira import JIRA
 from zenpy.lib.api_objects import Comment as ZComment
 from zenpy.lib.api_objects import Ticket as ZTicket
 
@@ -72,3 +73,63 @@ def test_a_retried_copy_finds_the_file_an_earlier_attempt_added(desk: Desk) -> N
     desk.executor._attempt(replace(stored, attempts=1))
     assert desk.connectors.jira.attachments(issue) == [("trace.log", 9)]
     assert desk.store.actions.result(key)["found"]
+
+
+# -- a developer's file from Jira to the ticket ------------------------------------------------
+
+
+def _developer_file(desk: Desk, issue: str, data: bytes, name: str = "fix-notes.txt") -> str:
+    """A file the desk's developer attaches to `issue`, and its copy planned to the first ticket; the action's key."""
+    info = desk.sandbox.info()["jira"]
+    developer = JIRA(server=info["url"], basic_auth=(info["developer"]["email"], info["developer"]["token"]))
+    added = developer.add_attachment(issue=issue, attachment=io.BytesIO(data), filename=name)
+    key = f"file_to_ticket:{desk.original}:{added.id}"
+    action = Action(ActionKind.FILE_TO_TICKET, key, ticket_id=desk.original, issue_key=issue,
+                    params={"file_id": added.id, "name": name, "size": len(data), "note": f"Devon attached {name} to {issue}."})
+    desk.store.commit_decision(None, Decision(actions=[action]), ticket_ids=[desk.original], now=desk.now)
+    return key
+
+
+def _notes(desk: Desk) -> list[tuple[str, list[str]]]:
+    comments = desk.connectors.zendesk._client.tickets.comments(ticket=desk.original)
+    return [(c.body, [a.file_name for a in c.attachments]) for c in comments if not c.public]
+
+
+def test_a_developers_file_is_copied_to_the_ticket_once(desk: Desk) -> None:
+    issue = _issue(desk)
+    key = _developer_file(desk, issue, b"Fixed in 4.2.1")
+    desk.run()
+    [(body, files)] = _notes(desk)
+    assert files == ["fix-notes.txt"] and body.startswith(f"Devon attached fix-notes.txt to {issue}.")
+    assert desk.store.actions.result(key)["size"] == 14
+
+
+def test_a_retried_copy_finds_the_note_an_earlier_attempt_wrote(desk: Desk) -> None:
+    issue = _issue(desk)
+    key = _developer_file(desk, issue, b"Fixed in 4.2.1")
+    desk.connectors.zendesk.update(desk.original, note="Devon attached fix-notes.txt", action_key=key)  # it landed; recording did not
+    [stored] = desk.store.actions.claim(now=desk.now, limit=1, lease=desk.executor._lease)
+    desk.executor._attempt(replace(stored, attempts=1))
+    assert desk.store.actions.result(key)["found"] and len(_notes(desk)) == 1
+
+
+def test_a_developers_file_too_large_to_copy_is_named_with_the_issues_link(desk: Desk) -> None:
+    issue = _issue(desk)
+    desk.executor._attachment_max = 10
+    key = _developer_file(desk, issue, b"a core dump larger than ten bytes")
+    desk.run()
+    [(body, files)] = _notes(desk)
+    assert files == [] and f"not copied here (larger than {10 / 1024 / 1024:g} MB)" in body
+    assert desk.connectors.jira.browse_url(issue) in body
+    assert desk.store.actions.result(key)["not_copied"].startswith("larger than")
+    assert not desk.store.actions.with_status("dead")
+
+
+def test_a_file_gone_from_jira_is_left_out_not_a_dead_letter(desk: Desk) -> None:
+    issue = _issue(desk)
+    action = Action(ActionKind.FILE_TO_TICKET, f"file_to_ticket:{desk.original}:99999", ticket_id=desk.original,
+                    issue_key=issue, params={"file_id": "99999", "name": "gone.txt", "size": 5, "note": "x"})
+    desk.store.commit_decision(None, Decision(actions=[action]), ticket_ids=[desk.original], now=desk.now)
+    desk.run()
+    assert "gone from" in desk.store.actions.result(action.key)["left_out"]
+    assert not _notes(desk) and not desk.store.actions.with_status("dead")
