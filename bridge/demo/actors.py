@@ -30,7 +30,8 @@ class Actors:
             disable_cache=True,
         )
         j = info["jira"]
-        self.jira = JIRA(server=j["url"], basic_auth=(j["email"], j["token"]))
+        developer = j["developer"]  # a developer works under their own Jira account too
+        self.jira = JIRA(server=j["url"], basic_auth=(developer["email"], developer["token"]))
         self._organizations: dict[str, int] = {}
         self._users: dict[str, int] = {}
 
@@ -91,3 +92,6 @@ class Actors:
 
     def dev_comment(self, issue_key: str, text: str) -> None:
         self.jira.add_comment(issue_key, text)
+
+    def dev_attach(self, issue_key: str, name: str, text: str) -> None:
+        self.jira.add_attachment(issue=issue_key, attachment=io.BytesIO(text.encode()), filename=name)

@@ -115,6 +115,8 @@ class Demo:
             if item.action == "dev_transition":
                 self.wait_for_done(f"link_ticket:{ticket_id}", deadline)
                 self.actors.dev_transition(key, item.extra["to"])
+            elif item.action == "dev_attach":
+                self.actors.dev_attach(key, item.extra["name"], item.text)
             else:
                 self.actors.dev_comment(key, item.text)
         self.state.done_steps.append(f"{item.action} {item.ref}")

@@ -43,7 +43,7 @@ class Step:
 
     at: timedelta
     ref: str  # the ticket it is about
-    action: str  # "agent_reply" | "agent_escalate" | "agent_attach" | "dev_transition" | "dev_comment"
+    action: str  # "agent_reply" | "agent_escalate" | "agent_attach" | "dev_transition" | "dev_comment" | "dev_attach"
     text: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -116,6 +116,8 @@ STEPS: tuple[Step, ...] = (
          "T3: query plan shows a full scan on sales_lines for long ranges; needs an index. Escalating."),
     Step(timedelta(minutes=25), "checkout", "dev_transition", extra={"to": "In Progress"}),
     Step(timedelta(minutes=35), "checkout", "dev_comment", "Root cause: CHF missing from the currency table after yesterday's migration."),
+    Step(timedelta(minutes=40), "checkout", "dev_attach", "CHF restored to the currency table (migration 2026_11_23_fix).\n"
+         "Verified: test charges in CHF, EUR and GBP succeed.\n", extra={"name": "currency-fix.txt"}),
     Step(timedelta(minutes=45), "checkout", "dev_comment", "[public] A fix is deployed to production; card payments work again."),
     Step(timedelta(minutes=50), "checkout", "dev_transition", extra={"to": "Done"}),
 )

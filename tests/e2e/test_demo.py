@@ -25,6 +25,8 @@ def test_the_scripted_day_converges() -> None:
     assert "#5 → #1" in result.stdout  # a colleague's duplicate merged into the first ticket
     assert re.search(r"dead letters\s*│\s*0\s*│", result.stdout), result.stdout[-2000:]
     assert re.search(r"actions done: copy_file\s*│\s*1\s*│", result.stdout)  # the gateway log, on the issue as a file
+    # The developer's fix notes, on both tickets of the issue (#1 and the other customer's #6).
+    assert re.search(r"file_to_ticket\s*│\s*2\s*│", result.stdout)
     # The month's report from the demo's store: six tickets created, the HTML page written.
     report = re.search(r"this month so far\s*│\s*(\d+) created, (\d+) solved, (\d+) to Jira.*?(/\S*report\.html)", result.stdout, re.S)
     assert report is not None, result.stdout[-2000:]
