@@ -256,20 +256,28 @@ class JiraConnector:
 
     def download(self, file_id: str, *, max_bytes: int, within: float) -> bytes | None:
         """An attachment's content; None when it is larger than `max_bytes` (read no further).
-        NotFound: the file is gone. RetriableError: the read failed or took over `within` s.
-        (Jira Cloud answers with a redirect to its media store, which the read follows, and
-        requests keeps the bridge's credentials from that other host.)"""
+        NotFound: Jira will not give it out (deleted, or not the bridge's to read). RetriableError:
+        the read failed or took over `within` s.
+
+        A session of its own, not the client's: that one reads every body whole before
+        answering, past any size or time. Jira Cloud answers with a redirect to its media
+        store, which the read follows; requests keeps the credentials from that other host."""
         deadline = time.monotonic() + within
         url = f"{self.base_url}/rest/api/2/attachment/content/{file_id}"
-
-        def read() -> bytes | None:
-            with self.client._session.get(url, stream=True) as response:  # (the session has the timeout)
-                return read_capped(response, max_bytes=max_bytes, deadline=deadline, service=SERVICE)
-
-        try:
-            return self._call(read)
-        except requests.RequestException as exc:  # e.g. a connection cut in the middle of the file
-            raise RetriableError(SERVICE, f"reading the file: {type(exc).__name__}") from exc
+        with requests.Session() as session:
+            session.trust_env = False  # (REQUESTS_CA_BUNDLE and proxies from the environment would override)
+            session.verify = str(self._ca_bundle) if self._ca_bundle else True
+            session.auth = (self._email, self._token)
+            try:
+                with session.get(url, stream=True, timeout=self._timeout) as response:
+                    if response.status_code in (401, 403, 404, 410):
+                        raise NotFound(SERVICE, f"the file is not given out (HTTP {response.status_code})",
+                                       status=response.status_code)
+                    if response.status_code >= 300:
+                        raise from_status(SERVICE, response.status_code, "reading a file", headers=response.headers)
+                    return read_capped(response, max_bytes=max_bytes, deadline=deadline, service=SERVICE)
+            except requests.RequestException as exc:  # unreachable, or a connection cut in the middle of the file
+                raise RetriableError(SERVICE, f"reading the file: {type(exc).__name__}") from exc
 
     def current_key(self, key: str) -> str:
         """The issue's key now: Jira answers a key the issue had before a move to another project."""

@@ -48,5 +48,6 @@ def files_to_ticket(issue: Issue, link: Link, *, bridge_account: str | None) -> 
                     "note": f"{file.author or 'A developer'} attached {file.name} to {issue.key}."},
         )
         for file in issue.files
-        if file.author_id != bridge_account and file.created_at > link.created_at
+        # (a file whose author Jira does not name may be the bridge's: it stays)
+        if file.author_id and file.author_id != bridge_account and file.created_at > link.created_at
     ]

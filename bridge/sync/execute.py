@@ -486,38 +486,40 @@ class Executor:
 
     def _file_to_ticket(self, stored: StoredAction) -> dict[str, Any]:
         """A file a developer attached in Jira, in an internal note on the ticket. One too large
-        for this bridge or for Zendesk, or an empty one, is named in the note with the issue's
-        link instead; one deleted from Jira since is left out."""
+        for this bridge, an empty one, or one Zendesk refuses is named in the note with the
+        issue's link instead; one Jira no longer gives out is left out."""
         action = stored.action
         p = action.params
-        ticket_id, name = _ticket(action), p["name"]
+        ticket_id, name, key = _ticket(action), p["name"], self._issue_key(action)  # (the issue that has the file)
         if stored.attempts > 0 and self._c.zendesk.has_signed_comment(ticket_id, action.key):
             return {"ticket_id": ticket_id, "file": name, "found": True}  # an earlier attempt wrote it
-        link = self._store.links.for_ticket(ticket_id)
-        key = link.issue_key if link is not None else self._issue_key(action)  # (its current key)
-        data = None
-        if 0 < int(p.get("size") or 0) <= self._attachment_max:
+        why_not = _why_not_copied(int(p.get("size") or 0), self._attachment_max)
+        data: bytes | None = None
+        uploads: list[str] = []
+        if why_not is None:
             try:
+                # The read ends well within the lease, so no other worker takes the action over meanwhile.
                 data = self._c.jira.download(
                     str(p["file_id"]), max_bytes=self._attachment_max, within=self._lease.total_seconds() / 3
                 )
-            except NotFound:
-                return {"ticket_id": ticket_id, "file": name, "left_out": f"the file is gone from {key}"}
-        uploads: list[str] = []
-        if data:
+            except NotFound as exc:
+                return {"ticket_id": ticket_id, "file": name, "left_out": f"{key}: {exc}"}
+            why_not = _why_not_copied(len(data) if data is not None else self._attachment_max + 1, self._attachment_max)
+        if why_not is None and data:
             self._hold(stored)
             try:
                 uploads = [self._c.zendesk.upload(name, data)]
-            except PermanentError as exc:
-                if exc.status not in (413, 422):
+            except PermanentError as exc:  # (AuthError too)
+                if exc.status not in (403, 413, 422):
                     raise
                 log.warning("ticket %s: Zendesk refuses the file %s of %s: %s", ticket_id, name, key, exc)
+                why_not = "Zendesk refuses it"
         note, told = p["note"], {"file": name, "issue_key": key}
         if uploads:
             told["size"] = len(data or b"")
         else:
-            told["not_copied"] = _why_not_copied(data, self._attachment_max)
-            note += f" It is not copied here ({told['not_copied']}): open it on {self._c.jira.browse_url(key)}"
+            told["not_copied"] = why_not
+            note += f" It is not copied here ({why_not}): open it on {self._c.jira.browse_url(key)}"
         return self._update_ticket(stored, p, note=note, values={}, uploads=uploads) | told
 
     def _status_page(self, stored: StoredAction) -> dict[str, Any]:
@@ -594,12 +596,13 @@ class Executor:
         return {"issue_key": key, "issue_url": self._c.jira.browse_url(key), "issue_tag": issue_tag(key)}
 
 
-def _why_not_copied(data: bytes | None, max_bytes: int) -> str:
+def _why_not_copied(size: int, max_bytes: int) -> str | None:
+    """Why a file of `size` bytes is not copied; None: it is."""
     if max_bytes <= 0:
         return "copying files is off"
-    if data is None:
+    if size > max_bytes:
         return f"larger than {max_bytes / 1024 / 1024:g} MB"
-    return "Zendesk refuses it" if data else "the file is empty"
+    return "the file is empty" if size <= 0 else None
 
 
 def _on_known_components(

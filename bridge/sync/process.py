@@ -264,7 +264,7 @@ class Processor:
         deleted = event.payload.get("comment_id") if event.kind == "comment_deleted" else None
         decision = backsync(issue, linked, self._rules(), ticket_statuses=statuses,
                             deleted_comment=str(deleted) if deleted is not None else None, status_page=self._status_page,
-                            bridge_account=self._jira.account_id() if issue.files else None)
+                            bridge_account=self._bridge_account() if issue.files else None)
         if moved_from is not None:
             moved = issue_moved(moved_from, issue.key, linked, ticket_statuses=statuses)
             decision = replace(decision, actions=[*moved.actions, *decision.actions])
@@ -280,7 +280,15 @@ class Processor:
         if decision.actions:
             log.info("issue %s: planned %s", issue.key, ", ".join(a.key for a in decision.actions))
 
-    def _moved_from(self, event: Event) -> str | None:
+    def _bridge_account(self) -> str | None:
+        """The bridge's own Jira account, which files it copied are known by; None (no file is
+        copied) when Jira will not say. Transient failures are retried with the event."""
+        try:
+            return self._jira.account_id() or None
+        except PermanentError as exc:
+            log.warning("developers' files are not copied: the bridge's Jira account is not known (%s)", exc)
+            return None
+
         """The key a linked issue had before it was moved to another project and became
         `event.subject`: from the move's changelog, or (a poll's view, which has none) from the
         issue's `zendesk-<ticket>` label, confirmed by reading that ticket's issue: Jira answers

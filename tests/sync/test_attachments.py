@@ -97,3 +97,5 @@ def test_files_the_bridge_copied_and_files_older_than_the_link_stay_in_jira(rule
     dev = replace(issue, files=(_jira_file("10043", "fix.txt", DEV),))
     assert not files_to_ticket(dev, link, bridge_account=None)
     assert files_to_ticket(dev, link, bridge_account=BRIDGE)
+    # A file whose author Jira does not name may be the bridge's own: it stays too.
+    assert not files_to_ticket(replace(dev, files=(_jira_file("10044", "x.txt", ""),)), link, bridge_account=BRIDGE)
