@@ -251,8 +251,10 @@ class JiraConnector:
         issue = self._call(lambda: self.client.issue(key, fields="attachment"))
         return [(str(a.filename), int(a.size)) for a in getattr(issue.fields, "attachment", None) or ()]
 
-    def add_attachment(self, key: str, *, name: str, data: bytes) -> None:
-        self._call(lambda: self.client.add_attachment(issue=key, attachment=io.BytesIO(data), filename=name))
+    def add_attachment(self, key: str, *, name: str, data: bytes) -> str:
+        """The file added to the issue; its attachment id."""
+        added = self._call(lambda: self.client.add_attachment(issue=key, attachment=io.BytesIO(data), filename=name))
+        return str(added.id)
 
     def download(self, file_id: str, *, max_bytes: int, within: float) -> bytes | None:
         """An attachment's content; None when it is larger than `max_bytes` (read no further).

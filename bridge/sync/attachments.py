@@ -14,7 +14,7 @@ action per ticket, keyed by Jira's attachment id.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from hashlib import sha1
 
 from bridge.model import Action, ActionKind, Comment, Issue, Link
@@ -35,9 +35,21 @@ def copy_files(ticket_id: int, comments: Iterable[Comment], *, after: str, issue
     return actions
 
 
-def files_to_ticket(issue: Issue, link: Link, *, bridge_account: str | None) -> list[Action]:
+FILE_COPIED_MARK = "jira_file:"  # + Jira's attachment id: a file the bridge added to the issue for the ticket
+
+
+def copied_files(marks: Iterable[str]) -> set[str]:
+    """The attachment ids of the files the bridge added to an issue, from its tickets' mark names."""
+    return {name.removeprefix(FILE_COPIED_MARK) for name in marks if name.startswith(FILE_COPIED_MARK)}
+
+
+def files_to_ticket(
+    issue: Issue, link: Link, *, bridge_account: str | None, ours: Collection[str] = ()
+) -> list[Action]:
     """A note with each file developers attached to `issue` since the ticket was linked; none
-    where the bridge's own account (`bridge_account`) is not known: its files must not echo."""
+    where the bridge's own account (`bridge_account`) is not known: its files must not echo.
+    `ours`: the ids of files the bridge added (`copied_files`), which stay in Jira whoever Jira
+    says added them (the bridge's account may have been replaced by another since)."""
     if not bridge_account:
         return []
     return [
@@ -49,5 +61,5 @@ def files_to_ticket(issue: Issue, link: Link, *, bridge_account: str | None) -> 
         )
         for file in issue.files
         # (a file whose author Jira does not name may be the bridge's: it stays)
-        if file.author_id and file.author_id != bridge_account and file.created_at > link.created_at
+        if file.author_id and file.author_id != bridge_account and file.id not in ours and file.created_at > link.created_at
     ]

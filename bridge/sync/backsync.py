@@ -9,7 +9,7 @@ from typing import Mapping
 from bridge.connectors.slack_text import escaped
 from bridge.model import DELETED_STATUS, Action, ActionKind, Decision, Event, EventSource, Issue, Link, TicketState
 from bridge.rules import Rules, StatusMapping
-from bridge.sync.attachments import files_to_ticket
+from bridge.sync.attachments import copied_files, files_to_ticket
 from bridge.sync.escalate import at_stage, issue_tag
 from bridge.sync.mirror import ISSUE_DELETED_MARK, comments_to_zendesk
 from bridge.sync.notify import notice
@@ -57,6 +57,7 @@ def backsync(
     named = rules.status_for_jira(issue.status, issue.resolution)
     seen = issue.updated_at.astimezone(timezone.utc).isoformat()  # one format, so strings compare as times
     original = duplicated(issue)
+    ours = copied_files(name for _, state in linked for name in state.marks) if issue.files else set()
     for link, state in writable:
         ticket_id = link.ticket_id
         mirrored = comments_to_zendesk(
@@ -64,7 +65,7 @@ def backsync(
             deleted=deleted_comment,
         )
         actions += mirrored.actions
-        actions += files_to_ticket(issue, link, bridge_account=bridge_account)
+        actions += files_to_ticket(issue, link, bridge_account=bridge_account, ours=ours)
         marks.update({(ticket_id, name): value for name, value in mirrored.marks.items()})
         mapping = named
         known = state.marks.get(STATUS_MARK)

@@ -22,6 +22,7 @@ from bridge.connectors.zendesk import UnknownGroup, Updated, ZendeskConnector
 from bridge.model import Action, ActionKind, Decision
 from bridge.store import Store, StoredAction, store_unavailable
 from bridge.store.links import ThreadBusy
+from bridge.sync.attachments import FILE_COPIED_MARK
 from bridge.sync.backsync import CLOSED, moved_marks, original_read_event
 from bridge.sync.duplicates import NOT_MERGED_MARK
 from bridge.sync.escalate import ESCALATION_LABEL, issue_tag
@@ -474,7 +475,7 @@ class Executor:
             if (name, len(data)) in on_issue:
                 return {"issue_key": key, "file": name, "size": len(data), "found": True}
             self._hold(stored)
-            self._c.jira.add_attachment(key, name=name, data=data)
+            added = self._c.jira.add_attachment(key, name=name, data=data)
         except NotFound as exc:  # the file (Zendesk), or the issue (Jira), is gone
             return {"issue_key": key, "file": name, "left_out": str(exc)}
         except PermanentError as exc:  # (AuthError too)
@@ -482,7 +483,11 @@ class Executor:
                 raise
             # 403: the bridge's Jira account may not add files there (or attachments are off)
             return {"issue_key": key, "file": name, "left_out": f"Jira refuses it: {exc}"}
-        return {"issue_key": key, "file": name, "size": len(data)}
+        # The bridge's files on the issue are known by id too, not only by its account: they never
+        # travel back to a ticket, though the bridge's Jira account be replaced by another.
+        self._store.commit_decision(None, Decision(marks={(_ticket(action), FILE_COPIED_MARK + added): action.key}),
+                                    ticket_ids=[], now=self._clock())
+        return {"issue_key": key, "file": name, "size": len(data), "attachment_id": added}
 
     def _file_to_ticket(self, stored: StoredAction) -> dict[str, Any]:
         """A file a developer attached in Jira, in an internal note on the ticket. One too large

@@ -99,3 +99,14 @@ def test_files_the_bridge_copied_and_files_older_than_the_link_stay_in_jira(rule
     assert files_to_ticket(dev, link, bridge_account=BRIDGE)
     # A file whose author Jira does not name may be the bridge's own: it stays too.
     assert not files_to_ticket(replace(dev, files=(_jira_file("10044", "x.txt", ""),)), link, bridge_account=BRIDGE)
+
+
+def test_a_file_the_bridge_copied_stays_in_jira_though_its_account_was_replaced_since(rules: Rules) -> None:
+    links = [Link(101, "SUP-7", NOW - timedelta(days=1)), Link(102, "SUP-7", NOW - timedelta(hours=2))]
+    # Copied for #101 under the bridge's former account, which Jira now names as the author.
+    copied = _jira_file("10045", "gateway.log", "557058:former-bridge")
+    issue = replace(issue_of("In Progress"), files=(copied, _jira_file("10046", "fix.txt", DEV)))
+    states = [TicketState(link=links[0], marks={"jira_file:10045": "copy_file:101:ab12"}), TicketState(link=links[1])]
+    decision = backsync(issue, list(zip(links, states)), rules, bridge_account=BRIDGE)
+    assert sorted(a.key for a in decision.actions if a.kind is ActionKind.FILE_TO_TICKET) == [
+        "file_to_ticket:101:10046", "file_to_ticket:102:10046"]  # not another customer's log, to #102 or back to #101

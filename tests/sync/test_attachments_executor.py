@@ -48,7 +48,10 @@ def test_a_file_is_copied_once(desk: Desk) -> None:
     key = _copy(desk, b"ERROR 500")
     desk.run()
     assert desk.connectors.jira.attachments(issue) == [("trace.log", 9)]
-    assert desk.store.actions.result(key)["size"] == 9
+    result = desk.store.actions.result(key)
+    assert result["size"] == 9
+    # Known by its id as the bridge's own, so it never travels back to a ticket.
+    assert desk.store.ticket_state(desk.original).marks[f"jira_file:{result['attachment_id']}"] == key
 
 
 @pytest.mark.parametrize("data, gone, said", [
