@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+CORE   := $(VENV)/.core
 
 .PHONY: demo test bench run sandbox clean
 
@@ -14,16 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+# The compiled core (bridge/compiled.py), built again when a source changes. Without a C
+# compiler the build says so and the bridge runs its Python sources.
+$(CORE): $(STAMP) $(wildcard bridge/*.py bridge/rules/*.py bridge/sync/*.py)
+	$(BIN)/bridge core build --optional
+	touch $(CORE)
+
+demo: $(CORE)
 	$(BIN)/bridge demo --once
 
-test: $(STAMP)
+test: $(CORE)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(CORE)
 	$(BIN)/python -m bench
 
-sandbox: $(STAMP)
+sandbox: $(CORE)
 	$(BIN)/bridge sandbox
 
 clean:

@@ -25,8 +25,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,  # what escapes a command is one line (see main), never a traceback
 )
 sync_app = typer.Typer(help="One-off synchronisation.", no_args_is_help=True)
+core_app = typer.Typer(help="The compiled core: the pure core's hot modules compiled with mypyc.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules", help="Check and explain rules.yaml.")
 app.add_typer(sync_app, name="sync")
+app.add_typer(core_app, name="core")
 app.command("schema", help="Print the JSON Schema of rules.yaml (for editors).")(schema_command)
 
 err = Console(stderr=True)
@@ -149,6 +151,34 @@ def run(
     finally:
         if box is not None:
             box.stop()
+
+
+@core_app.command("build")
+def core_build(
+    optional: bool = typer.Option(False, "--optional", help="Exit 0 when it cannot be built (the sources run)."),
+) -> None:
+    """Compile the pure core's hot modules into this environment (needs a C compiler and mypy)."""
+    import subprocess
+
+    from bridge import compiled
+
+    try:
+        where = compiled.build()
+    except (subprocess.CalledProcessError, OSError) as exc:
+        detail = getattr(exc, "stderr", "") or getattr(exc, "stdout", "") or str(exc)
+        last = [line.strip() for line in str(detail).splitlines() if line.strip()][-2:]
+        err.print(f"compiled core not built; the bridge runs its Python sources: {' | '.join(last)}",
+                  markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(0 if optional else 1) from None
+    out.print(f"compiled core built: {len(compiled.MODULES)} modules in {where}", markup=False, highlight=False)
+
+
+@core_app.command("status")
+def core_status() -> None:
+    """Whether decisions run compiled: compiled, stale (sources changed since the build), not built, off."""
+    from bridge import compiled
+
+    out.print(compiled.state(), markup=False, highlight=False)
 
 
 @app.command()

@@ -53,3 +53,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'bridge.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+def pytest_report_header() -> str:
+    from bridge import compiled
+
+    running = compiled.compiled_modules()
+    return f"pure core: {compiled.state()}" + (f" ({len(running)} modules loaded compiled)" if running else "")

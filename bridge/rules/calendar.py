@@ -218,6 +218,7 @@ class BusinessCalendar:
                 raise ValueError(f"calendar {self.name!r}: less working time than that in {_MAX_DAYS // 366} years")
             table = self._cover(end - back * 86400 * US, end)
             worked = table.working_at(end)
+        assert table is not None  # (the loop's or the else branch's)
         answers[amount] = answer = table.latest_with(worked - amount)
         self._latest = (end, table, worked, answers)
         return answer

@@ -6,8 +6,10 @@ No I/O, no clock reads, no globals: everything here is testable with plain data.
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
+from typing import Mapping
 
-from bridge.model import CLOSED_STATUSES, DELETED_STATUS, EMPTY, Action, ActionKind, Decision, Ticket, TicketState
+from bridge.model import CLOSED_STATUSES, DELETED_STATUS, Action, ActionKind, Decision, Ticket, TicketState
 from bridge.rules import Evaluation, Rules
 from bridge.rules.calendar import from_us, to_us
 from bridge.rules.engine import Engine, engine_of
@@ -34,6 +36,7 @@ from bridge.sync.sla_marks import reopen, tier_marks, tier_since
 # Decision(actions, marks, pauses, expect, notes, next_check, caught_up), every field given: a frozen
 # dataclass's own __init__ sets each field through object.__setattr__, twice the cost.
 _new_decision = fast_constructor(Decision)
+_NO_EXPECT: Mapping[tuple[int, str], str | None] = MappingProxyType({})
 
 
 def decide(
@@ -73,7 +76,7 @@ def decide(
             planned += requested_notices(ticket, evaluation, rules, gate=gate, planned=known)
     pauses = _pause_change(ticket, state, engine, paused=evaluation.paused)
     caught_up: tuple[tuple[int, str, str], ...] = ()
-    expect = EMPTY
+    expect = _NO_EXPECT
     if gate.caught_up:  # summed up once: the mark tells later decisions
         keys = [summed_up] if summed_up else []
         for kind, key, what in gate.caught_up:

@@ -38,7 +38,8 @@ def issue_key_from_tags(tags: frozenset[str]) -> str | None:
     Of several such tags, the oldest issue: the lowest number, by project (`sup-9` before
     `sup-10`); found without sorting, since every decision asks.
     """
-    found, order = None, None
+    found: str | None = None
+    order: tuple[str, int] | None = None
     for tag in tags:
         if tag.startswith(ISSUE_TAG_PREFIX) and _TAGGED_KEY.fullmatch(tag, len(ISSUE_TAG_PREFIX)):
             project, _, number = tag.rpartition("-")

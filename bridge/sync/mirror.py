@@ -110,7 +110,7 @@ def comments_to_zendesk(
         body = comment.body.strip()
         public = public_prefix is not None and body.startswith(public_prefix)
         if public:
-            body = body.removeprefix(public_prefix).strip()
+            body = body.removeprefix(public_prefix or "").strip()
             note = body  # the requester reads the developer's words, not our framing
         else:
             note = _quote(Comment(comment.id, body, False, comment.author, comment.created_at), f"Developer comment on {issue.key}")
