@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bridge.compiled import PURE_ENV, state
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,11 +58,16 @@ def _cell(value: object) -> str:
 ROWS_MARK = "BENCH-ROWS:"
 
 
-def _run_isolated(name: str) -> list[dict[str, object]]:
+# Run twice: on the compiled core, where it is built, and on the Python sources it is compiled from.
+BOTH_CORES = ("bench_decide", "bench_rules")
+
+
+def _run_isolated(name: str, *, pure: bool = False) -> list[dict[str, object]]:
     """One module in a fresh interpreter: what one benchmark leaves in memory (heap
     fragmentation, warm caches, GC generations) must not colour the next one's figures."""
+    env = {**os.environ, PURE_ENV: "1"} if pure else {k: v for k, v in os.environ.items() if k != PURE_ENV}
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--child", name], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench", "--child", name], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     for line in done.stdout.splitlines():
         if line.startswith(ROWS_MARK):
@@ -90,13 +97,15 @@ def main(argv: list[str] | None = None) -> int:
         title = (module.__doc__ or name).strip().splitlines()[0]
         print(f"running {name} ...", flush=True)
         rows = _run_isolated(name)
+        if name in BOTH_CORES and state() == "compiled":
+            rows += _run_isolated(name, pure=True)
         print(table(rows), flush=True)
         sections.append(f"## {title}\n\n`bench/{name}.py`\n\n{table(rows)}")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = (
         "# Benchmarks\n\n"
         "Written by `make bench` (`.venv/bin/python -m bench`); do not edit by hand.\n\n"
-        f"- date: {now}\n- machine: {machine()}\n"
+        f"- date: {now}\n- machine: {machine()}\n- compiled core (bridge/compiled.py): {state()}\n"
         f"- load average at the start (1 / 5 / 15 min): {load} — other work on a shared machine slows these figures\n"
         "- each benchmark module runs in a fresh interpreter; the rules figures are one process on one core\n\n"
         + "\n".join(sections)

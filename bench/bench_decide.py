@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.bench_rules import NOW, SUBJECTS, TAGS, generate
+from bench.bench_rules import NOW, SUBJECTS, TAGS, core_name, generate
 from bridge.model import Comment, Decision, Ticket, TicketState
 from bridge.rules import Rules, load_rules
 from bridge.sync.decide import decide
@@ -104,7 +104,7 @@ def run() -> list[dict[str, object]]:
         rates, actions = _measure(rules, jobs)
         median = statistics.median(rates)
         rows.append({
-            "case": label, "tickets": len(jobs), "actions planned": actions,
+            "core": core_name(), "case": label, "tickets": len(jobs), "actions planned": actions,
             "median tickets/s": median, "µs each": f"{1e6 / median:.1f}", "best tickets/s": max(rates),
             "target": f">= {TARGET:,}/s", "met": "yes" if median >= TARGET else "no",
         })

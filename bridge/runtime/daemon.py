@@ -13,6 +13,8 @@ from typing import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bridge.compiled import compiled_modules
+from bridge.compiled import state as core_state
 from bridge.config import Settings
 from bridge.connectors.errors import ApiError, RetriableError
 from bridge.connectors.jira import JiraConnector
@@ -345,7 +347,8 @@ class Daemon:
         for worker in self.workers:
             worker.start()
         self._started = True
-        log.info("bridge running: http %s, polling every %ss", self.http.url, interval)
+        log.info("bridge running: http %s, polling every %ss; decisions on the %s", self.http.url, interval,
+                 "compiled core" if compiled_modules() else f"Python sources (compiled core: {core_state()})")
 
     def stop(self) -> None:
         self._started = False

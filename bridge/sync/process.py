@@ -289,6 +289,7 @@ class Processor:
             log.warning("developers' files are not copied: the bridge's Jira account is not known (%s)", exc)
             return None
 
+    def _moved_from(self, event: Event) -> str | None:
         """The key a linked issue had before it was moved to another project and became
         `event.subject`: from the move's changelog, or (a poll's view, which has none) from the
         issue's `zendesk-<ticket>` label, confirmed by reading that ticket's issue: Jira answers
