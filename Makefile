@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 # The compiled core (bridge/compiled.py), built again when a source changes. Without a C
 # compiler the build says so and the bridge runs its Python sources.
-$(CORE): $(STAMP) $(wildcard bridge/*.py bridge/rules/*.py bridge/sync/*.py)
+$(CORE): $(STAMP) $(shell find bridge -name "*.py")
 	$(BIN)/bridge core build --optional
 	touch $(CORE)
 

@@ -65,7 +65,7 @@ BOTH_CORES = ("bench_decide", "bench_rules")
 def _run_isolated(name: str, *, pure: bool = False) -> list[dict[str, object]]:
     """One module in a fresh interpreter: what one benchmark leaves in memory (heap
     fragmentation, warm caches, GC generations) must not colour the next one's figures."""
-    env = {**os.environ, PURE_ENV: "1"} if pure else {k: v for k, v in os.environ.items() if k != PURE_ENV}
+    env = {**os.environ, PURE_ENV: "1"} if pure else None  # else as make bench was called: BRIDGE_PURE_PYTHON=1 holds
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--child", name], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )

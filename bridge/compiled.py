@@ -5,11 +5,12 @@ modules judge a ticket in about 60% of the time (docs/BENCHMARKS.md); the Python
 stay the reference, and the bridge runs on them wherever no compiled core was built (no C
 compiler, another interpreter, `BRIDGE_PURE_PYTHON=1`).
 
-`bridge core build` compiles `MODULES` into `<environment>/bridge-core` (the
-virtual environment's own: the result fits one interpreter) with the sources' digest beside
-them. A package of the core puts that folder first on its `__path__` (`prefer_compiled`), so
-its compiled modules load instead of the sources; only while the digest matches, so a changed
-source is never shadowed by an older build (it runs as Python, with a warning, until built again).
+`bridge core build` compiles `MODULES` into `<environment>/bridge-core/<digest>` (the
+virtual environment's own: the result fits one interpreter), named by the digest of the
+package's sources. A package of the core puts that folder first on its `__path__`
+(`prefer_compiled`), so its compiled modules load instead of the sources; only a build of the
+sources as they are now is used, so an edit is never shadowed by an older build (the edited
+sources run as Python until built again; `bridge core status` says "stale").
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import warnings
+import time
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # holds `bridge/`
 CORE_DIR = Path(sys.prefix) / "bridge-core"
-DIGEST_FILE = "SOURCES.sha256"
 PURE_ENV = "BRIDGE_PURE_PYTHON"
+LIBRARY_DIR = "lib"  # in a build: the modules' shared library, imported by its own name
+_STAGING = ".building-"
 
 # The modules every decision runs through. Not here: modules whose values are duck-typed on
 # purpose (rules/conditions.py: its Context has a stand-in while rules are checked), and the
@@ -49,41 +51,48 @@ MODULES = (
 
 
 def sources_digest(root: Path = PACKAGE_ROOT) -> str:
-    """One digest of the compiled modules' sources, as they are now."""
+    """One digest of every source of the package, as they are now.
+
+    Every source, not only `MODULES`: compiled code is built against the types of what it
+    imports (the model, the rules engine), so a change there needs a new build too."""
     digest = hashlib.sha256()
-    for module in MODULES:
-        digest.update(module.encode() + b"\0" + (root / module).read_bytes() + b"\0")
+    for source in sorted((root / "bridge").rglob("*.py")):
+        digest.update(source.relative_to(root).as_posix().encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _builds(core: Path) -> list[Path]:
+    try:
+        return [p for p in core.iterdir() if p.is_dir() and not p.name.startswith(_STAGING)]
+    except OSError:
+        return []
 
 
 def state(core: Path = CORE_DIR) -> str:
     """'compiled', or why the sources run: 'off' (BRIDGE_PURE_PYTHON), 'not built', 'stale'."""
     if os.environ.get(PURE_ENV, "").strip() not in ("", "0"):
         return "off"
-    try:
-        built = (core / DIGEST_FILE).read_text().strip()
-    except OSError:
-        return "not built"
-    return "compiled" if built == sources_digest() else "stale"
+    if (core / sources_digest()).is_dir():
+        return "compiled"
+    return "stale" if _builds(core) else "not built"
 
 
-_STATE: str | None = None  # decided once per process: every package of the core agrees
+_BUILD_IN_USE: Path | None = None  # decided once per process: every package of the core agrees
+_DECIDED = False
 
 
 def prefer_compiled(package_path: list[str], package: str) -> None:
     """Put the compiled modules of `package` (e.g. "bridge.rules") ahead of its sources."""
-    global _STATE
-    if _STATE is None:
-        _STATE = state()
-        if _STATE == "stale":
-            warnings.warn(
-                f"the compiled core in {CORE_DIR} was built from other sources: running them as Python "
-                "(make rebuilds it; bridge core build)", stacklevel=2,
-            )
-        if _STATE == "compiled" and str(CORE_DIR) not in sys.path:
-            sys.path.append(str(CORE_DIR))  # the modules' shared library is imported by its own name
-    if _STATE == "compiled":
-        folder = CORE_DIR.joinpath(*package.split("."))
+    global _BUILD_IN_USE, _DECIDED
+    if not _DECIDED:
+        _DECIDED = True
+        if state() == "compiled":
+            _BUILD_IN_USE = CORE_DIR / sources_digest()
+            library = str(_BUILD_IN_USE / LIBRARY_DIR)
+            if library not in sys.path:
+                sys.path.append(library)  # holds nothing but the shared library: no package shadows
+    if _BUILD_IN_USE is not None:
+        folder = _BUILD_IN_USE.joinpath(*package.split("."))
         if folder.is_dir() and str(folder) not in package_path:
             package_path.insert(0, str(folder))
 
@@ -104,27 +113,48 @@ setup(name="bridge-core", script_args=["build_ext", "--inplace"],
 
 
 def build(core: Path = CORE_DIR) -> Path:
-    """Compile `MODULES` into `core` (replacing what it held). Raises CalledProcessError with the
-    compiler's output when it fails (no C compiler, a type error mypyc refuses)."""
+    """Compile `MODULES` into `core/<digest>` and remove older builds. Raises OSError when
+    `core` cannot be written (before compiling), CalledProcessError with the compiler's
+    output when compiling fails (no C compiler, a type error mypyc refuses)."""
     digest = sources_digest()
+    core.mkdir(parents=True, exist_ok=True)
+    if core.stat().st_mode & 0o755 != 0o755 and core.stat().st_uid == os.geteuid():
+        core.chmod(core.stat().st_mode | 0o755)  # every user of the environment reads the build
+    if not os.access(core, os.W_OK | os.X_OK):
+        raise PermissionError(f"cannot write the compiled core to {core}")
     with tempfile.TemporaryDirectory(prefix="bridge-core-") as scratch:
         work = Path(scratch)
         shutil.copytree(PACKAGE_ROOT / "bridge", work / "bridge", ignore=shutil.ignore_patterns("__pycache__", "*.so"))
         done = subprocess.run([sys.executable, "-c", _BUILD, *MODULES], cwd=work, capture_output=True, text=True)
         if done.returncode:
             raise subprocess.CalledProcessError(done.returncode, "mypyc", done.stdout, done.stderr)
-        staged = Path(tempfile.mkdtemp(prefix="bridge-core-", dir=core.parent))
+        staged = Path(tempfile.mkdtemp(prefix=_STAGING, dir=core))
+        staged.chmod(0o755)  # mkdtemp's 0700 would hide the build from other users of the environment
         for built in work.rglob("*.so"):
-            if "build" not in built.relative_to(work).parts[:1]:
-                target = staged / built.relative_to(work)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(built, target)
-        (staged / DIGEST_FILE).write_text(digest + "\n")
-    # Swapped whole: a process starting meanwhile sees the old core or the new one.
-    old = core.with_name(core.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if core.exists():
-        core.rename(old)
-    staged.rename(core)
-    shutil.rmtree(old, ignore_errors=True)
-    return core
+            placed = built.relative_to(work)
+            if placed.parts[0] == "build":
+                continue
+            target = staged / placed if placed.parts[0] == "bridge" else staged / LIBRARY_DIR / placed.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built, target)
+    final = core / digest
+    try:
+        staged.rename(final)  # appears whole: a process starting meanwhile sees no build or all of it
+    except OSError:
+        shutil.rmtree(staged, ignore_errors=True)  # a build of the same sources finished first
+        if not final.is_dir():
+            raise
+    _remove_all_but(final)
+    return final
+
+
+def _remove_all_but(build: Path) -> None:
+    """Older builds, and the leftovers of builds that were cut off (another build still
+    running keeps its staging folder for an hour)."""
+    for entry in build.parent.iterdir():
+        if entry == build or (entry.name.startswith(_STAGING) and time.time() - entry.stat().st_mtime < 3600):
+            continue
+        if entry.is_dir():  # a process still running an older build keeps what it has loaded
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)

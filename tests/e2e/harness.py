@@ -17,6 +17,7 @@ from jira import JIRA
 from slack_sdk import WebClient
 from zenpy import Zenpy
 
+from bridge.compiled import PURE_ENV
 from bridge.connectors.zendesk import split_host
 
 T = TypeVar("T")
@@ -104,7 +105,8 @@ def sandbox_env(info: dict[str, Any]) -> dict[str, str]:
 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    # The caller's settings stay out; which core decides is the run's choice (BRIDGE_PURE_PYTHON=1 make test).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_") or k == PURE_ENV}
     env |= {
         "BRIDGE_STORE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
         "BRIDGE_RULES": str(daytime_rules(tmp_path)),

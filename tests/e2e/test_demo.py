@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
+from bridge.compiled import PURE_ENV
 from tests.e2e.harness import ROOT
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_scripted_day_converges() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_") or k == PURE_ENV}
     result = subprocess.run(
         [sys.executable, "-m", "bridge.cli", "demo", "--once", "--speed", "240", "--timeout", "120"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240,
