@@ -23,7 +23,8 @@ class Context:
 
     __slots__ = (
         "ticket", "status", "now_us", "created_us", "tags", "type", "priority", "tier", "group",
-        "linked_issue_status", "_text", "_replied", "pauses", "engine", "sla_probe", "next_change",
+        "linked_issue_status", "_text", "_replied", "first_reply_us", "pauses", "engine", "sla_probe",
+        "next_change",
     )
 
     def __init__(
@@ -47,6 +48,7 @@ class Context:
         self.linked_issue_status = linked_issue_status.casefold() if linked_issue_status else None
         self._text: str | None = None
         self._replied: bool | None = None
+        self.first_reply_us = NEVER  # the first agent reply's moment, once `replied` is known to be True
         self.pauses = pauses if pauses is not None else []  # SLA pauses, microseconds, merged
         self.engine = engine  # the compiled rules (bridge.rules.engine.Engine)
         # Gives "breach" / "warning" / None on demand, so tickets whose rules never ask
@@ -90,6 +92,7 @@ class Context:
                 for comment in comments[1:]:  # a loop, not any(generator): every open ticket asks
                     if is_agent_reply(comment, requester):
                         self._replied = True
+                        self.first_reply_us = to_us(comment.created_at)  # (comments come oldest first)
                         break
         return self._replied
 

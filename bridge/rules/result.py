@@ -55,10 +55,11 @@ class DueTimes(Mapping[str, "datetime | None"]):
 
 @dataclass(frozen=True, slots=True)
 class SlaAlert:
-    """A running SLA clock past its warning threshold or its target."""
+    """A running SLA clock past its warning threshold or its target; or a clock stopped by a
+    reply after its target ("late": breached, though nothing runs any longer)."""
 
     target: str  # "response" | "review" | "resolution" | "tier<n>_response"
-    level: str  # "warning" | "breach"
+    level: str  # "warning" | "breach" | "late"
     due_us: int  # the due time, microseconds since the epoch: what notice keys are made of
 
     @property

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bridge.model import CLOSED_STATUSES, Ticket
 from bridge.rules.calendar import BusinessCalendar, from_us, merge_pauses, to_us
-from bridge.rules.conditions import Context, Predicate, is_agent_reply
+from bridge.rules.conditions import NEVER, Context, Predicate, is_agent_reply
 from bridge.rules.engine import CompiledPolicy, Engine, TierClocks, engine_of
 from bridge.rules.result import TARGETS, DueTimes, SlaAlert
 from bridge.rules.schema import Rules
@@ -48,7 +48,7 @@ def clocks(
     Every clock starts when the ticket was created — or, with `starts` (see `clock_starts`),
     where it was restarted when the ticket was reopened — and counts only working time
     outside the pauses. A clock whose stop condition holds (replied, solved) raises no
-    alert; a restarted clock is stopped by a reply only if the reply came after the
+    alert, unless a reply after its due time stopped it (`met_late`); a restarted clock is stopped by a reply only if the reply came after the
     restart. While paused nothing alerts, and the due times are those that hold if the
     clock resumes now. The next warning or breach of a running clock is told to
     `ctx.changes_at`.
@@ -98,9 +98,12 @@ def _alerts(
                 _warns_at(ctx, calendar, start, warn_after, pauses)
                 continue
             level = "warning"
-        stopped = policy.stops[index](ctx) if start == created else stopped_since(policy.stops[index], ctx, start)
-        if not stopped:  # a met (stopped) clock never alerts
+        stop = policy.stops[index]
+        stopped = stop(ctx) if start == created else stopped_since(stop, ctx, start)
+        if not stopped:
             alerts.append(ctx.engine.new_alert(policy.names[index], level, moment))
+        elif level == "breach" and met_late(stop, ctx, start, moment):
+            alerts.append(ctx.engine.new_alert(policy.names[index], "late", moment))
     return tuple(alerts)
 
 
@@ -118,6 +121,36 @@ def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
         return stop(ctx)
     finally:
         ctx._replied = saved
+
+
+def met_late(stop: Predicate, ctx: Context, start: int, due: int) -> bool:
+    """Whether a stopped clock was stopped only by an agent's reply after `due`.
+
+    Such a target was breached all the same (Zendesk keeps it breached). Where the bridge ran
+    at the due time it has told of the breach already; where it did not (it was down, the
+    ticket came in late) this is the only trace of it. Only replies carry their moment:
+    a clock stopped by a status or a tag counts as met in time.
+    """
+    if not ctx.replied:
+        return False
+    first = ctx.first_reply_us if start <= ctx.created_us else _first_reply_since(ctx, start)
+    if first <= due:
+        return False
+    saved = ctx._replied
+    ctx._replied = False  # as the ticket stood at its due time: no reply yet
+    try:
+        return not stop(ctx)
+    finally:
+        ctx._replied = saved
+
+
+def _first_reply_since(ctx: Context, start: int) -> int:
+    requester = (ctx.ticket.requester_email or "").casefold()
+    for comment in ctx.ticket.comments[1:]:
+        moment = to_us(comment.created_at)
+        if moment >= start and is_agent_reply(comment, requester):
+            return moment
+    return NEVER
 
 
 def _has_run(calendar: BusinessCalendar, start: int, now: int, amount: int, pauses: Sequence[tuple[int, int]]) -> bool:
@@ -140,9 +173,10 @@ def _warns_at(
 
 
 def worst_state(alerts: Sequence[SlaAlert]) -> str | None:
-    """'breach' if any clock is breached, else 'warning' if any warns, else None."""
+    """'breach' if any clock is breached, else 'warning' if any warns, else None (a target
+    met late is no running breach: it neither routes nor escalates)."""
     levels = {alert.level for alert in alerts}
-    return "breach" if "breach" in levels else "warning" if levels else None
+    return "breach" if "breach" in levels else "warning" if "warning" in levels else None
 
 
 # -- per-tier response targets (tiers.<n>.response) -------------------------------------
@@ -194,6 +228,8 @@ def tier_response(
             return due, ()
         level = "warning"
     if stopped_since(clocks_.stop, ctx, start):
+        if level == "breach" and met_late(clocks_.stop, ctx, start, due):
+            return due, (ctx.engine.new_alert(clock.target, "late", due),)
         return due, ()
     return due, (ctx.engine.new_alert(clock.target, level, due),)
 

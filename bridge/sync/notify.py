@@ -50,6 +50,9 @@ def sla_notices(
     old_before = gate.old_before
     for alert in evaluation.sla_alerts:
         level, due_us = alert.level, alert.due_us
+        late = level == "late"  # a breach seen only once a late reply had stopped its clock
+        if late:
+            level = "breach"  # the same notice as the breach's: sent once, whichever was seen
         due = iso_us(due_us)
         key = f"{prefix}{alert.target}:{level}:{due}"
         if key in planned:
@@ -69,7 +72,8 @@ def sla_notices(
             )
         icon = ":fire:" if level == "breach" else ":alarm_clock:"
         # due is UTC: its date and minutes
-        text = f"{icon} SLA {level}: ticket #{ticket.id} {alert.target} due {due[:10]} {due[11:16]}{tail}"
+        met = " met late," if late else ""
+        text = f"{icon} SLA {level}: ticket #{ticket.id} {alert.target}{met} due {due[:10]} {due[11:16]}{tail}"
         notices.append(new_action(_NOTIFY, key, ticket.id, None, _params(kind, text, channel), None, None))
     return notices
 

@@ -3,14 +3,16 @@ and each notice saying why it was sent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
-from bridge.model import ActionKind, Issue, Link, TicketState
+from bridge.model import ActionKind, Comment, Issue, Link, TicketState
 from bridge.rules import Rules, evaluate
 from bridge.sync.backsync import backsync
 from bridge.sync.decide import decide
+from bridge.timetext import iso
 from tests.sync.test_decide import NOW, rules, ticket  # noqa: F401 - `rules` is a fixture
 
 PRODUCT_TEAM_NEEDED = "The product team is needed; the support manager is told."  # the shipped rule's reason
@@ -50,3 +52,25 @@ def test_the_product_team_notice_says_why_the_product_team_is_needed(rules: Rule
     text = notices(decide(quiet, TicketState(), rules, now=NOW, default_project="SUP"))["product_team"]
     assert PRODUCT_TEAM_NEEDED in text
     assert "stale" not in text.lower() and "Escalate" not in text
+
+
+def test_a_response_answered_late_while_the_bridge_was_away_is_told_once(rules: Rules) -> None:
+    unanswered = ticket(tags=frozenset(), created_at=NOW - timedelta(hours=3), comments=ticket().comments[:1])
+    due = evaluate(unanswered, rules, now=NOW).due["response"]
+    assert due is not None and due < NOW - timedelta(minutes=30)
+    late_reply = Comment("3", "Sorry for the wait: we are on it.", True, "agent@help.example", due + timedelta(minutes=20))
+    answered = replace(unanswered, comments=unanswered.comments + (late_reply,), updated_at=late_reply.created_at)
+    # The bridge comes back after the late reply: that reply is all that tells of the breach.
+    decision = decide(answered, TicketState(), rules, now=NOW, default_project="SUP")
+    [told] = [a for a in decision.actions if a.kind is ActionKind.NOTIFY]
+    assert told.key == f"notify:sla:101:response:breach:{iso(due)}"  # the key the breach had at its due time
+    assert told.params["kind"] == "sla_breach"
+    assert f"ticket #101 response met late, due {iso(due)[:10]} {iso(due)[11:16]} UTC" in told.params["text"]
+    # Seen at its due time already (or told once): not again.
+    again = decide(answered, TicketState(planned=frozenset({told.key})), rules, now=NOW, default_project="SUP")
+    assert not [a for a in again.actions if a.kind is ActionKind.NOTIFY]
+    # Answered in time: nothing to tell.
+    in_time = replace(late_reply, created_at=due - timedelta(minutes=5))
+    on_time = replace(unanswered, comments=unanswered.comments + (in_time,), updated_at=in_time.created_at)
+    assert not [a for a in decide(on_time, TicketState(), rules, now=NOW, default_project="SUP").actions
+                if a.kind is ActionKind.NOTIFY]
