@@ -5,9 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-CORE   := $(VENV)/.core
 
-.PHONY: demo test bench run sandbox clean
+.PHONY: demo test bench run sandbox clean core
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,22 +14,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The compiled core (bridge/compiled.py), built again when a source changes. Without a C
-# compiler the build says so and the bridge runs its Python sources.
-$(CORE): $(STAMP) $(shell find bridge -name "*.py")
-	$(BIN)/bridge core build --optional
-	touch $(CORE)
+# The compiled core (bridge/compiled.py), built whenever none matches the sources (a look
+# of a few milliseconds). Without a C compiler it says so and the bridge runs its sources.
+core: $(STAMP)
+	@$(BIN)/bridge core build --optional --if-needed
 
-demo: $(CORE)
+demo: core
 	$(BIN)/bridge demo --once
 
-test: $(CORE)
+test: core
 	$(BIN)/python -m pytest -q
 
-bench: $(CORE)
+bench: core
 	$(BIN)/python -m bench
 
-sandbox: $(CORE)
+sandbox: core
 	$(BIN)/bridge sandbox
 
 clean:

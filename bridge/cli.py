@@ -156,12 +156,17 @@ def run(
 @core_app.command("build")
 def core_build(
     optional: bool = typer.Option(False, "--optional", help="Exit 0 when it cannot be built (the sources run)."),
+    if_needed: bool = typer.Option(
+        False, "--if-needed", help="Only when no build matches the sources (and BRIDGE_PURE_PYTHON is not set)."
+    ),
 ) -> None:
     """Compile the pure core's hot modules into this environment (needs a C compiler and mypy)."""
     import subprocess
 
     from bridge import compiled
 
+    if if_needed and compiled.state() in ("compiled", "off"):
+        return
     try:
         where = compiled.build()
     except (subprocess.CalledProcessError, OSError) as exc:
