@@ -84,10 +84,10 @@ def _sweep(rules: Rules, tickets: list[tuple[Ticket, list]]) -> tuple[float, int
     warnings = breaches = 0
     for ticket, pauses in tickets:
         for alert in evaluate(ticket, rules, now=NOW, paused=pauses).sla_alerts:
-            if alert.level == "breach":
-                breaches += 1
-            else:
+            if alert.level == "warning":
                 warnings += 1
+            else:  # a running breach, or one a late reply stopped
+                breaches += 1
     return time.process_time() - began, warnings, breaches
 
 

@@ -48,7 +48,7 @@ class Context:
         self.linked_issue_status = linked_issue_status.casefold() if linked_issue_status else None
         self._text: str | None = None
         self._replied: bool | None = None
-        self.first_reply_us = NEVER  # the first agent reply's moment, once `replied` is known to be True
+        self.first_reply_us = NEVER  # the first agent reply in the list, once `replied` is known True
         self.pauses = pauses if pauses is not None else []  # SLA pauses, microseconds, merged
         self.engine = engine  # the compiled rules (bridge.rules.engine.Engine)
         # Gives "breach" / "warning" / None on demand, so tickets whose rules never ask

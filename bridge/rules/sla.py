@@ -48,8 +48,9 @@ def clocks(
     Every clock starts when the ticket was created — or, with `starts` (see `clock_starts`),
     where it was restarted when the ticket was reopened — and counts only working time
     outside the pauses. A clock whose stop condition holds (replied, solved) raises no
-    alert, unless a reply after its due time stopped it (`met_late`); a restarted clock is stopped by a reply only if the reply came after the
-    restart. While paused nothing alerts, and the due times are those that hold if the
+    alert, unless a reply after its due time stopped it (`met_late`); a restarted clock is
+    stopped by a reply only if the reply came after the restart. While paused nothing runs,
+    so only those `late` alerts are raised, and the due times are those that hold if the
     clock resumes now. The next warning or breach of a running clock is told to
     `ctx.changes_at`.
     """
@@ -62,8 +63,8 @@ def clocks(
     else:
         moments = calendar.add_each(ctx.created_us, amounts)
     due = DueTimes(moments)
-    if policy.pause(ctx):
-        return due, (), True
+    if policy.pause(ctx):  # (an agent replying late often sets the ticket pending at once)
+        return due, _late_alerts(policy, ctx, moments, starts) if ctx.replied else (), True
     return due, _alerts(policy, ctx, pauses, moments, starts), False
 
 
@@ -107,6 +108,23 @@ def _alerts(
     return tuple(alerts)
 
 
+def _late_alerts(
+    policy: CompiledPolicy, ctx: Context, moments: list[int | None], starts: Sequence[int] | None
+) -> tuple[SlaAlert, ...]:
+    """Only the alerts of clocks a reply stopped after their due time."""
+    created, now = ctx.created_us, ctx.now_us
+    alerts: list[SlaAlert] = []
+    for index, moment in enumerate(moments):
+        if moment is None or now < moment:
+            continue
+        start = created if starts is None else starts[index]
+        stop = policy.stops[index]
+        stopped = stop(ctx) if start == created else stopped_since(stop, ctx, start)
+        if stopped and met_late(stop, ctx, start, moment):
+            alerts.append(ctx.engine.new_alert(policy.names[index], "late", moment))
+    return tuple(alerts)
+
+
 def stopped_since(stop: Predicate, ctx: Context, start: int) -> bool:
     """The stop condition, with `replied` meaning an agent replied publicly since `start`."""
     if start <= ctx.created_us or not ctx.replied:  # no reply at all: none since `start` either
@@ -133,8 +151,11 @@ def met_late(stop: Predicate, ctx: Context, start: int, due: int) -> bool:
     """
     if not ctx.replied:
         return False
-    first = ctx.first_reply_us if start <= ctx.created_us else _first_reply_since(ctx, start)
-    if first <= due:
+    # The first reply in the list (comments come oldest first) settles most clocks met in
+    # time; only a clock that looks late is measured against every reply.
+    if start <= ctx.created_us and ctx.first_reply_us <= due:
+        return False
+    if _first_reply_since(ctx, start) <= due:
         return False
     saved = ctx._replied
     ctx._replied = False  # as the ticket stood at its due time: no reply yet
@@ -145,12 +166,14 @@ def met_late(stop: Predicate, ctx: Context, start: int, due: int) -> bool:
 
 
 def _first_reply_since(ctx: Context, start: int) -> int:
+    """The earliest agent reply at or after `start` (NEVER: none), in whatever order they come."""
     requester = (ctx.ticket.requester_email or "").casefold()
+    first = NEVER
     for comment in ctx.ticket.comments[1:]:
         moment = to_us(comment.created_at)
-        if moment >= start and is_agent_reply(comment, requester):
-            return moment
-    return NEVER
+        if start <= moment < first and is_agent_reply(comment, requester):
+            first = moment
+    return first
 
 
 def _has_run(calendar: BusinessCalendar, start: int, now: int, amount: int, pauses: Sequence[tuple[int, int]]) -> bool:
@@ -201,9 +224,10 @@ def tier_response(
     entered: int,
     restarted: int | None = None,
     alert: bool = True,
+    paused: bool = False,
 ) -> tuple[int | None, tuple[SlaAlert, ...]]:
     """The due time of the ticket's tier response target and, with `alert`, its alert as of
-    `ctx.now_us` (the caller knows the ticket is open and its clocks are not paused).
+    `ctx.now_us` (the caller knows the ticket is open); while `paused`, only a `late` one.
 
     Counts working time outside the recorded pauses from `entered` (or from a later reopen);
     stopped by the response stop condition met since then.
@@ -219,6 +243,9 @@ def tier_response(
     if not alert:
         return due, ()
     now = ctx.now_us
+    if paused:
+        late = now >= due and stopped_since(clocks_.stop, ctx, start) and met_late(clocks_.stop, ctx, start, due)
+        return due, (ctx.engine.new_alert(clock.target, "late", due),) if late else ()
     if now >= due:
         level = "breach"
     else:
@@ -250,11 +277,12 @@ def tier_alerts(
     compiled = ctx.engine.tier_clocks
     if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED_STATUSES:
         return ()
-    if paused or (paused is None and compiled.pause(ctx)):
+    paused_now = bool(paused or (paused is None and compiled.pause(ctx)))
+    if paused_now and not ctx.replied:
         return ()
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)
-    return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted)[1]
+    return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted, paused=paused_now)[1]
 
 
 def tier_response_due(

@@ -80,3 +80,38 @@ def test_a_tier_response_answered_late_is_late_too() -> None:
     ev = evaluate(question, shipped, now=utc(2026, 11, 24, 11) + timedelta(minutes=5))
     tier = [(a.level, a.due) for a in ev.sla_alerts if a.target == "tier1_response"]
     assert tier == [("late", utc(2026, 11, 24, 9))]
+
+
+def test_a_late_reply_that_sets_the_ticket_pending_still_tells_of_the_breach(write_rules) -> None:  # type: ignore[no-untyped-def]
+    # Awaiting the client pauses the clocks: nothing runs, but the response was late all the same.
+    rules = load_rules(write_rules(BASE))
+    late = utc(2026, 11, 23, 10, 15)
+    pending = answered(late, status="pending")
+    ev = evaluate(pending, rules, now=utc(2026, 11, 23, 10, 30), paused=[(late, None)])
+    assert ev.paused is True
+    assert ev.sla_alerts == (SlaAlert("response", "late", to_us(RESPONSE_DUE)),)
+    in_time = answered(utc(2026, 11, 23, 9, 45), status="pending")
+    assert evaluate(in_time, rules, now=utc(2026, 11, 23, 10, 30), paused=[(utc(2026, 11, 23, 9, 45), None)]).sla_alerts == ()
+
+
+def test_a_tier_response_answered_late_then_pending_is_late_too() -> None:
+    shipped: Rules = load_rules(SHIPPED)
+    answer = utc(2026, 11, 24, 11)
+    question = make_ticket(type="question", status="pending", created_at=MONDAY_9, updated_at=answer,
+                           comments=(reply("ann@client.example", MONDAY_9), reply(AGENT, answer)))
+    ev = evaluate(question, shipped, now=answer + timedelta(minutes=5), paused=[(answer, None)])
+    assert [(a.target, a.level) for a in ev.sla_alerts if a.target == "tier1_response"] == [("tier1_response", "late")]
+
+
+def test_replies_listed_out_of_order_are_judged_by_the_earliest(write_rules) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules(write_rules(BASE))
+    first = reply("ann@client.example", MONDAY_9)
+    shuffled = make_ticket(comments=(first, reply(AGENT, utc(2026, 11, 23, 10, 15)), reply(AGENT, utc(2026, 11, 23, 9, 30))))
+    assert evaluate(shuffled, rules, now=utc(2026, 11, 23, 10, 30)).sla_alerts == ()
+
+
+def test_a_target_met_late_is_no_warning_to_routing_either(write_rules) -> None:  # type: ignore[no-untyped-def]
+    rules = load_rules(write_rules(BASE + "routing:\n  - name: at-risk\n    when: {sla: warning}\n    then: {tier: 2}\n"))
+    assert evaluate(make_ticket(), rules, now=utc(2026, 11, 23, 9, 50)).rules == ("at-risk",)  # a warning routes
+    late = evaluate(answered(utc(2026, 11, 23, 10, 15)), rules, now=utc(2026, 11, 23, 10, 30))
+    assert late.rules == () and [a.level for a in late.sla_alerts] == ["late"]

@@ -74,3 +74,14 @@ def test_a_response_answered_late_while_the_bridge_was_away_is_told_once(rules: 
     on_time = replace(unanswered, comments=unanswered.comments + (in_time,), updated_at=in_time.created_at)
     assert not [a for a in decide(on_time, TicketState(), rules, now=NOW, default_project="SUP").actions
                 if a.kind is ActionKind.NOTIFY]
+
+
+def test_a_response_answered_late_long_ago_is_summed_up_not_sent(rules: Rules) -> None:
+    unanswered = ticket(tags=frozenset(), created_at=NOW - timedelta(days=10), comments=ticket().comments[:1])
+    due = evaluate(unanswered, rules, now=NOW).due["response"]
+    assert due is not None
+    late_reply = Comment("3", "Sorry for the wait.", True, "agent@help.example", due + timedelta(hours=2))
+    answered = replace(unanswered, comments=unanswered.comments + (late_reply,), updated_at=late_reply.created_at)
+    decision = decide(answered, TicketState(), rules, now=NOW, default_project="SUP")
+    assert not [a for a in decision.actions if a.kind is ActionKind.NOTIFY and "response" in a.key]
+    assert (101, "sla_breach", f"response due {iso(due)[:10]} {iso(due)[11:16]} UTC") in decision.caught_up
