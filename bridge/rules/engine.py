@@ -44,6 +44,7 @@ class CompiledPolicy:
     warn_at: float
     pause: Predicate
     stops: tuple[Predicate, ...]  # one per target, same order
+    reply_stops: tuple[bool, ...]  # per target: its stop condition asks `replied` (only then can it be met late)
     reason: str
 
 
@@ -62,6 +63,7 @@ class TierClocks:
     by_tier: Mapping[int, TierClock]
     pause: Predicate  # sla.pause_when: whether a ticket no SLA policy applies to is paused
     stop: Predicate  # sla.stop_when.response, `replied` counting replies since the tier was entered
+    reply_stops: bool  # that condition asks `replied`
     restarts: bool  # "response" in sla.restart_on_reopen: a reopened ticket's clock counts from the reopen
 
 
@@ -272,6 +274,7 @@ def _compile_policy(rules: Rules, policy: Any, calendars: Mapping[str, BusinessC
         warn_at=warn_at,
         pause=compile_condition(pause),
         stops=tuple(compile_condition(getattr(stop_when, t)) for t in TARGETS),
+        reply_stops=tuple(tests_key(getattr(stop_when, t), "replied") for t in TARGETS),
         reason=f"SLA policy {policy.name!r} on calendar {policy.calendar!r}.",
     )
 
@@ -291,6 +294,7 @@ def _tier_clocks(rules: Rules, calendars: Mapping[str, BusinessCalendar]) -> Tie
         by_tier=MappingProxyType(by_tier),
         pause=compile_condition(rules.sla.pause_when),
         stop=compile_condition(rules.sla.stop_when.response),
+        reply_stops=tests_key(rules.sla.stop_when.response, "replied"),
         restarts="response" in rules.sla.restart_on_reopen,
     )
 

@@ -103,21 +103,25 @@ def _alerts(
         stopped = stop(ctx) if start == created else stopped_since(stop, ctx, start)
         if not stopped:
             alerts.append(ctx.engine.new_alert(policy.names[index], level, moment))
-        elif level == "breach" and met_late(stop, ctx, start, moment):
-            alerts.append(ctx.engine.new_alert(policy.names[index], "late", moment))
+        elif level == "breach" and policy.reply_stops[index] and (start != created or ctx.first_reply_us > moment):
+            # Perhaps met late (first_reply_us stays NEVER until `replied` is asked: met_late asks).
+            if met_late(stop, ctx, start, moment):
+                alerts.append(ctx.engine.new_alert(policy.names[index], "late", moment))
     return tuple(alerts)
 
 
 def _late_alerts(
     policy: CompiledPolicy, ctx: Context, moments: list[int | None], starts: Sequence[int] | None
 ) -> tuple[SlaAlert, ...]:
-    """Only the alerts of clocks a reply stopped after their due time."""
-    created, now = ctx.created_us, ctx.now_us
+    """Only the alerts of clocks a reply stopped after their due time (`ctx.replied` is known)."""
+    created, now, first = ctx.created_us, ctx.now_us, ctx.first_reply_us
     alerts: list[SlaAlert] = []
     for index, moment in enumerate(moments):
         if moment is None or now < moment:
             continue
         start = created if starts is None else starts[index]
+        if not policy.reply_stops[index] or (start == created and first <= moment):
+            continue  # no reply stops it, or one came in time: settled without the stop condition
         stop = policy.stops[index]
         stopped = stop(ctx) if start == created else stopped_since(stop, ctx, start)
         if stopped and met_late(stop, ctx, start, moment):
@@ -224,10 +228,9 @@ def tier_response(
     entered: int,
     restarted: int | None = None,
     alert: bool = True,
-    paused: bool = False,
 ) -> tuple[int | None, tuple[SlaAlert, ...]]:
     """The due time of the ticket's tier response target and, with `alert`, its alert as of
-    `ctx.now_us` (the caller knows the ticket is open); while `paused`, only a `late` one.
+    `ctx.now_us` (the caller knows the ticket is open and its clocks are not paused).
 
     Counts working time outside the recorded pauses from `entered` (or from a later reopen);
     stopped by the response stop condition met since then.
@@ -235,17 +238,12 @@ def tier_response(
     clock = clocks_.by_tier.get(ctx.tier)
     if clock is None:
         return None, ()
-    start = entered if entered > ctx.created_us else ctx.created_us
-    if restarted is not None and clocks_.restarts and restarted > start:
-        start = restarted
+    start = _tier_start(clocks_, ctx, entered, restarted)
     calendar = clock.calendar
     due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
     if not alert:
         return due, ()
     now = ctx.now_us
-    if paused:
-        late = now >= due and stopped_since(clocks_.stop, ctx, start) and met_late(clocks_.stop, ctx, start, due)
-        return due, (ctx.engine.new_alert(clock.target, "late", due),) if late else ()
     if now >= due:
         level = "breach"
     else:
@@ -255,10 +253,27 @@ def tier_response(
             return due, ()
         level = "warning"
     if stopped_since(clocks_.stop, ctx, start):
-        if level == "breach" and met_late(clocks_.stop, ctx, start, due):
+        if level == "breach" and clocks_.reply_stops and met_late(clocks_.stop, ctx, start, due):
             return due, (ctx.engine.new_alert(clock.target, "late", due),)
         return due, ()
     return due, (ctx.engine.new_alert(clock.target, level, due),)
+
+
+def _tier_start(clocks_: TierClocks, ctx: Context, entered: int, restarted: int | None) -> int:
+    start = entered if entered > ctx.created_us else ctx.created_us
+    return restarted if restarted is not None and clocks_.restarts and restarted > start else start
+
+
+def _tier_late(clocks_: TierClocks, ctx: Context, pauses: Sequence[tuple[int, int]], start: int) -> tuple[SlaAlert, ...]:
+    """While paused nothing runs: only a tier response a reply met after its due time tells."""
+    if not (clocks_.reply_stops and stopped_since(clocks_.stop, ctx, start)):
+        return ()  # (settled without the calendar)
+    clock = clocks_.by_tier[ctx.tier]
+    calendar = clock.calendar
+    due = calendar.add_paused(start, clock.amount, pauses) if pauses else calendar.add(start, clock.amount)
+    if ctx.now_us >= due and met_late(clocks_.stop, ctx, start, due):
+        return (ctx.engine.new_alert(clock.target, "late", due),)
+    return ()
 
 
 def tier_alerts(
@@ -277,12 +292,14 @@ def tier_alerts(
     compiled = ctx.engine.tier_clocks
     if compiled is None or ctx.tier not in compiled.by_tier or ctx.status in CLOSED_STATUSES:
         return ()
-    paused_now = bool(paused or (paused is None and compiled.pause(ctx)))
+    paused_now = paused or (paused is None and compiled.pause(ctx))
     if paused_now and not ctx.replied:
         return ()
     since = None if tier_since is None else (tier_since[0], to_us(tier_since[1]))
     entered = tier_entered(ctx, ctx.engine.default_tier, since)
-    return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted, paused=paused_now)[1]
+    if paused_now:
+        return _tier_late(compiled, ctx, pauses, _tier_start(compiled, ctx, entered, restarted))
+    return tier_response(compiled, ctx, pauses, entered=entered, restarted=restarted)[1]
 
 
 def tier_response_due(
