@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
+from bridge.model import Ticket
 from bridge.rules.calendar import BusinessCalendar, WeekSpans
-from bridge.rules.conditions import Predicate, compile_condition, wall_us
+from bridge.rules.conditions import Context, Predicate, compile_condition, wall_us
 from bridge.rules.notify import QuietClock
 from bridge.rules.result import TARGETS, Escalation, Evaluation, SlaAlert, fast_constructor
 from bridge.rules.schema import WALL_DAY_US, WEEKDAYS, Calendar, Condition, Rules, duration_us, expand_days, tests_key
@@ -324,16 +325,15 @@ def _policy_index(
     for kind in rules.types:
         for priority in rules.priorities:
             for tier in rules.tiers:
-                probe = _Probe(kind, priority, tier)
-                index[(kind, priority, tier)] = next((p for p in policies if p.match(probe)), None)  # type: ignore[arg-type]
+                probe = Context(_PROBE_TICKET, 0, None)
+                probe.type, probe.priority, probe.tier = kind, priority, tier
+                index[(kind, priority, tier)] = next((p for p in policies if p.match(probe)), None)
     return MappingProxyType(index)
 
 
-@dataclass(frozen=True, slots=True)
-class _Probe:
-    type: str
-    priority: str
-    tier: int
+# A ticket whose classification the index sets directly: the policies it applies to ask nothing else.
+_PROBE_TICKET = Ticket(id=0, subject="", description="", status="open", priority=None, type=None, tags=frozenset(),
+                       created_at=datetime.fromtimestamp(0, timezone.utc), updated_at=datetime.fromtimestamp(0, timezone.utc))
 
 
 def _other_stage_tags(rules: Rules) -> Mapping[str, tuple[str, ...]]:
