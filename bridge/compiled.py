@@ -1,7 +1,7 @@
 """The compiled core: the pure core's hot modules, compiled to C with mypyc, used where built.
 
 `decide` runs for every ticket event and every due ticket of every sweep. Compiled, its
-modules judge a ticket in about 60% of the time (docs/BENCHMARKS.md); the Python sources
+modules judge a ticket in about 55% of the time (docs/BENCHMARKS.md); the Python sources
 stay the reference, and the bridge runs on them wherever no compiled core was built (no C
 compiler, another interpreter, `BRIDGE_PURE_PYTHON=1`).
 
