@@ -150,8 +150,8 @@ def met_late(stop: Predicate, ctx: Context, start: int, due: int) -> bool:
 
     Such a target was breached all the same (Zendesk keeps it breached). Where the bridge ran
     at the due time it has told of the breach already; where it did not (it was down, the
-    ticket came in late) this is the only trace of it. Only replies carry their moment:
-    a clock stopped by a status or a tag counts as met in time.
+    ticket came in late) this is the only trace of it. Only replies carry their moment: a
+    clock whose stop condition holds without the reply (solved, a tag) counts as met in time.
     """
     if not ctx.replied:
         return False
