@@ -179,14 +179,14 @@ def build(core: Path = CORE_DIR) -> Path:
     return final
 
 
-def remove_superseded(core: Path, *, keep: Path, now: float | None = None) -> None:
+def remove_superseded(core: Path, *, keep: Path) -> None:
     """Remove builds other than `keep` made over `KEEP_SUPERSEDED` ago, and leftovers of
     builds cut off.
 
     A younger one stays: a process started on it may still import from it, and a build of
     newer sources that finished first must survive one of older sources finishing after it.
     """
-    now = time.time() if now is None else now
+    now = time.time()
     for entry in core.iterdir():
         try:
             old = now - entry.lstat().st_mtime > KEEP_SUPERSEDED
